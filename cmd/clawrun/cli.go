@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitError carries an exit code through cobra.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+type flags struct {
+	inventory         string
+	limit             string
+	tags, skipTags    []string
+	vars, varFiles    []string
+	forks             int
+	diff              bool
+	format            string
+	out               string
+	detailedExitcode  bool
+	acceptNewHostKeys bool
+	color             string
+	verbose           bool
+	forceHandlers     bool
+	stats             bool
+	check             bool
+}
+
+func run(args []string) int {
+	var f flags
+	root := &cobra.Command{
+		Use:           "clawrun",
+		Short:         "Push configuration to Linux hosts over SSH; plan shows exactly what apply changes.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	addRunFlags := func(c *cobra.Command) {
+		fs := c.Flags()
+		fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
+		fs.StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+		fs.StringSliceVar(&f.tags, "tags", nil, "run only tasks with these tags")
+		fs.StringSliceVar(&f.skipTags, "skip-tags", nil, "skip tasks with these tags")
+		fs.StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE (repeatable)")
+		fs.StringArrayVar(&f.varFiles, "var-file", nil, "HCL file of name = value lines (repeatable)")
+		fs.IntVar(&f.forks, "forks", 50, "hosts worked on at once")
+		fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
+		fs.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "trust hosts absent from known_hosts (never a changed key)")
+		fs.StringVar(&f.color, "color", "auto", "auto, always or never (auto respects NO_COLOR)")
+		fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug log to stderr (never contains secrets)")
+		fs.BoolVar(&f.forceHandlers, "force-handlers", false, "run notified handlers even on failed hosts")
+		fs.BoolVar(&f.stats, "stats", false, "print per-host connection counters")
+	}
+	plan := &cobra.Command{
+		Use:   "plan PLAYBOOK -i INVENTORY",
+		Short: "Show what apply would change (read-only)",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(c *cobra.Command, a []string) error { return doRun(c, a[0], &f, false) },
+	}
+	addRunFlags(plan)
+	plan.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
+	plan.Flags().StringVar(&f.out, "out", "", "save the plan for `apply FILE`")
+	apply := &cobra.Command{
+		Use:   "apply PLAYBOOK -i INVENTORY | apply PLANFILE",
+		Short: "Make hosts match the playbook",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(c *cobra.Command, a []string) error { return doRun(c, a[0], &f, true) },
+	}
+	addRunFlags(apply)
+	apply.Flags().BoolVar(&f.diff, "diff", false, "print full diffs of what changed")
+	validate := &cobra.Command{
+		Use:   "validate PLAYBOOK [-i INVENTORY]",
+		Short: "Check a playbook (and inventory) without connecting",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(c *cobra.Command, a []string) error { return doValidate(c, a[0], &f) },
+	}
+	validate.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
+	validate.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE")
+	validate.Flags().StringArrayVar(&f.varFiles, "var-file", nil, "HCL file of name = value lines")
+	validate.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
+	fmtCmd := &cobra.Command{
+		Use:   "fmt [-check] [FILE...]",
+		Short: "Rewrite HCL files in canonical format",
+		RunE:  func(c *cobra.Command, a []string) error { return doFmt(c, a, f.check) },
+	}
+	fmtCmd.Flags().BoolVar(&f.check, "check", false, "only report files that are not formatted (exit 1)")
+	inv := &cobra.Command{
+		Use:   "inventory -i INVENTORY [--limit LIST]",
+		Short: "Print resolved hosts, groups and vars",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, a []string) error { return doInventory(c, &f) },
+	}
+	inv.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
+	inv.Flags().StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
+	ver := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run:   func(c *cobra.Command, a []string) { fmt.Fprintln(c.OutOrStdout(), "clawrun", version) },
+	}
+	root.AddCommand(plan, apply, validate, fmtCmd, inv, ver)
+	// Go-style single-dash long flags (-check) are accepted too.
+	for i, a := range args {
+		if a == "-check" {
+			args[i] = "--check"
+		}
+	}
+	if err := root.Execute(); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		fmt.Fprintln(os.Stderr, "clawrun:", err)
+		return 1
+	}
+	return 0
+}
+
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// printDiags writes diagnostics with file:line:col and the source line.
+func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
+	if len(diags) == 0 {
+		return
+	}
+	files := playbooks.Files()
+	for k, v := range inventory.Parser.Files() {
+		files[k] = v
+	}
+	width := 0
+	if f, ok := w.(*os.File); ok {
+		width, _, _ = term.GetSize(int(f.Fd()))
+	}
+	dw := hcl.NewDiagnosticTextWriter(w, files, uint(width), color)
+	dw.WriteDiagnostics(diags)
+}
+
+// load parses and checks playbook and inventory; every problem is reported
+// at once, and nothing is contacted.
+func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*playbooks.Playbook, *inventory.Inventory, []*inventory.Host, *runner.Prepared, error) {
+	stderr := c.ErrOrStderr()
+	color := useColor(f.color, stderr)
+	pb, diags := playbooks.Load(pbPath)
+	var inv *inventory.Inventory
+	if f.inventory != "" {
+		var d hcl.Diagnostics
+		inv, d = inventory.Load(f.inventory)
+		diags = append(diags, d...)
+	} else if requireInventory {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No inventory",
+			Detail: "Pass an inventory file with -i INVENTORY (see inventory/hosts.example.hcl)."})
+	}
+	if pb == nil || diags.HasErrors() {
+		printDiags(stderr, diags, color)
+		return nil, nil, nil, nil, exitError{1}
+	}
+	vars, d := pb.ResolveVars(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ()}, requireInventory)
+	diags = append(diags, d...)
+	var hosts []*inventory.Host
+	var checks []playbooks.CheckHost
+	if inv != nil {
+		if bad := inv.CheckPatterns(pb.Hosts); len(bad) > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown hosts in playbook",
+				Detail: fmt.Sprintf("hosts names %s, which %s does not define.", strings.Join(bad, ", "), inv.File)})
+		}
+		var err error
+		hosts, err = inv.Select(pb.Hosts, f.limit)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
+		}
+		for _, h := range hosts {
+			checks = append(checks, playbooks.CheckHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Vars: h.Vars})
+		}
+	}
+	secrets := &playbooks.Secrets{}
+	if !diags.HasErrors() {
+		diags = append(diags, pb.Check(vars, checks, secrets)...)
+	}
+	printDiags(stderr, diags, color)
+	if diags.HasErrors() {
+		return nil, nil, nil, nil, exitError{1}
+	}
+	return pb, inv, hosts, &runner.Prepared{Vars: vars, Secrets: secrets}, nil
+}
+
+func doValidate(c *cobra.Command, pbPath string, f *flags) error {
+	pb, _, hosts, _, err := load(c, pbPath, f, false)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s is valid: %d tasks, %d handlers, %d variables", pbPath, len(pb.Tasks), len(pb.Handlers), len(pb.Variables))
+	if f.inventory != "" {
+		msg += fmt.Sprintf(", checked for %d hosts", len(hosts))
+	}
+	fmt.Fprintln(c.OutOrStdout(), msg)
+	return nil
+}
+
+func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
+	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
+	if err != nil {
+		return err
+	}
+	stdout := c.OutOrStdout()
+	var r runner.Renderer
+	switch f.format {
+	case "text":
+		tr := &runner.TextRenderer{W: stdout, Color: useColor(f.color, stdout), Diffs: !apply || f.diff, Verbose: f.verbose, Stats: f.stats}
+		if fd, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
+			tr.Progress = fd
+		}
+		r = tr
+	case "json":
+		r = &runner.JSONRenderer{W: stdout}
+	default:
+		return fmt.Errorf("unknown --format %q (text, json, markdown)", f.format)
+	}
+	ctx, stop := interruptContext()
+	defer stop()
+	opts := runner.Options{
+		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
+		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r,
+		Dial: runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
+			BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE")},
+	}
+	if f.verbose {
+		opts.Log = c.ErrOrStderr()
+	}
+	run := runner.New(pb, inv, prep.Vars, prep.Secrets, opts)
+	run.Execute(ctx, hosts)
+	r.Close()
+	switch {
+	case run.Interrupted:
+		return exitError{130}
+	case run.Failed():
+		return exitError{1}
+	case !apply && f.detailedExitcode && run.Changes():
+		return exitError{2}
+	}
+	return nil
+}
+
+// interruptContext is cancelled by the first SIGINT/SIGTERM; a second one
+// exits at once.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		fmt.Fprintln(os.Stderr, "\nclawrun: interrupted: finishing running tasks (interrupt again to abort)")
+		cancel()
+		<-ch
+		os.Exit(130)
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+func doInventory(c *cobra.Command, f *flags) error {
+	if f.inventory == "" {
+		return errors.New("inventory: pass -i INVENTORY")
+	}
+	inv, diags := inventory.Load(f.inventory)
+	printDiags(c.ErrOrStderr(), diags, useColor(f.color, c.ErrOrStderr()))
+	if diags.HasErrors() {
+		return exitError{1}
+	}
+	hosts, err := inv.Select([]string{"all"}, f.limit)
+	if err != nil {
+		return err
+	}
+	w := c.OutOrStdout()
+	for _, h := range hosts {
+		fmt.Fprintf(w, "host %q {\n", h.Name)
+		if h.Connection == "local" {
+			fmt.Fprintf(w, "  connection = \"local\"\n")
+		} else {
+			fmt.Fprintf(w, "  address    = %q\n  port       = %d\n  user       = %q\n", h.Address, h.Port, h.User)
+			if h.Jump != "" {
+				fmt.Fprintf(w, "  jump       = %q\n", h.Jump)
+			}
+		}
+		fmt.Fprintf(w, "  become     = %t\n  groups     = [%s]\n", h.Become, quoteList(h.Groups))
+		var keys []string
+		for k := range h.Vars {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  vars.%s = %s\n", k, runner.FormatValue(h.Vars[k]))
+		}
+		fmt.Fprintln(w, "}")
+	}
+	return nil
+}
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,312 @@
+package modules
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// File manages a file, directory or symlink.
+type File struct {
+	// Path is the absolute path on the host.
+	Path string `hcl:"path"`
+	// State is file (default), directory, absent or link.
+	State string `hcl:"state,optional"`
+	// Content is the file's full content.
+	Content *string `hcl:"content,optional"`
+	// Source is a file on the controller to copy, relative to the playbook.
+	Source string `hcl:"source,optional"`
+	// Target is the link target, for state = "link".
+	Target string `hcl:"target,optional"`
+	// Mode is the octal permission mode, e.g. "0644".
+	Mode string `hcl:"mode,optional"`
+	// Owner is the owning user name.
+	Owner string `hcl:"owner,optional"`
+	// Group is the owning group name.
+	Group string `hcl:"group,optional"`
+	// Validate is a command run on the temp file before it replaces the
+	// target; %s stands for the temp file's path.
+	Validate string `hcl:"validate,optional"`
+	// Backup keeps the replaced file as <path>.<timestamp>.bak.
+	Backup bool `hcl:"backup,optional"`
+
+	// data is the desired content once Content or Source is resolved.
+	data []byte
+	// hasData is false when neither content nor source is set: the file's
+	// content is then left alone.
+	hasData bool
+}
+
+var (
+	_ Module  = (*File)(nil)
+	_ Checker = (*File)(nil)
+	_ Sourcer = (*File)(nil)
+)
+
+// Sourcer is implemented by modules that read files on the controller
+// (source files, templates). The loader resolves paths against the playbook.
+type Sourcer interface {
+	LoadSources(l Loader, attrs Attrs) hcl.Diagnostics
+}
+
+// Loader gives modules access to the controller's files and templates.
+type Loader interface {
+	ReadFile(attrs Attrs, attr, path string) ([]byte, hcl.Diagnostics)
+	// RenderTemplate renders an HCL template file with vars visible as
+	// top-level names beside var, local, host and each.
+	RenderTemplate(attrs Attrs, attr, path string, vars map[string]cty.Value) (string, hcl.Diagnostics)
+}
+
+// Check validates the configuration without a host.
+func (f *File) Check(a Attrs) hcl.Diagnostics {
+	diags := oneOf(a, "state", f.State, "file", "directory", "absent", "link")
+	if f.Path != "" && !path.IsAbs(f.Path) {
+		diags = append(diags, a.Diag("path", "Path must be absolute", fmt.Sprintf("%q is relative.", f.Path)))
+	}
+	if f.Content != nil && f.Source != "" {
+		diags = append(diags, a.Diag("source", "Conflicting attributes", "Set content or source, not both."))
+	}
+	if at, set := a["target"]; f.State == "link" && f.Target == "" && (!set || at.Known) {
+		diags = append(diags, a.Diag("state", "Missing target", `state = "link" needs target.`))
+	}
+	if f.Mode != "" && !isOctal(f.Mode) {
+		diags = append(diags, a.Diag("mode", "Invalid mode", fmt.Sprintf("%q is not an octal mode such as \"0644\".", f.Mode)))
+	}
+	return diags
+}
+
+func isOctal(m string) bool {
+	if len(m) < 3 || len(m) > 4 {
+		return false
+	}
+	for _, c := range m {
+		if c < '0' || c > '7' {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadSources reads source on the controller.
+func (f *File) LoadSources(l Loader, a Attrs) hcl.Diagnostics {
+	switch {
+	case f.Content != nil:
+		f.data, f.hasData = []byte(*f.Content), true
+	case f.Source != "":
+		b, diags := l.ReadFile(a, "source", f.Source)
+		if diags.HasErrors() {
+			return diags
+		}
+		f.data, f.hasData = b, true
+	}
+	return nil
+}
+
+// SetContent sets the desired content directly (template, jq-edit).
+func (f *File) SetContent(b []byte) { f.data, f.hasData = b, true }
+
+func (f *File) state() string {
+	if f.State == "" {
+		return "file"
+	}
+	return f.State
+}
+
+// Probe reports type, metadata and, when it differs, the content.
+func (f *File) Probe() string {
+	want := ""
+	if f.hasData {
+		want = sha(f.data)
+	}
+	return fileProbe(f.Path, want)
+}
+
+// fileProbe prints type=, mode=, owner=, group=, size=, sha256=, target= and
+// content= (base64) lines; content only when its sha256 differs from want.
+func fileProbe(p, want string) string {
+	q := Quote(p)
+	return fmt.Sprintf(`p=%s
+if [ -L "$p" ]; then printf 'type=link\ntarget=%%s\n' "$(readlink "$p")"; exit 0
+elif [ -d "$p" ]; then echo type=directory
+elif [ -f "$p" ]; then echo type=file
+elif [ -e "$p" ]; then echo type=other
+else echo type=absent; exit 0; fi
+stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' "$p"
+if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
+  if [ "$s" != %s ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
+fi
+`, q, Quote(want))
+}
+
+// fileState is the parsed output of fileProbe.
+type fileState struct {
+	Type, Mode, Owner, Group, SHA256, Target string
+	Content                                  []byte
+	HasContent                               bool
+}
+
+// parseFileProbe parses fileProbe output.
+func parseFileProbe(out string) (fileState, error) {
+	m := kv(out)
+	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Target: m["target"]}
+	if s.Type == "" {
+		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
+	}
+	if c, ok := m["content"]; ok {
+		b, err := base64.StdEncoding.DecodeString(c)
+		if err != nil {
+			return s, fmt.Errorf("decode content: %w", err)
+		}
+		s.Content, s.HasContent = b, true
+	}
+	return s, nil
+}
+
+// Plan decides what to change.
+func (f *File) Plan(_ *Host, out string) (*Plan, error) {
+	cur, err := parseFileProbe(out)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Touches: []string{f.Path}}
+	q := Quote(f.Path)
+	switch f.state() {
+	case "absent":
+		if cur.Type != "absent" {
+			p.add("-", "%s %s", cur.Type, f.Path)
+			if cur.Type == "file" && cur.HasContent {
+				p.Diff = textDiff(f.Path, cur.Content, nil, true)
+			}
+			p.step("remove "+f.Path, "rm -rf -- "+q)
+		}
+	case "directory":
+		switch cur.Type {
+		case "absent":
+			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
+			p.step("create "+f.Path, "mkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group))
+		case "directory":
+			f.planAttrs(p, cur)
+		default:
+			return nil, fmt.Errorf("%s exists and is a %s, not a directory", f.Path, cur.Type)
+		}
+	case "link":
+		if cur.Type == "link" && cur.Target == f.Target {
+			return p, nil
+		}
+		if cur.Type == "directory" {
+			return nil, fmt.Errorf("%s is a directory; refusing to replace it with a link", f.Path)
+		}
+		sign := "+"
+		if cur.Type != "absent" {
+			sign = "~"
+		}
+		p.add(sign, "link %s -> %s", f.Path, f.Target)
+		p.step("link "+f.Path, fmt.Sprintf("set -e\nt=%s\nln -sfn %s \"$t\"\nmv -fT \"$t\" %s\n",
+			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q))
+	default:
+		f.planFile(p, cur)
+	}
+	return p, nil
+}
+
+func (f *File) planFile(p *Plan, cur fileState) {
+	switch cur.Type {
+	case "absent":
+		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
+		p.Diff = textDiff(f.Path, nil, f.data, false)
+		p.step("write "+f.Path, writeScript(f.spec()))
+		return
+	case "file":
+	case "link":
+		p.add("~", "link %s replaced by a file", f.Path)
+		p.Diff = textDiff(f.Path, nil, f.data, false)
+		p.step("write "+f.Path, writeScript(f.spec()))
+		return
+	default:
+		p.Lines = append(p.Lines, Line{Sign: "~", Text: fmt.Sprintf("%s is a %s", f.Path, cur.Type)})
+		return
+	}
+	if f.hasData && cur.SHA256 != sha(f.data) {
+		p.add("~", "file %s%s", f.Path, attrChange(cur, f.Mode, f.Owner, f.Group))
+		p.Diff = textDiff(f.Path, cur.Content, f.data, true)
+		p.step("write "+f.Path, writeScript(f.spec()))
+		return
+	}
+	f.planAttrs(p, cur)
+}
+
+func (f *File) spec() WriteSpec {
+	return WriteSpec{Path: f.Path, Content: f.data, Mode: normMode(f.Mode), Owner: f.Owner, Group: f.Group, Validate: f.Validate, Backup: f.Backup}
+}
+
+// planAttrs plans mode/owner/group changes of an existing path.
+func (f *File) planAttrs(p *Plan, cur fileState) {
+	mode, owner, group := "", "", ""
+	if f.Mode != "" && normMode(f.Mode) != cur.Mode {
+		mode = normMode(f.Mode)
+	}
+	if f.Owner != "" && f.Owner != cur.Owner {
+		owner = f.Owner
+	}
+	if f.Group != "" && f.Group != cur.Group {
+		group = f.Group
+	}
+	if mode == "" && owner == "" && group == "" {
+		return
+	}
+	p.add("~", "%s %s%s", cur.Type, f.Path, attrChange(cur, mode, owner, group))
+	p.step("set attributes of "+f.Path, attrScript(Quote(f.Path), mode, owner, group))
+}
+
+func attrNote(mode, owner, group string) string {
+	var parts []string
+	if mode != "" {
+		parts = append(parts, "mode "+normMode(mode))
+	}
+	if owner != "" {
+		parts = append(parts, "owner "+owner)
+	}
+	if group != "" {
+		parts = append(parts, "group "+group)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func attrChange(cur fileState, mode, owner, group string) string {
+	var parts []string
+	if mode != "" && normMode(mode) != cur.Mode {
+		parts = append(parts, "mode "+cur.Mode+" -> "+normMode(mode))
+	}
+	if owner != "" && owner != cur.Owner {
+		parts = append(parts, "owner "+cur.Owner+" -> "+owner)
+	}
+	if group != "" && group != cur.Group {
+		parts = append(parts, "group "+cur.Group+" -> "+group)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}

@@ -1,0 +1,139 @@
+package modules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// LineInFile ensures one line in a text file.
+type LineInFile struct {
+	// Path is the absolute path of the file.
+	Path string `hcl:"path"`
+	// Line is the exact line (without newline).
+	Line string `hcl:"line,optional"`
+	// Regexp (RE2 syntax) selects the line to replace (present) or the lines
+	// to remove (absent). With present, the last match is replaced.
+	Regexp string `hcl:"regexp,optional"`
+	// State is present (default) or absent.
+	State string `hcl:"state,optional"`
+	// Create makes the file (mode 0644) when it does not exist.
+	Create bool `hcl:"create,optional"`
+	// Mode, Owner and Group apply when the file is written.
+	Mode  string `hcl:"mode,optional"`
+	Owner string `hcl:"owner,optional"`
+	Group string `hcl:"group,optional"`
+	// Validate is a command run on the temp file; %s is its path.
+	Validate string `hcl:"validate,optional"`
+}
+
+var (
+	_ Module  = (*LineInFile)(nil)
+	_ Checker = (*LineInFile)(nil)
+)
+
+// Check validates the configuration.
+func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
+	diags := oneOf(a, "state", l.State, "present", "absent")
+	if l.Regexp != "" {
+		if _, err := regexp.Compile(l.Regexp); err != nil {
+			diags = append(diags, a.Diag("regexp", "Invalid regular expression", err.Error()))
+		}
+	}
+	if l.State != "absent" && strings.Contains(l.Line, "\n") {
+		diags = append(diags, a.Diag("line", "Invalid line", "line must not contain a newline."))
+	}
+	return diags
+}
+
+// Probe returns the whole file.
+func (l *LineInFile) Probe() string { return fileProbe(l.Path, "") }
+
+// Plan edits the content in memory and diffs it.
+func (l *LineInFile) Plan(_ *Host, out string) (*Plan, error) {
+	cur, err := parseFileProbe(out)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Touches: []string{l.Path}}
+	switch cur.Type {
+	case "absent":
+		if l.State == "absent" {
+			return p, nil
+		}
+		if !l.Create {
+			return nil, fmt.Errorf("%s does not exist (set create = true to create it)", l.Path)
+		}
+	case "file":
+	default:
+		return nil, fmt.Errorf("%s is a %s, not a file", l.Path, cur.Type)
+	}
+	next := EditLines(string(cur.Content), l.Line, l.Regexp, l.State != "absent")
+	if next == string(cur.Content) && cur.Type == "file" {
+		return p, nil
+	}
+	sign := "~"
+	if cur.Type == "absent" {
+		sign = "+"
+	}
+	p.add(sign, "file %s", l.Path)
+	p.Diff = textDiff(l.Path, cur.Content, []byte(next), cur.Type == "file")
+	p.step("write "+l.Path, writeScript(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate}))
+	return p, nil
+}
+
+// EditLines returns content with line ensured present or absent. It is a
+// pure function, shared by plan and apply.
+func EditLines(content, line, re string, present bool) string {
+	var rx *regexp.Regexp
+	if re != "" {
+		rx = regexp.MustCompile(re)
+	}
+	trailing := content == "" || strings.HasSuffix(content, "\n")
+	lines := strings.Split(strings.TrimSuffix(content, "\n"), "\n")
+	if content == "" {
+		lines = nil
+	}
+	match := func(s string) bool {
+		if rx != nil {
+			return rx.MatchString(s)
+		}
+		return s == line
+	}
+	if !present {
+		kept := lines[:0:0]
+		for _, s := range lines {
+			if !match(s) {
+				kept = append(kept, s)
+			}
+		}
+		lines = kept
+	} else {
+		last := -1
+		for i, s := range lines {
+			if match(s) {
+				last = i
+			}
+		}
+		switch {
+		case last >= 0:
+			lines[last] = line
+		default:
+			found := false
+			for _, s := range lines {
+				found = found || s == line
+			}
+			if !found {
+				lines = append(lines, line)
+				trailing = true
+			}
+		}
+	}
+	out := strings.Join(lines, "\n")
+	if trailing && len(lines) > 0 {
+		out += "\n"
+	}
+	return out
+}

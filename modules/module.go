@@ -1,0 +1,160 @@
+// Package modules holds clawrun's task modules. A module is pure: it turns its
+// configuration into one probe script, decides from that script's output what
+// must change, and returns the change as data (a Plan). It never touches a
+// connection; the runner runs probes and steps.
+package modules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Module is one task's decoded configuration.
+type Module interface {
+	// Probe returns a POSIX shell script whose standard output describes the
+	// state the module manages. It runs with the task's privileges and must not
+	// change anything.
+	Probe() string
+	// Plan compares the probed state with the configuration. It is a pure
+	// function of its inputs: plan and apply both call it.
+	Plan(h *Host, out string) (*Plan, error)
+}
+
+// Checker is implemented by modules that can check their configuration
+// before any host is contacted (cron schedules, jq programs, templates).
+// Fields whose value was unknown at check time hold their zero value and must
+// be accepted.
+type Checker interface {
+	Check(attrs Attrs) hcl.Diagnostics
+}
+
+// Attrs describes the attributes a module's configuration was decoded from.
+type Attrs map[string]Attr
+
+// Attr is one decoded attribute.
+type Attr struct {
+	Range     hcl.Range
+	Known     bool // false when the value depends on the host (validate time)
+	Sensitive bool // derived from a sensitive value
+}
+
+// Diag builds an error diagnostic located at attribute name (or at the
+// block when the attribute is absent).
+func (a Attrs) Diag(name, summary, detail string) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if at, ok := a[name]; ok {
+		r := at.Range
+		d.Subject = &r
+	} else if at, ok := a[""]; ok {
+		r := at.Range
+		d.Subject = &r
+	}
+	return d
+}
+
+// Host is what a module may know about its target when planning.
+type Host struct {
+	Name  string
+	Facts Facts
+	// SSHPort and SSHClient describe the connection in use, as the host sees
+	// it (from $SSH_CONNECTION); zero for local connections. The ufw lock-out
+	// guard needs both.
+	SSHPort   int
+	SSHClient string
+	// User is the login user of the connection.
+	User string
+	// Pending lists paths that earlier tasks of this plan would change; in
+	// apply they have changed and the probe sees it. Modules whose state
+	// depends on other files (a unit's file) use it to predict exactly.
+	Pending []string
+}
+
+// Facts are gathered in the first round trip to each host.
+type Facts struct {
+	OSID      string
+	OSVersion string
+	Arch      string
+	Hostname  string
+	MemoryMB  int64
+	Init      string
+}
+
+// Plan is what a module decided: the change to show and the steps that make it.
+type Plan struct {
+	// Lines summarise the change, one per created (+), changed (~) or
+	// removed (-) thing.
+	Lines []Line
+	// Diff is a unified diff (or other detail) of the change, may be empty.
+	Diff string
+	// Steps are shell scripts that make the change, run in order.
+	Steps []Step
+	// Skip, when set, reports the task skipped with this reason.
+	Skip string
+	// Touches lists remote paths the steps may write; the runner uses it to
+	// guard sshd changes.
+	Touches []string
+}
+
+// Changed reports whether applying the plan changes the host.
+func (p *Plan) Changed() bool { return len(p.Steps) > 0 }
+
+// Line is one summary line of a plan.
+type Line struct {
+	Sign string // "+", "~" or "-"
+	Text string
+}
+
+func (p *Plan) add(sign, format string, args ...any) {
+	p.Lines = append(p.Lines, Line{Sign: sign, Text: fmt.Sprintf(format, args...)})
+}
+
+// Step is one remote action. Data travels inside Script (base64), never on a
+// command line, so secrets do not show in the target's process list.
+type Step struct {
+	Desc   string
+	Script string
+}
+
+func (p *Plan) step(desc, script string) {
+	p.Steps = append(p.Steps, Step{Desc: desc, Script: script})
+}
+
+// Constructor makes an empty configuration for decoding.
+type Constructor func() Module
+
+// Registry maps module names to constructors; it is the whole list.
+var Registry = map[string]Constructor{
+	"file":     func() Module { return &File{} },
+	"template": func() Module { return &Template{} },
+	"service":  func() Module { return &Service{} },
+	"command":  func() Module { return &Command{} },
+	"line":     func() Module { return &LineInFile{} },
+	"user":     func() Module { return &User{} },
+}
+
+// Names lists the registered modules, sorted.
+func Names() []string {
+	var n []string
+	for k := range Registry {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// oneOf checks an enumerated attribute.
+func oneOf(attrs Attrs, name, val string, allowed ...string) hcl.Diagnostics {
+	if val == "" {
+		return nil
+	}
+	for _, a := range allowed {
+		if val == a {
+			return nil
+		}
+	}
+	return hcl.Diagnostics{attrs.Diag(name, "Invalid value for "+name,
+		fmt.Sprintf("%q is not one of %s.", val, strings.Join(allowed, ", ")))}
+}

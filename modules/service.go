@@ -1,0 +1,130 @@
+package modules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Service manages a systemd unit.
+type Service struct {
+	// Name is the unit name; ".service" is implied when no suffix is given.
+	Name string `hcl:"name"`
+	// State is started, stopped, restarted or reloaded. restarted and
+	// reloaded always change.
+	State string `hcl:"state,optional"`
+	// Enabled starts the unit at boot (true) or not (false); unset leaves it.
+	Enabled *bool `hcl:"enabled,optional"`
+	// Masked masks (true) or unmasks (false) the unit; unset leaves it.
+	Masked *bool `hcl:"masked,optional"`
+	// DaemonReload reloads systemd's units first when the unit is not loaded
+	// yet. A changed unit file (NeedDaemonReload=yes) is reloaded regardless.
+	DaemonReload bool `hcl:"daemon_reload,optional"`
+}
+
+var (
+	_ Module  = (*Service)(nil)
+	_ Checker = (*Service)(nil)
+)
+
+// Check validates the configuration.
+func (s *Service) Check(a Attrs) hcl.Diagnostics {
+	return oneOf(a, "state", s.State, "started", "stopped", "restarted", "reloaded")
+}
+
+func (s *Service) unit() string {
+	if strings.Contains(s.Name, ".") {
+		return s.Name
+	}
+	return s.Name + ".service"
+}
+
+// Probe reads the unit's properties in one systemctl call.
+func (s *Service) Probe() string {
+	return "systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath -- " + Quote(s.unit())
+}
+
+// unitState is the parsed probe output.
+type unitState struct {
+	Load, Active, UnitFile, Fragment string
+	NeedReload                       bool
+}
+
+func parseUnit(out string) (unitState, error) {
+	m := kv(out)
+	if m["LoadState"] == "" {
+		return unitState{}, fmt.Errorf("unexpected systemctl output %q", firstLine(out))
+	}
+	return unitState{Load: m["LoadState"], Active: m["ActiveState"], UnitFile: m["UnitFileState"],
+		Fragment: m["FragmentPath"], NeedReload: m["NeedDaemonReload"] == "yes"}, nil
+}
+
+// Plan decides which systemctl calls are needed.
+func (s *Service) Plan(h *Host, out string) (*Plan, error) {
+	st, err := parseUnit(out)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{}
+	u := Quote(s.unit())
+	// A loaded unit whose file changed, on disk or by an earlier task of
+	// this run (plan predicts it), needs a daemon-reload: a reported change.
+	if st.NeedReload || (st.Fragment != "" && slices.Contains(h.Pending, st.Fragment)) {
+		p.add("~", "daemon-reload (unit file changed)")
+		p.step("daemon-reload", "systemctl daemon-reload")
+	}
+	if s.Masked != nil {
+		masked := st.UnitFile == "masked" || st.Load == "masked"
+		if *s.Masked && !masked {
+			p.add("~", "mask %s", s.unit())
+			p.step("mask", "systemctl mask -- "+u)
+		} else if !*s.Masked && masked {
+			p.add("~", "unmask %s", s.unit())
+			p.step("unmask", "systemctl unmask -- "+u)
+		}
+	}
+	if s.Enabled != nil {
+		enabled := false
+		switch st.UnitFile {
+		case "enabled", "enabled-runtime", "static", "alias", "indirect", "generated":
+			enabled = true
+		}
+		if *s.Enabled && !enabled {
+			p.add("~", "enable %s", s.unit())
+			p.step("enable", "systemctl enable -- "+u)
+		} else if !*s.Enabled && enabled && st.UnitFile != "static" {
+			p.add("~", "disable %s", s.unit())
+			p.step("disable", "systemctl disable -- "+u)
+		}
+	}
+	active := st.Active == "active" || st.Active == "activating" || st.Active == "reloading"
+	switch s.State {
+	case "started":
+		if !active {
+			p.add("~", "start %s", s.unit())
+			p.step("start", "systemctl start -- "+u)
+		}
+	case "stopped":
+		if active {
+			p.add("~", "stop %s", s.unit())
+			p.step("stop", "systemctl stop -- "+u)
+		}
+	case "restarted":
+		p.add("~", "restart %s", s.unit())
+		p.step("restart", "systemctl restart -- "+u)
+	case "reloaded":
+		p.add("~", "reload %s", s.unit())
+		p.step("reload", fmt.Sprintf("if systemctl is-active -q -- %s; then systemctl reload -- %s; else systemctl start -- %s; fi", u, u, u))
+	}
+	if st.Load == "not-found" && len(p.Steps) > 0 && (s.DaemonReload || len(h.Pending) > 0) {
+		// A unit file new in this run: make sure systemd has read it. Not a
+		// change of its own, since systemd loads unseen units on demand.
+		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
+	}
+	if st.Fragment != "" {
+		p.Touches = []string{st.Fragment}
+	}
+	return p, nil
+}

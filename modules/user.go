@@ -1,0 +1,149 @@
+package modules
+
+import (
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// User manages a local user account.
+type User struct {
+	// Name is the login name.
+	Name string `hcl:"name"`
+	// State is present (default) or absent.
+	State string `hcl:"state,optional"`
+	// Shell is the login shell.
+	Shell string `hcl:"shell,optional"`
+	// Home is the home directory (default /home/<name>, created).
+	Home string `hcl:"home,optional"`
+	// Groups are supplementary groups, appended to the current ones.
+	Groups []string `hcl:"groups,optional"`
+	// System creates a system account (low uid, no aging).
+	System bool `hcl:"system,optional"`
+	// AuthorizedKeys, when set, is the exact list of keys in
+	// ~/.ssh/authorized_keys (exclusive).
+	AuthorizedKeys *[]string `hcl:"authorized_keys,optional"`
+}
+
+var (
+	_ Module  = (*User)(nil)
+	_ Checker = (*User)(nil)
+)
+
+// Check validates the configuration.
+func (u *User) Check(a Attrs) hcl.Diagnostics {
+	return oneOf(a, "state", u.State, "present", "absent")
+}
+
+// Probe reads passwd, groups and authorized_keys in one go.
+func (u *User) Probe() string {
+	n := Quote(u.Name)
+	return fmt.Sprintf(`if e=$(getent passwd %s); then echo "passwd=$e"; echo "groups=$(id -nG %s)"
+h=$(echo "$e" | cut -d: -f6); k="$h/.ssh/authorized_keys"
+if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
+fi
+`, n, n)
+}
+
+// Plan decides the useradd/usermod calls and the authorized_keys file.
+func (u *User) Plan(_ *Host, out string) (*Plan, error) {
+	m := kv(out)
+	p := &Plan{}
+	n := Quote(u.Name)
+	exists := m["passwd"] != ""
+	if u.State == "absent" {
+		if exists {
+			p.add("-", "user %s", u.Name)
+			p.step("userdel", "userdel -- "+n)
+		}
+		return p, nil
+	}
+	home := u.Home
+	if !exists {
+		args := []string{"useradd", "-m"}
+		if u.Shell != "" {
+			args = append(args, "-s", Quote(u.Shell))
+		}
+		if u.Home != "" {
+			args = append(args, "-d", Quote(u.Home))
+		}
+		if u.System {
+			args = append(args, "-r")
+		}
+		if len(u.Groups) > 0 {
+			args = append(args, "-G", Quote(strings.Join(u.Groups, ",")))
+		}
+		p.add("+", "user %s%s", u.Name, userNote(u))
+		p.step("useradd", strings.Join(append(args, "--", n), " "))
+		if home == "" {
+			home = "/home/" + u.Name
+		}
+	} else {
+		f := strings.Split(m["passwd"], ":")
+		if len(f) < 7 {
+			return nil, fmt.Errorf("unexpected passwd entry %q", m["passwd"])
+		}
+		if home == "" {
+			home = f[5]
+		}
+		if u.Shell != "" && f[6] != u.Shell {
+			p.add("~", "user %s shell %s -> %s", u.Name, f[6], u.Shell)
+			p.step("usermod shell", "usermod -s "+Quote(u.Shell)+" -- "+n)
+		}
+		if u.Home != "" && f[5] != u.Home {
+			p.add("~", "user %s home %s -> %s", u.Name, f[5], u.Home)
+			p.step("usermod home", "usermod -m -d "+Quote(u.Home)+" -- "+n)
+		}
+		have := strings.Fields(m["groups"])
+		var missing []string
+		for _, g := range u.Groups {
+			if !slices.Contains(have, g) {
+				missing = append(missing, g)
+			}
+		}
+		if len(missing) > 0 {
+			p.add("~", "user %s groups + %s", u.Name, strings.Join(missing, ","))
+			p.step("usermod groups", "usermod -a -G "+Quote(strings.Join(missing, ","))+" -- "+n)
+		}
+	}
+	if u.AuthorizedKeys != nil {
+		var want strings.Builder
+		for _, k := range *u.AuthorizedKeys {
+			want.WriteString(strings.TrimSpace(k) + "\n")
+		}
+		old, _ := base64.StdEncoding.DecodeString(m["keys"])
+		_, had := m["keys"]
+		if string(old) != want.String() {
+			path := home + "/.ssh/authorized_keys"
+			sign := "~"
+			if !had {
+				sign = "+"
+			}
+			p.add(sign, "authorized_keys of %s (%d keys)", u.Name, len(*u.AuthorizedKeys))
+			p.Diff += textDiff(path, old, []byte(want.String()), had)
+			p.step("authorized_keys", fmt.Sprintf("install -d -m 0700 -o %s -g \"$(id -gn %s)\" %s\n", n, n, Quote(home+"/.ssh"))+
+				writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}))
+		}
+	}
+	return p, nil
+}
+
+func userNote(u *User) string {
+	var parts []string
+	if u.Shell != "" {
+		parts = append(parts, "shell "+u.Shell)
+	}
+	if len(u.Groups) > 0 {
+		parts = append(parts, "groups "+strings.Join(u.Groups, ","))
+	}
+	if u.System {
+		parts = append(parts, "system")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}

@@ -1,0 +1,46 @@
+package playbooks
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// CheckHost is a host as validation sees it: inventory data without facts.
+type CheckHost struct {
+	Name, Address string
+	Groups        []string
+	Vars          map[string]cty.Value
+}
+
+// Check evaluates every task and handler for each host with facts unknown,
+// so that type errors, unknown attributes, bad schedules, jq programs and
+// templates are reported before any connection. With no hosts it checks
+// against a wholly unknown host. Diagnostics are deduplicated.
+func (pb *Playbook) Check(vars map[string]cty.Value, hosts []CheckHost, secrets *Secrets) hcl.Diagnostics {
+	hostVals := []cty.Value{HostValue("", "", nil, nil, nil)}
+	if len(hosts) > 0 {
+		hostVals = hostVals[:0]
+		for _, h := range hosts {
+			hostVals = append(hostVals, HostValue(h.Name, h.Address, h.Groups, h.Vars, nil))
+		}
+	}
+	var out hcl.Diagnostics
+	seen := map[string]bool{}
+	for _, hv := range hostVals {
+		scope, diags := pb.NewScope(vars, hv, nil, secrets)
+		for _, spec := range append(append([]*TaskSpec{}, pb.Tasks...), pb.Handlers...) {
+			_, d := scope.Instantiate(spec)
+			diags = append(diags, d...)
+		}
+		for _, d := range diags {
+			key := fmt.Sprintf("%s|%s|%v", d.Summary, d.Detail, d.Subject)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,459 @@
+package playbooks
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/clawrun/clawrun/modules"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Inputs are variable values given on the command line and environment.
+type Inputs struct {
+	Vars     []string // NAME=VALUE, later wins
+	VarFiles []string
+	Environ  []string // CLAWRUN_VAR_<name>=VALUE entries are used
+}
+
+// ResolveVars computes every variable's value. Precedence, lowest first:
+// default, CLAWRUN_VAR_*, --var-file, --var. Without requireAll a variable
+// with no value is unknown (validate); with it, an error.
+func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	decl := map[string]*Variable{}
+	vals := map[string]cty.Value{}
+	for _, v := range pb.Variables {
+		decl[v.Name] = v
+		if v.Default != cty.NilVal {
+			vals[v.Name] = v.Default
+		}
+	}
+	set := func(name string, raw cty.Value, text *string, rng *hcl.Range, from string) {
+		v, ok := decl[name]
+		if !ok {
+			if from == "env" {
+				return // other playbooks' variables may be in the environment
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared variable",
+				Detail: fmt.Sprintf("%s sets %q, which this playbook does not declare.", from, name), Subject: rng})
+			return
+		}
+		if text != nil {
+			raw = parseVarText(*text, v.Type)
+		}
+		cv, err := convert.Convert(raw, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail: fmt.Sprintf("%s: variable %q needs %s: %s.", from, name, v.Type.FriendlyName(), err), Subject: rng})
+			return
+		}
+		vals[name] = cv
+	}
+	for _, e := range in.Environ {
+		if k, val, ok := strings.Cut(e, "="); ok && strings.HasPrefix(k, "CLAWRUN_VAR_") {
+			set(strings.TrimPrefix(k, "CLAWRUN_VAR_"), cty.NilVal, &val, nil, "env")
+		}
+	}
+	for _, f := range in.VarFiles {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
+			continue
+		}
+		hf, d := Parser.ParseHCL(src, f)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		attrs, d := hf.Body.JustAttributes()
+		diags = append(diags, d...)
+		for _, a := range sortedAttrs(attrs) {
+			val, d := a.Expr.Value(nil)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				set(a.Name, val, nil, a.Expr.Range().Ptr(), "var file")
+			}
+		}
+	}
+	for _, kvp := range in.Vars {
+		k, val, ok := strings.Cut(kvp, "=")
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var",
+				Detail: fmt.Sprintf("%q is not NAME=VALUE.", kvp)})
+			continue
+		}
+		set(k, cty.NilVal, &val, nil, "--var")
+	}
+	for _, v := range pb.Variables {
+		if _, ok := vals[v.Name]; !ok {
+			if requireAll {
+				r := v.Range
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
+					Detail: fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, v.Name, v.Name), Subject: &r})
+			}
+			vals[v.Name] = cty.UnknownVal(v.Type)
+		}
+		if v.Sensitive {
+			vals[v.Name] = vals[v.Name].Mark(sensitiveMark)
+		}
+	}
+	return vals, diags
+}
+
+// parseVarText reads a --var value: an HCL literal, else a bare string.
+// String-typed variables always take the text as is.
+func parseVarText(s string, ty cty.Type) cty.Value {
+	if ty == cty.String {
+		return cty.StringVal(s)
+	}
+	expr, d := hclsyntax.ParseExpression([]byte(s), "<var>", hcl.InitialPos)
+	if !d.HasErrors() {
+		if v, d := expr.Value(nil); !d.HasErrors() {
+			return v
+		}
+	}
+	return cty.StringVal(s)
+}
+
+// HostValue builds the host.* object. facts nil means not gathered yet
+// (unknown); name "" builds a fully unknown host for validation.
+func HostValue(name, address string, groups []string, vars map[string]cty.Value, facts *modules.Facts) cty.Value {
+	factsV := cty.ObjectVal(map[string]cty.Value{
+		"os_id": cty.UnknownVal(cty.String), "os_version": cty.UnknownVal(cty.String),
+		"arch": cty.UnknownVal(cty.String), "hostname": cty.UnknownVal(cty.String),
+		"memory_mb": cty.UnknownVal(cty.Number), "init": cty.UnknownVal(cty.String),
+	})
+	if facts != nil {
+		factsV = cty.ObjectVal(map[string]cty.Value{
+			"os_id": cty.StringVal(facts.OSID), "os_version": cty.StringVal(facts.OSVersion),
+			"arch": cty.StringVal(facts.Arch), "hostname": cty.StringVal(facts.Hostname),
+			"memory_mb": cty.NumberIntVal(facts.MemoryMB), "init": cty.StringVal(facts.Init),
+		})
+	}
+	if name == "" {
+		return cty.ObjectVal(map[string]cty.Value{
+			"name": cty.UnknownVal(cty.String), "address": cty.UnknownVal(cty.String),
+			"groups": cty.UnknownVal(cty.List(cty.String)), "vars": cty.DynamicVal, "facts": factsV,
+		})
+	}
+	gs := make([]cty.Value, len(groups))
+	for i, g := range groups {
+		gs[i] = cty.StringVal(g)
+	}
+	gv := cty.ListValEmpty(cty.String)
+	if len(gs) > 0 {
+		gv = cty.ListVal(gs)
+	}
+	if vars == nil {
+		vars = map[string]cty.Value{}
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"name": cty.StringVal(name), "address": cty.StringVal(address),
+		"groups": gv, "vars": cty.ObjectVal(vars), "facts": factsV,
+	})
+}
+
+// Scope evaluates one host's expressions.
+type Scope struct {
+	pb      *Playbook
+	Ctx     *hcl.EvalContext
+	Secrets *Secrets
+}
+
+// NewScope evaluates locals for one host. random may be nil (crypto/rand).
+func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random RandomSource, secrets *Secrets) (*Scope, hcl.Diagnostics) {
+	if random == nil {
+		random = cryptoRandom
+	}
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "host": host, "local": cty.EmptyObjectVal},
+		Functions: functions(pb.Dir, random),
+	}
+	for name, v := range vars {
+		if v.ContainsMarked() {
+			secrets.AddValue(v)
+		}
+		_ = name
+	}
+	var diags hcl.Diagnostics
+	locals := map[string]cty.Value{}
+	pending := append([]*hcl.Attribute{}, pb.Locals...)
+	// Locals may refer to each other in any order: evaluate in passes.
+	for len(pending) > 0 {
+		var next []*hcl.Attribute
+		for _, a := range pending {
+			ready := true
+			for _, tr := range a.Expr.Variables() {
+				if tr.RootName() == "local" && len(tr) > 1 {
+					if s, ok := tr[1].(hcl.TraverseAttr); ok {
+						if _, done := locals[s.Name]; !done && hasLocal(pending, s.Name) {
+							ready = false
+						}
+					}
+				}
+			}
+			if !ready {
+				next = append(next, a)
+				continue
+			}
+			v, d := a.Expr.Value(ctx)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				v = cty.DynamicVal
+			}
+			locals[a.Name] = v
+			ctx.Variables["local"] = cty.ObjectVal(locals)
+		}
+		if len(next) == len(pending) {
+			for _, a := range next {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in locals",
+					Detail: fmt.Sprintf("local.%s depends on itself.", a.Name), Subject: a.Expr.Range().Ptr()})
+			}
+			break
+		}
+		pending = next
+	}
+	return &Scope{pb: pb, Ctx: ctx, Secrets: secrets}, diags
+}
+
+func hasLocal(as []*hcl.Attribute, name string) bool {
+	for _, a := range as {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Task is one task instance for one host.
+type Task struct {
+	Spec         *TaskSpec
+	ID           string // module.name, with [key] for for_each
+	Skip         bool   // when evaluated to false
+	Module       modules.Module
+	Attrs        modules.Attrs
+	Become       *bool
+	Sensitive    bool
+	IgnoreErrors bool
+}
+
+// Instantiate evaluates a task for this host: for_each, when, meta
+// attributes and the module body. validating tolerates unknown values.
+func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	type inst struct {
+		key  string
+		each cty.Value
+	}
+	insts := []inst{{}}
+	if spec.ForEach != nil {
+		fe, d := spec.ForEach.Value(s.Ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return nil, diags
+		}
+		fe, _ = fe.Unmark()
+		switch {
+		case !fe.IsKnown():
+			insts = []inst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}
+		case fe.IsNull():
+			insts = nil
+		case fe.Type().IsMapType() || fe.Type().IsObjectType() || fe.Type().IsSetType():
+			insts = nil
+			isSet := fe.Type().IsSetType()
+			for it := fe.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				if isSet {
+					k = v
+				}
+				ks, err := convert.Convert(k, cty.String)
+				if err != nil || !ks.IsKnown() {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
+						Detail: "A set for for_each must hold strings.", Subject: spec.ForEach.Range().Ptr()})
+					return nil, diags
+				}
+				ks, _ = ks.Unmark()
+				insts = append(insts, inst{key: ks.AsString(), each: cty.ObjectVal(map[string]cty.Value{"key": ks, "value": v})})
+			}
+			sort.SliceStable(insts, func(i, j int) bool { return insts[i].key < insts[j].key })
+		default:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
+				Detail:  fmt.Sprintf("for_each takes a map or a set of strings, not %s; wrap a list in toset().", fe.Type().FriendlyName()),
+				Subject: spec.ForEach.Range().Ptr()})
+			return nil, diags
+		}
+	}
+	var out []*Task
+	for _, in := range insts {
+		ctx := s.Ctx
+		id := spec.ID()
+		if spec.ForEach != nil {
+			ctx = s.Ctx.NewChild()
+			ctx.Variables = map[string]cty.Value{"each": in.each}
+			id = fmt.Sprintf("%s[%q]", id, in.key)
+		}
+		t := &Task{Spec: spec, ID: id}
+		if spec.When != nil {
+			var when bool = true
+			d := s.boolMeta(ctx, spec.When, "when", &when)
+			diags = append(diags, d...)
+			if !when {
+				t.Skip = true
+				out = append(out, t)
+				continue
+			}
+		}
+		if spec.Become != nil {
+			var b bool
+			diags = append(diags, s.boolMeta(ctx, spec.Become, "become", &b)...)
+			t.Become = &b
+		}
+		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
+		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
+		ctor, ok := modules.Registry[spec.Module]
+		if !ok {
+			continue // reported by Load
+		}
+		t.Module = ctor()
+		attrs, d := decodeBody(spec.Body, ctx, t.Module, s.Secrets)
+		diags = append(diags, d...)
+		t.Attrs = attrs
+		if d.HasErrors() {
+			out = append(out, t)
+			continue
+		}
+		if c, ok := t.Module.(modules.Checker); ok {
+			diags = append(diags, c.Check(attrs)...)
+		}
+		if src, ok := t.Module.(modules.Sourcer); ok {
+			diags = append(diags, src.LoadSources(&loader{dir: s.pb.Dir, ctx: ctx, secrets: s.Secrets}, attrs)...)
+		}
+		out = append(out, t)
+	}
+	return out, diags
+}
+
+// boolMeta evaluates a meta-attribute; unknown leaves target unchanged.
+func (s *Scope) boolMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, target *bool) hcl.Diagnostics {
+	if e == nil {
+		return nil
+	}
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.Unmark()
+	v, err := convert.Convert(v, cty.Bool)
+	if err != nil || v.IsNull() {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + name,
+			Detail: fmt.Sprintf("%s must be a bool.", name), Subject: e.Range().Ptr()}}
+	}
+	if v.IsKnown() {
+		*target = v.True()
+	}
+	return nil
+}
+
+// loader implements modules.Loader for one task.
+type loader struct {
+	dir     string
+	ctx     *hcl.EvalContext
+	secrets *Secrets
+}
+
+func (l *loader) diag(a modules.Attrs, attr, summary, detail string) hcl.Diagnostics {
+	return hcl.Diagnostics{a.Diag(attr, summary, detail)}
+}
+
+func (l *loader) ReadFile(a modules.Attrs, attr, p string) ([]byte, hcl.Diagnostics) {
+	if p == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(resolve(l.dir, p))
+	if err != nil {
+		return nil, l.diag(a, attr, "Cannot read source file", err.Error())
+	}
+	return b, nil
+}
+
+var (
+	templateMu    sync.Mutex
+	templateFiles = map[string]*hcl.File{}
+)
+
+// Files returns every parsed file, templates included, for diagnostics.
+func Files() map[string]*hcl.File {
+	out := map[string]*hcl.File{}
+	for k, v := range Parser.Files() {
+		out[k] = v
+	}
+	templateMu.Lock()
+	defer templateMu.Unlock()
+	for k, v := range templateFiles {
+		out[k] = v
+	}
+	return out
+}
+
+func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string]cty.Value) (string, hcl.Diagnostics) {
+	if p == "" {
+		return "", nil
+	}
+	path := resolve(l.dir, p)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", l.diag(a, attr, "Cannot read template", err.Error())
+	}
+	templateMu.Lock()
+	templateFiles[path] = &hcl.File{Bytes: src}
+	templateMu.Unlock()
+	tmpl, diags := hclsyntax.ParseTemplate(src, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	ctx := l.ctx.NewChild()
+	ctx.Variables = map[string]cty.Value{}
+	for k, v := range vars {
+		ctx.Variables[k] = v
+	}
+	for _, tr := range tmpl.Variables() {
+		name := tr.RootName()
+		if _, ok := ctx.Variables[name]; ok {
+			continue
+		}
+		known := false
+		for c := l.ctx; c != nil; c = c.Parent() {
+			if _, ok := c.Variables[name]; ok {
+				known = true
+			}
+		}
+		if !known {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown variable in template",
+				Detail:  fmt.Sprintf("%q is not defined: templates see var, local, host, each and the task's vars.", name),
+				Subject: tr.SourceRange().Ptr()})
+		}
+	}
+	if diags.HasErrors() {
+		return "", diags
+	}
+	out, diags := tmpl.Value(ctx)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	l.secrets.AddValue(out)
+	out, _ = out.Unmark()
+	if !out.IsKnown() || out.IsNull() {
+		return "", nil
+	}
+	out, err = convert.Convert(out, cty.String)
+	if err != nil {
+		return "", l.diag(a, attr, "Template result is not a string", err.Error())
+	}
+	return out.AsString(), nil
+}

@@ -1,0 +1,170 @@
+package playbooks
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// RandomSource produces random_hex values; a saved plan replays them.
+type RandomSource func(n int) string
+
+// cryptoRandom is the default RandomSource.
+func cryptoRandom(n int) string {
+	b := make([]byte, (n+1)/2)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)[:n]
+}
+
+// functions returns the playbook function set. dir resolves relative paths.
+func functions(dir string, random RandomSource) map[string]function.Function {
+	fs := map[string]function.Function{
+		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
+		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc,
+		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
+		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
+		"upper": stdlib.UpperFunc, "replace": stdlib.ReplaceFunc, "regex": stdlib.RegexFunc,
+		"regexall": stdlib.RegexAllFunc, "regex_replace": stdlib.RegexReplaceFunc,
+		"split": stdlib.SplitFunc, "strlen": stdlib.StrlenFunc, "substr": stdlib.SubstrFunc,
+		"title": stdlib.TitleFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
+		"trimsuffix": stdlib.TrimSuffixFunc, "trimspace": stdlib.TrimSpaceFunc,
+		"reverse": stdlib.ReverseListFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
+		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
+		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
+		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
+		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
+		"zipmap": stdlib.ZipmapFunc, "coalesce": stdlib.CoalesceFunc, "compact": stdlib.CompactFunc,
+		"setunion": stdlib.SetUnionFunc, "setintersection": stdlib.SetIntersectionFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc,
+		"csvdecode": stdlib.CSVDecodeFunc, "formatdate": stdlib.FormatDateFunc,
+		"tostring": makeToFunc(cty.String), "tonumber": makeToFunc(cty.Number),
+		"tobool": makeToFunc(cty.Bool), "tolist": makeToFunc(cty.List(cty.DynamicPseudoType)),
+		"toset": makeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": makeToFunc(cty.Map(cty.DynamicPseudoType)),
+	}
+	fs["file"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := os.ReadFile(resolve(dir, args[0].AsString()))
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("read file: %w", err)
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+	fs["templatefile"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType, AllowMarked: true}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := resolve(dir, args[0].AsString())
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("read template: %w", err)
+			}
+			tmpl, diags := hclsyntax.ParseTemplate(src, p, hcl.InitialPos)
+			if diags.HasErrors() {
+				return cty.NilVal, diags
+			}
+			vars := map[string]cty.Value{}
+			if v := args[1]; !v.IsNull() && v.CanIterateElements() {
+				for it := v.ElementIterator(); it.Next(); {
+					k, e := it.Element()
+					vars[k.AsString()] = e
+				}
+			}
+			out, diags := tmpl.Value(&hcl.EvalContext{Variables: vars, Functions: functions(dir, random)})
+			if diags.HasErrors() {
+				return cty.NilVal, diags
+			}
+			return out, nil
+		},
+	})
+	fs["env"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "name", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.StringVal(os.Getenv(args[0].AsString())), nil
+		},
+	})
+	fs["sha256"] = strFunc(func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) })
+	fs["base64encode"] = strFunc(func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) })
+	fs["base64decode"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "s", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := base64.StdEncoding.DecodeString(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("invalid base64: %w", err)
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+	fs["random_hex"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "n", Type: cty.Number}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			n, _ := args[0].AsBigFloat().Int64()
+			if n < 1 || n > 4096 {
+				return cty.NilVal, fmt.Errorf("random_hex: n must be between 1 and 4096")
+			}
+			return cty.StringVal(random(int(n))), nil
+		},
+	})
+	fs["sensitive"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowMarked: true, AllowNull: true, AllowUnknown: true}},
+		Type:   func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return args[0].Mark(sensitiveMark), nil
+		},
+	})
+	return fs
+}
+
+func strFunc(f func(string) string) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "s", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.StringVal(f(args[0].AsString())), nil
+		},
+	})
+}
+
+func makeToFunc(ty cty.Type) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true}},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			if ty.HasDynamicTypes() {
+				return cty.DynamicPseudoType, nil
+			}
+			return ty, nil
+		},
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			want := ty
+			if ty.HasDynamicTypes() {
+				want = ty
+			}
+			v, err := convertTo(args[0], want)
+			return v, err
+		},
+	})
+}
+
+func resolve(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}

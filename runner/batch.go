@@ -1,0 +1,107 @@
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// probeResult is one section of a batched probe.
+type probeResult struct {
+	Out    string
+	Code   int
+	Stderr string
+}
+
+// batchScript joins probe scripts into one script with sectioned output.
+// Each probe runs in a subshell; its stdout is framed by markers carrying a
+// per-run nonce, its exit code and, on failure, its stderr.
+func batchScript(nonce string, scripts []string) string {
+	var b strings.Builder
+	for i, s := range scripts {
+		fmt.Fprintf(&b, "printf '@@%s-begin %d\\n'\n", nonce, i)
+		fmt.Fprintf(&b, "{ e=$( { (\n%s\n) ; } 2>&1 1>&3 ); rc=$?; } 3>&1\n", s)
+		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$rc\"\n", nonce, i)
+		fmt.Fprintf(&b, "if [ \"$rc\" -ne 0 ]; then printf '%%s\\n@@%s-err %d\\n' \"$e\"; fi\n", nonce, i)
+	}
+	return b.String()
+}
+
+// parseBatch splits batched output into n results.
+func parseBatch(nonce, out string, n int) ([]probeResult, error) {
+	res := make([]probeResult, n)
+	rest := out
+	for i := 0; i < n; i++ {
+		begin := fmt.Sprintf("@@%s-begin %d\n", nonce, i)
+		j := strings.Index(rest, begin)
+		if j < 0 {
+			return nil, fmt.Errorf("probe output ended before section %d", i)
+		}
+		rest = rest[j+len(begin):]
+		end := fmt.Sprintf("\n@@%s-end %d ", nonce, i)
+		k := strings.Index(rest, end)
+		if k < 0 {
+			return nil, fmt.Errorf("probe section %d is not terminated", i)
+		}
+		res[i].Out = rest[:k]
+		rest = rest[k+len(end):]
+		line, after, _ := strings.Cut(rest, "\n")
+		res[i].Code, _ = strconv.Atoi(strings.TrimSpace(line))
+		rest = after
+		if res[i].Code != 0 {
+			errEnd := fmt.Sprintf("\n@@%s-err %d\n", nonce, i)
+			if e := strings.Index(rest, errEnd); e >= 0 {
+				res[i].Stderr = rest[:e]
+				rest = rest[e+len(errEnd):]
+			}
+		}
+	}
+	return res, nil
+}
+
+func newNonce() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// probeItem is one probe to run as part of a batch.
+type probeItem struct {
+	Script string
+	Become bool
+}
+
+// runProbes runs all probes in as few round trips as possible: one per
+// privilege level (usually one).
+func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, error) {
+	out := make([]probeResult, len(items))
+	for _, become := range []bool{true, false} {
+		var idx []int
+		var scripts []string
+		for i, it := range items {
+			if it.Become == become {
+				idx = append(idx, i)
+				scripts = append(scripts, it.Script)
+			}
+		}
+		if len(idx) == 0 {
+			continue
+		}
+		nonce := newNonce()
+		r, err := c.Run(ctx, batchScript(nonce, scripts), become)
+		if err != nil {
+			return nil, err
+		}
+		res, err := parseBatch(nonce, r.Stdout, len(idx))
+		if err != nil {
+			return nil, fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr))
+		}
+		for j, i := range idx {
+			out[i] = res[j]
+		}
+	}
+	return out, nil
+}

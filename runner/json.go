@@ -1,0 +1,39 @@
+package runner
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/clawrun/clawrun/playbooks"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// JSONRenderer prints one JSON object per event (NDJSON).
+type JSONRenderer struct {
+	W io.Writer
+}
+
+// Event writes e as one line.
+func (j *JSONRenderer) Event(e *Event) {
+	b, _ := json.Marshal(e)
+	j.W.Write(append(b, '\n'))
+}
+
+// Close writes nothing more.
+func (j *JSONRenderer) Close() error { return nil }
+
+// FormatValue renders a cty value as JSON text.
+func FormatValue(v cty.Value) string {
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return v.GoString()
+	}
+	return string(b)
+}
+
+// Prepared is what the command line checked before the run.
+type Prepared struct {
+	Vars    map[string]cty.Value
+	Secrets *playbooks.Secrets
+}

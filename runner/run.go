@@ -1,0 +1,557 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/modules"
+	"github.com/clawrun/clawrun/playbooks"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/sync/errgroup"
+)
+
+// Options control a run.
+type Options struct {
+	Apply         bool
+	Limit         string
+	Tags          []string
+	SkipTags      []string
+	Forks         int
+	Diff          bool // apply: print full diffs
+	ForceHandlers bool
+	Verbose       bool
+	Stats         bool
+	Dial          DialOptions
+	Inputs        playbooks.Inputs
+	// Renderer receives every event.
+	Renderer Renderer
+	// Log, when set, receives the debug log (-v), redacted.
+	Log io.Writer
+}
+
+// Status of a task on a host.
+const (
+	StatusOK          = "ok"
+	StatusChanged     = "changed"
+	StatusSkipped     = "skipped"
+	StatusFailed      = "failed"
+	StatusUnreachable = "unreachable"
+)
+
+// Event is one thing that happened. Every string in it is redacted.
+type Event struct {
+	Type       string            `json:"type"` // run_start, task, handler, host_done, run_done
+	Time       time.Time         `json:"time"`
+	Host       string            `json:"host,omitempty"`
+	Task       string            `json:"task,omitempty"`
+	Module     string            `json:"module,omitempty"`
+	Status     string            `json:"status,omitempty"`
+	Mode       string            `json:"mode,omitempty"` // plan or apply
+	Changes    []modules.Line    `json:"changes,omitempty"`
+	Diff       string            `json:"diff,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Ignored    bool              `json:"ignored,omitempty"`
+	DurationMS int64             `json:"duration_ms"`
+	Recap      map[string]*Recap `json:"recap,omitempty"`
+	Stats      *Stats            `json:"stats,omitempty"`
+	Hosts      []string          `json:"hosts,omitempty"`
+	Playbook   string            `json:"playbook,omitempty"`
+}
+
+// Recap counts one host's outcomes.
+type Recap struct {
+	OK          int    `json:"ok"`
+	Changed     int    `json:"changed"`
+	Failed      int    `json:"failed"`
+	Skipped     int    `json:"skipped"`
+	Unreachable int    `json:"unreachable"`
+	Stats       *Stats `json:"stats,omitempty"`
+}
+
+// Renderer turns events into output.
+type Renderer interface {
+	Event(e *Event)
+	Close() error
+}
+
+// Run executes a playbook on the selected hosts and returns the exit code:
+// 0 success, 1 any failure, 2 changes pending (plan with detailed exit code
+// is decided by the caller from the recap), 130 interrupted.
+type Run struct {
+	pb      *playbooks.Playbook
+	inv     *inventory.Inventory
+	opts    Options
+	vars    map[string]cty.Value
+	secrets *playbooks.Secrets
+	out     Renderer
+	mu      sync.Mutex
+	recap   map[string]*Recap
+	// Interrupted is set when ctx was cancelled mid-run.
+	Interrupted bool
+}
+
+// New prepares a run; hosts are contacted only by Execute.
+func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.Value, secrets *playbooks.Secrets, opts Options) *Run {
+	if opts.Forks <= 0 {
+		opts.Forks = 50
+	}
+	return &Run{pb: pb, inv: inv, opts: opts, vars: vars, secrets: secrets, out: opts.Renderer, recap: map[string]*Recap{}}
+}
+
+// Changes reports whether any host changed (apply) or would change (plan).
+func (r *Run) Changes() bool {
+	for _, rc := range r.recap {
+		if rc.Changed > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Failed reports whether any host failed or was unreachable.
+func (r *Run) Failed() bool {
+	for _, rc := range r.recap {
+		if rc.Failed > 0 || rc.Unreachable > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Run) emit(e *Event) {
+	e.Time = time.Now().UTC()
+	e.Error = r.secrets.Redact(e.Error)
+	e.Diff = r.secrets.Redact(e.Diff)
+	for i := range e.Changes {
+		e.Changes[i].Text = r.secrets.Redact(e.Changes[i].Text)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.out.Event(e)
+}
+
+// logf writes a redacted debug line.
+func (r *Run) logf(format string, args ...any) {
+	if r.opts.Log == nil {
+		return
+	}
+	line := r.secrets.Redact(fmt.Sprintf(format, args...))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.opts.Log, "%s clawrun: %s\n", time.Now().Format("15:04:05.000"), line)
+}
+
+func (r *Run) mode() string {
+	if r.opts.Apply {
+		return "apply"
+	}
+	return "plan"
+}
+
+// Execute runs every selected host: in parallel (forks), in serial batches.
+// Cancelling ctx finishes each host's running task and starts nothing more.
+func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
+		r.recap[h.Name] = &Recap{}
+	}
+	r.emit(&Event{Type: "run_start", Mode: r.mode(), Hosts: names, Playbook: r.pb.File})
+	start := time.Now()
+	batch := len(hosts)
+	if r.pb.Serial > 0 {
+		batch = r.pb.Serial
+	}
+	failed := 0
+	done := 0
+	for i := 0; i < len(hosts); i += batch {
+		if ctx.Err() != nil {
+			break
+		}
+		end := min(i+batch, len(hosts))
+		var g errgroup.Group
+		g.SetLimit(r.opts.Forks)
+		for _, h := range hosts[i:end] {
+			g.Go(func() error {
+				r.host(ctx, h)
+				return nil
+			})
+		}
+		g.Wait()
+		for _, h := range hosts[i:end] {
+			done++
+			if rc := r.recap[h.Name]; rc.Failed > 0 || rc.Unreachable > 0 {
+				failed++
+			}
+		}
+		if end < len(hosts) && failed*100 > r.pb.MaxFailPct*done {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		r.Interrupted = true
+	}
+	var total Stats
+	for _, rc := range r.recap {
+		if rc.Stats != nil {
+			total.Handshakes += rc.Stats.Handshakes
+			total.Sessions += rc.Stats.Sessions
+			total.RoundTrips += rc.Stats.RoundTrips
+			total.BytesUp += rc.Stats.BytesUp
+			total.BytesDown += rc.Stats.BytesDown
+		}
+	}
+	r.emit(&Event{Type: "run_done", Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
+}
+
+// hostRun is one host's state during a run.
+type hostRun struct {
+	r       *Run
+	h       *inventory.Host
+	conn    Conn
+	info    *modules.Host
+	rc      *Recap
+	failed  bool
+	changed map[string]bool // handler name -> notified
+}
+
+func (r *Run) host(ctx context.Context, h *inventory.Host) {
+	hr := &hostRun{r: r, h: h, rc: r.recap[h.Name], changed: map[string]bool{}}
+	start := time.Now()
+	defer func() {
+		if hr.conn != nil {
+			hr.rc.Stats = hr.conn.Stats()
+			hr.conn.Close()
+		}
+		r.emit(&Event{Type: "host_done", Host: h.Name, Status: hr.status(), DurationMS: time.Since(start).Milliseconds(), Stats: hr.rc.Stats})
+	}()
+	// Remote work is never cut off mid-step: an interrupt takes effect
+	// between tasks.
+	work := context.WithoutCancel(ctx)
+	if err := hr.connect(work); err != nil {
+		hr.rc.Unreachable++
+		hr.failed = true
+		r.emit(&Event{Type: "task", Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
+		return
+	}
+	tasks, handlers, err := hr.instantiate()
+	if err != nil {
+		hr.fail("evaluate", "", err, time.Now())
+		return
+	}
+	hr.runTasks(ctx, work, tasks)
+	if !hr.failed || r.pb.ForceHandlers || r.opts.ForceHandlers {
+		hr.runHandlers(work, handlers)
+	}
+}
+
+func (hr *hostRun) status() string {
+	switch {
+	case hr.rc.Unreachable > 0:
+		return StatusUnreachable
+	case hr.failed:
+		return StatusFailed
+	case hr.rc.Changed > 0:
+		return StatusChanged
+	}
+	return StatusOK
+}
+
+func (hr *hostRun) connect(ctx context.Context) error {
+	var err error
+	if hr.h.Connection == "local" {
+		hr.conn = &localConn{password: hr.r.opts.Dial.BecomePassword}
+	} else if hr.conn, err = dialSSH(ctx, hr.h, hr.r.opts.Dial); err != nil {
+		hr.conn = nil
+		return err
+	}
+	hr.r.logf("%s: connected (%s)", hr.h.Name, hr.h.Connection)
+	res, err := hr.conn.Run(ctx, factsScript, false)
+	if err != nil {
+		return err
+	}
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("gather facts: %w", err)
+	}
+	facts, client, port, user := parseFacts(res.Stdout)
+	hr.info = &modules.Host{Name: hr.h.Name, Facts: facts, SSHClient: client, SSHPort: port, User: user}
+	return nil
+}
+
+// instantiate evaluates the playbook for this host with its facts.
+func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Task, error) {
+	r := hr.r
+	f := hr.info.Facts
+	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), nil, r.secrets)
+	var tasks []*playbooks.Task
+	for _, spec := range r.pb.Tasks {
+		if !r.selected(spec) {
+			continue
+		}
+		ts, d := scope.Instantiate(spec)
+		diags = append(diags, d...)
+		tasks = append(tasks, ts...)
+	}
+	handlers := map[string][]*playbooks.Task{}
+	for _, spec := range r.pb.Handlers {
+		ts, d := scope.Instantiate(spec)
+		diags = append(diags, d...)
+		handlers[spec.Name] = ts
+	}
+	if diags.HasErrors() {
+		return nil, nil, errors.New(diagText(diags))
+	}
+	return tasks, handlers, nil
+}
+
+// diagText renders diagnostics compactly for a host's error line.
+func diagText(diags hcl.Diagnostics) string {
+	var parts []string
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		s := d.Summary
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			s = d.Subject.String() + ": " + s
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (r *Run) selected(spec *playbooks.TaskSpec) bool {
+	if len(r.opts.Tags) > 0 && !overlap(spec.Tags, r.opts.Tags) {
+		return false
+	}
+	return !overlap(spec.Tags, r.opts.SkipTags)
+}
+
+func overlap(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func (hr *hostRun) become(t *playbooks.Task) bool {
+	switch {
+	case t.Become != nil:
+		return *t.Become
+	case hr.r.pb.Become != nil:
+		return *hr.r.pb.Become
+	}
+	return hr.h.Become
+}
+
+// runTasks probes all tasks in one round trip, then walks them in order.
+// After a change, the remaining tasks are probed again (one round trip),
+// since their state may depend on it.
+func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) {
+	var probes []probeResult
+	probedFrom := -1
+	for i, t := range tasks {
+		if ctx.Err() != nil {
+			return
+		}
+		start := time.Now()
+		if t.Skip {
+			hr.rc.Skipped++
+			hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
+			continue
+		}
+		if probedFrom < 0 {
+			var err error
+			if probes, err = hr.probe(work, tasks[i:]); err != nil {
+				hr.fail(t.ID, t.Spec.Module, err, start)
+				return
+			}
+			probedFrom = i
+		}
+		p := probes[i-probedFrom]
+		plan, err := hr.plan(t, p)
+		if err != nil {
+			if hr.fail(t.ID, t.Spec.Module, err, start); !t.IgnoreErrors {
+				return
+			}
+			continue
+		}
+		ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK}
+		if plan.Skip != "" {
+			ev.Status = StatusSkipped
+			hr.rc.Skipped++
+			hr.r.emit(ev)
+			continue
+		}
+		if !plan.Changed() {
+			hr.rc.OK++
+			ev.DurationMS = time.Since(start).Milliseconds()
+			hr.r.emit(ev)
+			continue
+		}
+		hr.describe(ev, t, plan)
+		hr.info.Pending = append(hr.info.Pending, plan.Touches...)
+		if hr.r.opts.Apply {
+			if err := hr.execute(work, t, plan); err != nil {
+				ev.Status, ev.Error = StatusFailed, err.Error()
+				ev.Ignored = t.IgnoreErrors
+				ev.DurationMS = time.Since(start).Milliseconds()
+				hr.rc.Failed++
+				hr.r.emit(ev)
+				if !t.IgnoreErrors {
+					hr.failed = true
+					return
+				}
+				probedFrom = -1
+				continue
+			}
+			probedFrom = -1 // later tasks may see a different host now
+		}
+		ev.Status = StatusChanged
+		hr.rc.Changed++
+		for _, n := range t.Spec.Notify {
+			hr.changed[n] = true
+		}
+		ev.DurationMS = time.Since(start).Milliseconds()
+		hr.r.emit(ev)
+	}
+}
+
+func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
+	ev.Changes = plan.Lines
+	ev.Diff = plan.Diff
+	if t.Sensitive {
+		ev.Diff = ""
+		for i := range ev.Changes {
+			ev.Changes[i].Text = playbooks.Redacted
+		}
+		if plan.Diff != "" {
+			ev.Diff = "(diff hidden: sensitive task)\n"
+		}
+	}
+}
+
+func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
+	items := make([]probeItem, len(tasks))
+	for i, t := range tasks {
+		if t.Skip || t.Module == nil {
+			items[i] = probeItem{Script: "true", Become: hr.become(t)}
+			continue
+		}
+		items[i] = probeItem{Script: t.Module.Probe(), Become: hr.become(t)}
+	}
+	t0 := time.Now()
+	res, err := runProbes(ctx, hr.conn, items)
+	hr.r.logf("%s: probed %d tasks in %s", hr.h.Name, len(items), time.Since(t0).Round(time.Millisecond))
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	return res, nil
+}
+
+func (hr *hostRun) plan(t *playbooks.Task, p probeResult) (*modules.Plan, error) {
+	if p.Code != 0 {
+		return nil, fmt.Errorf("probe failed with exit status %d: %s", p.Code, strings.TrimSpace(p.Stderr))
+	}
+	return t.Module.Plan(hr.info, p.Out)
+}
+
+// execute runs a plan's steps, all in one round trip.
+func (hr *hostRun) execute(ctx context.Context, t *playbooks.Task, plan *modules.Plan) error {
+	var b strings.Builder
+	for i, s := range plan.Steps {
+		fmt.Fprintf(&b, "( %s\n) || { rc=$?; echo \"clawrun: step %d (%s) failed\" >&2; exit $rc; }\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
+	}
+	t0 := time.Now()
+	res, err := hr.conn.Run(ctx, b.String(), hr.become(t))
+	hr.r.logf("%s: %s: ran %d steps in %s", hr.h.Name, t.ID, len(plan.Steps), time.Since(t0).Round(time.Millisecond))
+	if err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+func (hr *hostRun) fail(task, module string, err error, start time.Time) {
+	hr.rc.Failed++
+	hr.failed = true
+	status := StatusFailed
+	if errors.Is(err, ErrUnreachable) {
+		status = StatusUnreachable
+		hr.rc.Failed--
+		hr.rc.Unreachable++
+	}
+	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
+}
+
+// runHandlers runs notified handlers once, in declaration order.
+func (hr *hostRun) runHandlers(ctx context.Context, handlers map[string][]*playbooks.Task) {
+	for _, spec := range hr.r.pb.Handlers {
+		if !hr.changed[spec.Name] {
+			continue
+		}
+		for _, t := range handlers[spec.Name] {
+			start := time.Now()
+			ev := &Event{Type: "handler", Host: hr.h.Name, Task: "handler." + spec.Name, Module: spec.Module, Status: StatusChanged}
+			if t.Skip {
+				ev.Status = StatusSkipped
+				hr.rc.Skipped++
+				hr.r.emit(ev)
+				continue
+			}
+			if !hr.r.opts.Apply {
+				hr.rc.Changed++
+				ev.Changes = []modules.Line{{Sign: "!", Text: "would run"}}
+				hr.r.emit(ev)
+				continue
+			}
+			res, err := hr.probe(ctx, []*playbooks.Task{t})
+			var plan *modules.Plan
+			if err == nil {
+				plan, err = hr.plan(t, res[0])
+			}
+			if err == nil && plan.Changed() {
+				hr.describe(ev, t, plan)
+				err = hr.execute(ctx, t, plan)
+			}
+			ev.DurationMS = time.Since(start).Milliseconds()
+			if err != nil {
+				ev.Status, ev.Error = StatusFailed, err.Error()
+				hr.rc.Failed++
+				hr.failed = true
+				hr.r.emit(ev)
+				continue
+			}
+			if plan.Changed() {
+				hr.rc.Changed++
+			} else {
+				ev.Status = StatusOK
+				hr.rc.OK++
+			}
+			hr.r.emit(ev)
+		}
+	}
+}
+
+// HostNames sorts recap keys for stable output.
+func sortedHosts(m map[string]*Recap) []string {
+	var names []string
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

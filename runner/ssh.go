@@ -1,0 +1,332 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clawrun/clawrun/inventory"
+	"github.com/skeema/knownhosts"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+const (
+	// maxSessions stays below sshd's default MaxSessions (10).
+	maxSessions = 8
+	// maxHandshakes per target address: sshd's MaxStartups drops bursts.
+	maxHandshakes  = 4
+	keepaliveEvery = 5 * time.Second
+	keepaliveMax   = 3 // missed replies before the connection is declared dead
+)
+
+// ErrUnreachable marks connection failures (the recap's unreachable column).
+var ErrUnreachable = errors.New("unreachable")
+
+// handshakeSlots limits concurrent handshakes per address.
+var handshakeSlots sync.Map // address -> chan struct{}
+
+func acquireHandshake(ctx context.Context, addr string) (func(), error) {
+	v, _ := handshakeSlots.LoadOrStore(addr, make(chan struct{}, maxHandshakes))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// sshConn is one SSH connection carrying every session for a host.
+type sshConn struct {
+	client   *ssh.Client
+	jump     *ssh.Client
+	sessions chan struct{}
+	password string
+	stats    Stats
+	dead     chan struct{}
+	deadErr  error
+	once     sync.Once
+}
+
+// DialOptions are the controller-side SSH settings.
+type DialOptions struct {
+	AcceptNewHostKeys bool
+	BecomePassword    string
+	Passphrase        string
+	Logf              func(format string, args ...any)
+}
+
+var knownHostsMu sync.Mutex
+
+// hostKeyCallback verifies against known_hosts; unknown keys are refused
+// unless accept-new is set (then recorded), changed keys always.
+func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if !acceptNew {
+			return nil, nil, fmt.Errorf("known_hosts file %s does not exist; create it with ssh-keyscan, or pass --accept-new-host-keys to trust hosts on first use", path)
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("create known_hosts: %w", err)
+		}
+		f.Close()
+	}
+	db, err := knownhosts.NewDB(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read known_hosts: %w", err)
+	}
+	inner := db.HostKeyCallback()
+	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		err := inner(hostname, remote, key)
+		switch {
+		case err == nil:
+			return nil
+		case knownhosts.IsHostKeyChanged(err):
+			return fmt.Errorf("HOST KEY CHANGED for %s: the %s key offered does not match %s; this may be an attack, and clawrun never accepts a changed key (remove the old entry with ssh-keygen -R if the change is expected): %w",
+				hostname, key.Type(), path, err)
+		case knownhosts.IsHostUnknown(err):
+			if !acceptNew {
+				return fmt.Errorf("host key for %s is unknown: add it with `ssh-keyscan -p PORT HOST >> %s` after checking its fingerprint (%s), or pass --accept-new-host-keys",
+					hostname, path, ssh.FingerprintSHA256(key))
+			}
+			knownHostsMu.Lock()
+			defer knownHostsMu.Unlock()
+			f, ferr := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+			if ferr != nil {
+				return fmt.Errorf("record host key: %w", ferr)
+			}
+			defer f.Close()
+			return knownhosts.WriteKnownHost(f, hostname, remote, key)
+		default:
+			return err
+		}
+	}
+	return cb, db, nil
+}
+
+func authMethods(h *inventory.Host, o DialOptions) ([]ssh.AuthMethod, error) {
+	var methods []ssh.AuthMethod
+	if h.IdentityFile != "" {
+		pem, err := os.ReadFile(h.IdentityFile)
+		if err != nil {
+			return nil, fmt.Errorf("read identity file: %w", err)
+		}
+		signer, err := ssh.ParsePrivateKey(pem)
+		var missing *ssh.PassphraseMissingError
+		if errors.As(err, &missing) {
+			if o.Passphrase == "" {
+				return nil, fmt.Errorf("identity file %s is encrypted: set CLAWRUN_KEY_PASSPHRASE", h.IdentityFile)
+			}
+			signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(o.Passphrase))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse identity file %s: %w", h.IdentityFile, err)
+		}
+		methods = append(methods, ssh.PublicKeys(signer))
+	}
+	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
+		if c, err := net.Dial("unix", sock); err == nil {
+			methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(c).Signers))
+		}
+	}
+	if len(methods) == 0 {
+		return nil, fmt.Errorf("no credentials: set identity_file in the inventory or start ssh-agent")
+	}
+	return methods, nil
+}
+
+// dialSSH opens the host's one connection (through a jump host if set).
+func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, error) {
+	timeout := time.Duration(h.ConnectTimeout) * time.Second
+	cb, db, err := hostKeyCallback(h.KnownHosts, o.AcceptNewHostKeys)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := authMethods(h, o)
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
+	cfg := &ssh.ClientConfig{User: h.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
+		HostKeyAlgorithms: db.HostKeyAlgorithms(addr)}
+	c := &sshConn{sessions: make(chan struct{}, maxSessions), password: o.BecomePassword, dead: make(chan struct{})}
+	var raw net.Conn
+	if h.Jump != "" {
+		jc, err := dialJump(ctx, h, o, auth, cb, db, timeout)
+		if err != nil {
+			return nil, err
+		}
+		c.jump = jc
+		raw, err = jc.Dial("tcp", addr)
+		if err != nil {
+			jc.Close()
+			return nil, fmt.Errorf("%w: through jump host %s: %v", ErrUnreachable, h.Jump, err)
+		}
+	} else {
+		release, err := acquireHandshake(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
+		raw, err = d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+		}
+	}
+	client, err := handshake(raw, addr, cfg, timeout)
+	if err != nil {
+		if c.jump != nil {
+			c.jump.Close()
+		}
+		return nil, err
+	}
+	c.client = client
+	c.stats.Handshakes++
+	go c.keepalive()
+	return c, nil
+}
+
+func handshake(raw net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Duration) (*ssh.Client, error) {
+	raw.SetDeadline(time.Now().Add(timeout))
+	sc, chans, reqs, err := ssh.NewClientConn(raw, addr, cfg)
+	if err != nil {
+		raw.Close()
+		if strings.Contains(err.Error(), "HOST KEY") || strings.Contains(err.Error(), "host key") {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: ssh handshake: %v", ErrUnreachable, err)
+	}
+	raw.SetDeadline(time.Time{})
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+func dialJump(ctx context.Context, h *inventory.Host, o DialOptions, auth []ssh.AuthMethod, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, timeout time.Duration) (*ssh.Client, error) {
+	user, hostport := h.User, h.Jump
+	if u, rest, ok := strings.Cut(h.Jump, "@"); ok {
+		user, hostport = u, rest
+	}
+	if _, _, err := net.SplitHostPort(hostport); err != nil {
+		hostport = net.JoinHostPort(hostport, "22")
+	}
+	release, err := acquireHandshake(ctx, hostport)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	d := net.Dialer{Timeout: timeout}
+	raw, err := d.DialContext(ctx, "tcp", hostport)
+	if err != nil {
+		return nil, fmt.Errorf("%w: jump host %s: %v", ErrUnreachable, hostport, err)
+	}
+	cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: timeout, HostKeyAlgorithms: db.HostKeyAlgorithms(hostport)}
+	return handshake(raw, hostport, cfg, timeout)
+}
+
+// keepalive closes the connection when the host stops answering, so that a
+// dead link fails the host instead of hanging it.
+func (c *sshConn) keepalive() {
+	t := time.NewTicker(keepaliveEvery)
+	defer t.Stop()
+	missed := 0
+	for {
+		select {
+		case <-c.dead:
+			return
+		case <-t.C:
+		}
+		reply := make(chan error, 1)
+		go func() {
+			_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+			reply <- err
+		}()
+		select {
+		case err := <-reply:
+			if err != nil {
+				c.kill(fmt.Errorf("%w: connection lost: %v", ErrUnreachable, err))
+				return
+			}
+			missed = 0
+		case <-time.After(keepaliveEvery):
+			missed++
+			if missed >= keepaliveMax {
+				c.kill(fmt.Errorf("%w: no keepalive reply for %s", ErrUnreachable, keepaliveEvery*keepaliveMax))
+				return
+			}
+		}
+	}
+}
+
+func (c *sshConn) kill(err error) {
+	c.once.Do(func() {
+		c.deadErr = err
+		close(c.dead)
+		c.client.Close()
+	})
+}
+
+func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result, error) {
+	select {
+	case c.sessions <- struct{}{}:
+		defer func() { <-c.sessions }()
+	case <-c.dead:
+		return nil, c.deadErr
+	}
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return nil, c.lost(fmt.Errorf("%w: open session: %v", ErrUnreachable, err))
+	}
+	defer sess.Close()
+	stdin := wrap(script)
+	if become && c.password != "" {
+		stdin = c.password + "\n" + stdin
+	}
+	var out, errb bytes.Buffer
+	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, &errb
+	err = sess.Run(shellCommand(become, c.password != ""))
+	c.stats.add(len(stdin), out.Len()+errb.Len())
+	res := &Result{Stdout: out.String(), Stderr: errb.String()}
+	var ee *ssh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.Code = ee.ExitStatus()
+		if become && res.Code == 1 && strings.Contains(res.Stderr, "sudo: a password is required") {
+			return res, fmt.Errorf("sudo needs a password: set CLAWRUN_BECOME_PASSWORD")
+		}
+	default:
+		return nil, c.lost(fmt.Errorf("%w: %v", ErrUnreachable, err))
+	}
+	return res, nil
+}
+
+// lost prefers the keepalive's diagnosis once the connection is dead.
+func (c *sshConn) lost(err error) error {
+	select {
+	case <-c.dead:
+		if c.deadErr != nil {
+			return c.deadErr
+		}
+	default:
+	}
+	return err
+}
+
+func (c *sshConn) Stats() *Stats { return &c.stats }
+
+func (c *sshConn) Close() error {
+	c.once.Do(func() { close(c.dead) })
+	err := c.client.Close()
+	if c.jump != nil {
+		c.jump.Close()
+	}
+	return err
+}

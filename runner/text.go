@@ -1,0 +1,194 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// TextRenderer prints a line per task per host as it finishes, diffs
+// indented under it, and a recap.
+type TextRenderer struct {
+	W     io.Writer
+	Color bool
+	// Diffs prints diffs of changed tasks (always in plan, --diff in apply).
+	Diffs bool
+	// Verbose prints ok and skipped tasks too.
+	Verbose bool
+	// Stats prints per-host connection counters with the recap.
+	Stats bool
+	// Progress, when set, receives a live status line (a TTY).
+	Progress io.Writer
+	width    int
+	mode     string
+	total    int
+	done     int
+	failed   int
+	started  time.Time
+}
+
+const (
+	cReset  = "\033[0m"
+	cRed    = "\033[31m"
+	cGreen  = "\033[32m"
+	cYellow = "\033[33m"
+	cCyan   = "\033[36m"
+	cDim    = "\033[2m"
+	cBold   = "\033[1m"
+)
+
+func (t *TextRenderer) c(color, s string) string {
+	if !t.Color {
+		return s
+	}
+	return color + s + cReset
+}
+
+func signColor(sign string) string {
+	switch sign {
+	case "+":
+		return cGreen
+	case "-":
+		return cRed
+	case "!":
+		return cCyan
+	}
+	return cYellow
+}
+
+// Event prints one event.
+func (t *TextRenderer) Event(e *Event) {
+	t.clearProgress()
+	defer t.showProgress()
+	switch e.Type {
+	case "run_start":
+		t.mode, t.total, t.started = e.Mode, len(e.Hosts), time.Now()
+		for _, h := range e.Hosts {
+			t.width = max(t.width, len(h))
+		}
+		return
+	case "host_done":
+		t.done++
+		if e.Status == StatusFailed || e.Status == StatusUnreachable {
+			t.failed++
+		}
+		return
+	case "run_done":
+		t.recap(e)
+		return
+	}
+	host := fmt.Sprintf("%-*s", t.width, e.Host)
+	switch e.Status {
+	case StatusFailed, StatusUnreachable:
+		label := "FAILED"
+		if e.Status == StatusUnreachable {
+			label = "UNREACHABLE"
+		}
+		if e.Ignored {
+			label += " (ignored)"
+		}
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(e.Error, t.width+4))
+	case StatusOK, StatusSkipped:
+		if t.Verbose {
+			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
+		}
+	case StatusChanged:
+		sign := "~"
+		if e.Type == "handler" {
+			sign = "!"
+		} else if len(e.Changes) > 0 {
+			sign = e.Changes[0].Sign
+			for _, l := range e.Changes[1:] {
+				if l.Sign != sign {
+					sign = "~"
+				}
+			}
+		}
+		verb := ""
+		if e.Type == "handler" && t.mode == "plan" {
+			verb = " (would run)"
+		}
+		fmt.Fprintf(t.W, "%s  %s %s%s\n", host, t.c(signColor(sign), sign), t.c(cBold, e.Task), verb)
+		for _, l := range e.Changes {
+			if e.Type == "handler" && l.Sign == "!" {
+				continue
+			}
+			text := l.Text
+			if t.mode == "apply" {
+				text = strings.TrimPrefix(text, "would ")
+			}
+			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), text)
+		}
+		if t.Diffs && e.Diff != "" {
+			t.diff(e.Diff)
+		}
+	}
+}
+
+func indentRest(s string, n int) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+strings.Repeat(" ", n))
+}
+
+func (t *TextRenderer) diff(d string) {
+	pad := strings.Repeat(" ", t.width+8)
+	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+		color := ""
+		switch {
+		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+			color = cBold
+		case strings.HasPrefix(l, "+"):
+			color = cGreen
+		case strings.HasPrefix(l, "-"):
+			color = cRed
+		case strings.HasPrefix(l, "@@"):
+			color = cCyan
+		}
+		if color != "" {
+			l = t.c(color, l)
+		}
+		fmt.Fprintf(t.W, "%s%s\n", pad, l)
+	}
+}
+
+func (t *TextRenderer) recap(e *Event) {
+	fmt.Fprintln(t.W)
+	for _, h := range sortedHosts(e.Recap) {
+		r := e.Recap[h]
+		changed := "changed"
+		if t.mode == "plan" {
+			changed = "to_change"
+		}
+		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable)
+		switch {
+		case r.Failed > 0 || r.Unreachable > 0:
+			line = t.c(cRed, line)
+		case r.Changed > 0:
+			line = t.c(cYellow, line)
+		default:
+			line = t.c(cGreen, line)
+		}
+		fmt.Fprintln(t.W, line)
+		if t.Stats && r.Stats != nil {
+			s := r.Stats
+			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown)
+		}
+	}
+}
+
+func (t *TextRenderer) clearProgress() {
+	if t.Progress != nil && t.total > 0 {
+		fmt.Fprint(t.Progress, "\r\033[K")
+	}
+}
+
+func (t *TextRenderer) showProgress() {
+	if t.Progress == nil || t.total == 0 || t.done >= t.total {
+		return
+	}
+	fmt.Fprintf(t.Progress, "%s: %d/%d hosts done, %d running, %d failed, %s",
+		t.mode, t.done, t.total, t.total-t.done, t.failed, time.Since(t.started).Round(time.Second))
+}
+
+// Close flushes nothing: text is written as it comes.
+func (t *TextRenderer) Close() error { return nil }

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# testbed.sh — real target hosts for clawrun's tests, after shared/TESTBED.md:
+# systemd-nspawn containers (systemd as PID 1, sshd, sudo user, own host keys),
+# each in its own network namespace on a private bridge.
+#
+#   testbed.sh deps            install the tools (Debian packages)
+#   testbed.sh base            build (or reuse) the cached Debian base and key
+#   testbed.sh repo            build (or reuse) the local package repository
+#   testbed.sh up N            boot hosts h1..hN; writes $STATE/{inventory.hcl,known_hosts,hosts}
+#   testbed.sh reset NAME...   reboot hosts on a fresh overlay (first-boot state)
+#   testbed.sh down            stop every host, remove overlays, namespaces, bridge
+set -euo pipefail
+
+CACHE=${CLAWRUN_TESTBED_CACHE:-/var/tmp/clawrun-testbed}
+STATE=${CLAWRUN_TESTBED:-/run/clawrun-testbed}
+BASE=$CACHE/base
+REPO=$CACHE/repo
+KEY=$CACHE/id_ed25519
+BRIDGE=clawtb0
+NET=10.66.0
+REPO_PORT=8765
+# Bump when the base recipe changes so cached bases are rebuilt.
+BASE_VERSION=3
+INCLUDE=openssh-server,systemd,systemd-sysv,dbus,iproute2,sudo,cron,ufw,jq,procps,python3,python3-apt,ca-certificates
+# Packages the tests and playbooks install from the local repository.
+REPO_PKGS="hello fail2ban python3-systemd chrony unattended-upgrades apt-listchanges nginx cowsay sl"
+
+log() { echo "testbed: $*" >&2; }
+
+mirror() {
+  local m
+  m=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$m" ] || m=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$m" ] || { log "cannot find the Debian mirror apt uses"; exit 1; }
+  echo "$m"
+}
+
+cmd_deps() {
+  local need=()
+  for t in debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2 dpkg-scanpackages:dpkg-dev ssh-keyscan:openssh-client; do
+    command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+cmd_base() {
+  if [ -f "$BASE/.clawrun-base-$BASE_VERSION" ] && [ -f "$KEY" ]; then return; fi
+  mkdir -p "$CACHE"
+  rm -rf "$BASE" "$BASE.tmp"
+  log "debootstrap bookworm base (a few minutes, cached in $CACHE)"
+  debootstrap --variant=minbase --include="$INCLUDE" bookworm "$BASE.tmp" "$(mirror)" >"$CACHE/debootstrap.log" 2>&1 \
+    || { tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
+  [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C clawrun-testbed -f "$KEY"
+  local R=$BASE.tmp
+  chroot "$R" useradd -m -s /bin/bash admin
+  echo 'admin ALL=(ALL) NOPASSWD:ALL' >"$R/etc/sudoers.d/admin"
+  chmod 0440 "$R/etc/sudoers.d/admin"
+  for h in "$R/home/admin" "$R/root"; do
+    mkdir -p "$h/.ssh"; cp "$KEY.pub" "$h/.ssh/authorized_keys"; chmod 700 "$h/.ssh"; chmod 600 "$h/.ssh/authorized_keys"
+  done
+  chroot "$R" chown -R admin:admin /home/admin/.ssh
+  rm -f "$R"/etc/ssh/ssh_host_*
+  cat >"$R/etc/systemd/system/clawrun-hostkeys.service" <<'UNIT'
+[Unit]
+Description=Generate this host's own SSH host keys
+Before=ssh.service
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  chroot "$R" systemctl enable clawrun-hostkeys.service >/dev/null 2>&1
+  # The hosts have no route out: packages come from the controller's local repository.
+  rm -f "$R/etc/apt/sources.list.d/"*
+  echo "deb [trusted=yes] http://$NET.1:$REPO_PORT/ ./" >"$R/etc/apt/sources.list"
+  echo 'UseDNS no' >"$R/etc/ssh/sshd_config.d/00-testbed.conf"
+  touch "$R/.clawrun-base-$BASE_VERSION"
+  mv "$R" "$BASE"
+}
+
+cmd_repo() {
+  if [ -f "$REPO/Packages.gz" ] && [ "$(cat "$REPO/.pkgs" 2>/dev/null)" = "$REPO_PKGS" ]; then return; fi
+  log "building the local package repository ($REPO_PKGS)"
+  rm -rf "$REPO"; mkdir -p "$REPO"
+  local deps
+  apt-get update -qq
+  # Every dependency, also those the base has: the repository must be complete.
+  deps=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+    --no-replaces --no-enhances $REPO_PKGS | grep '^[a-zA-Z0-9]' | sort -u)
+  (cd "$REPO" && apt-get download $deps >/dev/null 2>"$CACHE/repo.log" || true)
+  (cd "$REPO" && dpkg-scanpackages . /dev/null 2>/dev/null | gzip -9 >Packages.gz)
+  for p in $REPO_PKGS; do ls "$REPO/${p}_"*.deb >/dev/null 2>&1 || { log "package $p missing from repository"; exit 1; }; done
+  echo "$REPO_PKGS" >"$REPO/.pkgs"
+}
+
+host_ip() { echo "$NET.$((10 + ${1#h}))"; }
+
+boot() {
+  local name=$1 root=$STATE/hosts/$1
+  mkdir -p "$root/upper" "$root/work" "$root/root"
+  mountpoint -q "$root/root" || mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$root/upper,workdir=$root/work" "$root/root"
+  echo "$name" >"$root/root/etc/hostname"
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$root/root/etc/hosts"
+  setsid systemd-nspawn --boot --register=no --keep-unit --capability=CAP_NET_ADMIN \
+    --network-namespace-path="/run/netns/clawtb-$name" -D "$root/root" -M "$name" \
+    >"$root/console.log" 2>&1 </dev/null &
+  echo $! >"$root/pid"
+}
+
+netns() {
+  local name=$1
+  ip netns add "clawtb-$name"
+  ip link add "clawtb-$name" type veth peer name eth0 netns "clawtb-$name"
+  ip link set "clawtb-$name" master $BRIDGE up
+  ip -n "clawtb-$name" addr add "$(host_ip "$name")/24" dev eth0
+  ip -n "clawtb-$name" link set eth0 up
+  ip -n "clawtb-$name" link set lo up
+}
+
+wait_ssh() {
+  local name=$1 ip i
+  ip=$(host_ip "$name")
+  for i in $(seq 1 150); do
+    if ssh-keyscan -T 1 -t ed25519 "$ip" 2>/dev/null | grep -q ed25519; then return 0; fi
+    sleep 0.2
+  done
+  log "$name ($ip) did not answer SSH"; tail -30 "$STATE/hosts/$name/console.log" >&2; return 1
+}
+
+write_files() {
+  local names=("$@") n
+  : >"$STATE/known_hosts"
+  for n in "${names[@]}"; do ssh-keyscan -T 3 -t ed25519 "$(host_ip "$n")" 2>/dev/null >>"$STATE/known_hosts"; done
+  cp "$KEY" "$STATE/id_ed25519"; chmod 600 "$STATE/id_ed25519"
+  {
+    echo "defaults {"
+    echo "  user          = \"admin\""
+    echo "  identity_file = \"$STATE/id_ed25519\""
+    echo "  known_hosts   = \"$STATE/known_hosts\""
+    echo "  become        = true"
+    echo "}"
+    for n in "${names[@]}"; do
+      printf '\nhost "%s" {\n  address = "%s"\n  groups  = ["vps"]\n}\n' "$n" "$(host_ip "$n")"
+    done
+  } >"$STATE/inventory.hcl"
+  printf '%s\n' "${names[@]}" >"$STATE/hosts.txt"
+}
+
+cmd_up() {
+  local n=${1:-3} i names=()
+  cmd_deps; cmd_base
+  [ -d "$STATE/hosts" ] && cmd_down
+  mkdir -p "$STATE/hosts"
+  ip link show $BRIDGE >/dev/null 2>&1 || {
+    ip link add $BRIDGE type bridge; ip addr add "$NET.1/24" dev $BRIDGE; ip link set $BRIDGE up; }
+  for i in $(seq 1 "$n"); do names+=("h$i"); netns "h$i"; boot "h$i"; done
+  for i in "${names[@]}"; do wait_ssh "$i"; done
+  write_files "${names[@]}"
+  log "up: ${names[*]} (inventory $STATE/inventory.hcl)"
+}
+
+stop() {
+  local name=$1 root=$STATE/hosts/$1 pid i
+  pid=$(cat "$root/pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    for i in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  fi
+  umount "$root/root" 2>/dev/null || umount -l "$root/root" 2>/dev/null || true
+}
+
+cmd_reset() {
+  local n
+  for n in "$@"; do
+    stop "$n"
+    rm -rf "$STATE/hosts/$n/upper" "$STATE/hosts/$n/work"
+    boot "$n"
+  done
+  for n in "$@"; do wait_ssh "$n"; done
+  write_files $(cat "$STATE/hosts.txt")
+}
+
+cmd_down() {
+  local d
+  if [ -d "$STATE/hosts" ]; then
+    for d in "$STATE"/hosts/*/; do [ -d "$d" ] && stop "$(basename "$d")"; done
+  fi
+  for d in $(ip netns list 2>/dev/null | awk '/^clawtb-/{print $1}'); do ip netns del "$d" || true; done
+  ip link del $BRIDGE 2>/dev/null || true
+  rm -rf "$STATE/hosts"
+}
+
+case "${1:-}" in
+  deps) cmd_deps ;;
+  base) cmd_deps; cmd_base ;;
+  repo) cmd_deps; cmd_repo ;;
+  up) shift; cmd_up "$@" ;;
+  reset) shift; cmd_reset "$@" ;;
+  down) cmd_down ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac
