@@ -169,12 +169,13 @@ func parseFileProbe(out string) (fileState, error) {
 }
 
 // Plan decides what to change.
-func (f *File) Plan(_ *Host, out string) (*Plan, error) {
+func (f *File) Plan(h *Host, out string) (*Plan, error) {
 	cur, err := parseFileProbe(out)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Touches: []string{f.Path}}
+	cur = overlay(h, f.Path, cur)
+	p := &Plan{}
 	q := Quote(f.Path)
 	switch f.state() {
 	case "absent":
@@ -184,6 +185,7 @@ func (f *File) Plan(_ *Host, out string) (*Plan, error) {
 				p.Diff = textDiff(f.Path, cur.Content, nil, true)
 			}
 			p.step("remove "+f.Path, "rm -rf -- "+q)
+			p.writes(f.Path, &FileState{Absent: true, Known: true})
 		}
 	case "directory":
 		switch cur.Type {
@@ -220,13 +222,13 @@ func (f *File) planFile(p *Plan, cur fileState) {
 	case "absent":
 		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, nil, f.data, false)
-		p.step("write "+f.Path, writeScript(f.spec()))
+		p.write(f.spec())
 		return
 	case "file":
 	case "link":
 		p.add("~", "link %s replaced by a file", f.Path)
 		p.Diff = textDiff(f.Path, nil, f.data, false)
-		p.step("write "+f.Path, writeScript(f.spec()))
+		p.write(f.spec())
 		return
 	default:
 		p.Lines = append(p.Lines, Line{Sign: "~", Text: fmt.Sprintf("%s is a %s", f.Path, cur.Type)})
@@ -235,10 +237,45 @@ func (f *File) planFile(p *Plan, cur fileState) {
 	if f.hasData && cur.SHA256 != sha(f.data) {
 		p.add("~", "file %s%s", f.Path, attrChange(cur, f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, cur.Content, f.data, true)
-		p.step("write "+f.Path, writeScript(f.spec()))
+		p.write(f.spec())
 		return
 	}
 	f.planAttrs(p, cur)
+}
+
+// overlay replaces probed state with what earlier tasks of this plan write.
+func overlay(h *Host, path string, cur fileState) fileState {
+	if h == nil {
+		return cur
+	}
+	pf, ok := h.Pending[path]
+	if !ok || !pf.Known {
+		return cur
+	}
+	if pf.Absent {
+		return fileState{Type: "absent"}
+	}
+	next := fileState{Type: "file", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group,
+		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content)}
+	if cur.Type != "file" {
+		next.Mode, next.Owner, next.Group = "0644", "root", "root"
+	}
+	if pf.Mode != "" {
+		next.Mode = pf.Mode
+	}
+	if pf.Owner != "" {
+		next.Owner = pf.Owner
+	}
+	if pf.Group != "" {
+		next.Group = pf.Group
+	}
+	return next
+}
+
+// write plans an atomic write and records its predicted result.
+func (p *Plan) write(w WriteSpec) {
+	p.step("write "+w.Path, writeScript(w))
+	p.writes(w.Path, &FileState{Known: true, Content: w.Content, Mode: w.Mode, Owner: w.Owner, Group: w.Group})
 }
 
 func (f *File) spec() WriteSpec {
@@ -262,6 +299,16 @@ func (f *File) planAttrs(p *Plan, cur fileState) {
 	}
 	p.add("~", "%s %s%s", cur.Type, f.Path, attrChange(cur, mode, owner, group))
 	p.step("set attributes of "+f.Path, attrScript(Quote(f.Path), mode, owner, group))
+	if cur.Type == "file" && cur.HasContent {
+		p.writes(f.Path, &FileState{Known: true, Content: cur.Content, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})
+	}
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func attrNote(mode, owner, group string) string {

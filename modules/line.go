@@ -52,12 +52,13 @@ func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 func (l *LineInFile) Probe() string { return fileProbe(l.Path, "") }
 
 // Plan edits the content in memory and diffs it.
-func (l *LineInFile) Plan(_ *Host, out string) (*Plan, error) {
+func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 	cur, err := parseFileProbe(out)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Touches: []string{l.Path}}
+	cur = overlay(h, l.Path, cur)
+	p := &Plan{}
 	switch cur.Type {
 	case "absent":
 		if l.State == "absent" {
@@ -80,7 +81,7 @@ func (l *LineInFile) Plan(_ *Host, out string) (*Plan, error) {
 	}
 	p.add(sign, "file %s", l.Path)
 	p.Diff = textDiff(l.Path, cur.Content, []byte(next), cur.Type == "file")
-	p.step("write "+l.Path, writeScript(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate}))
+	p.write(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate})
 	return p, nil
 }
 

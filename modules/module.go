@@ -66,10 +66,21 @@ type Host struct {
 	SSHClient string
 	// User is the login user of the connection.
 	User string
-	// Pending lists paths that earlier tasks of this plan would change; in
-	// apply they have changed and the probe sees it. Modules whose state
-	// depends on other files (a unit's file) use it to predict exactly.
-	Pending []string
+	// Pending holds the files that earlier tasks of this plan would write;
+	// in apply they have been written and the probe sees them. Modules use
+	// it so that plan predicts exactly what apply will do when several tasks
+	// touch one file, or a unit file changes before its service.
+	Pending map[string]*FileState
+}
+
+// FileState is a file as a plan predicts it.
+type FileState struct {
+	Absent  bool
+	Known   bool // Content is known (else only "will change")
+	Content []byte
+	Mode    string
+	Owner   string
+	Group   string
 }
 
 // Facts are gathered in the first round trip to each host.
@@ -93,9 +104,16 @@ type Plan struct {
 	Steps []Step
 	// Skip, when set, reports the task skipped with this reason.
 	Skip string
-	// Touches lists remote paths the steps may write; the runner uses it to
-	// guard sshd changes.
-	Touches []string
+	// Writes predicts the files the steps write, by path; the runner feeds
+	// them to later tasks' plans (Host.Pending) and guards sshd changes.
+	Writes map[string]*FileState
+}
+
+func (p *Plan) writes(path string, f *FileState) {
+	if p.Writes == nil {
+		p.Writes = map[string]*FileState{}
+	}
+	p.Writes[path] = f
 }
 
 // Changed reports whether applying the plan changes the host.

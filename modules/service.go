@@ -2,7 +2,6 @@ package modules
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -71,7 +70,7 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	u := Quote(s.unit())
 	// A loaded unit whose file changed, on disk or by an earlier task of
 	// this run (plan predicts it), needs a daemon-reload: a reported change.
-	if st.NeedReload || (st.Fragment != "" && slices.Contains(h.Pending, st.Fragment)) {
+	if st.NeedReload || (st.Fragment != "" && h.Pending[st.Fragment] != nil) {
 		p.add("~", "daemon-reload (unit file changed)")
 		p.step("daemon-reload", "systemctl daemon-reload")
 	}
@@ -122,9 +121,6 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		// A unit file new in this run: make sure systemd has read it. Not a
 		// change of its own, since systemd loads unseen units on demand.
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
-	}
-	if st.Fragment != "" {
-		p.Touches = []string{st.Fragment}
 	}
 	return p, nil
 }

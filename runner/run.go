@@ -404,7 +404,14 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			continue
 		}
 		hr.describe(ev, t, plan)
-		hr.info.Pending = append(hr.info.Pending, plan.Touches...)
+		if !hr.r.opts.Apply {
+			if hr.info.Pending == nil {
+				hr.info.Pending = map[string]*modules.FileState{}
+			}
+			for p, w := range plan.Writes {
+				hr.info.Pending[p] = w
+			}
+		}
 		if hr.r.opts.Apply {
 			if err := hr.execute(work, t, plan); err != nil {
 				ev.Status, ev.Error = StatusFailed, err.Error()

@@ -163,7 +163,19 @@ func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
 		width, _, _ = term.GetSize(int(f.Fd()))
 	}
 	dw := hcl.NewDiagnosticTextWriter(w, files, uint(width), color)
-	dw.WriteDiagnostics(diags)
+	for _, d := range diags {
+		// A file:line:col line first, for editors and CI annotations.
+		sev := "error"
+		if d.Severity == hcl.DiagWarning {
+			sev = "warning"
+		}
+		if d.Subject != nil {
+			fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary)
+		} else {
+			fmt.Fprintf(w, "clawrun: %s: %s\n", sev, d.Summary)
+		}
+		dw.WriteDiagnostic(d)
+	}
 }
 
 // load parses and checks playbook and inventory; every problem is reported
@@ -181,7 +193,7 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No inventory",
 			Detail: "Pass an inventory file with -i INVENTORY (see inventory/hosts.example.hcl)."})
 	}
-	if pb == nil || diags.HasErrors() {
+	if pb == nil {
 		printDiags(stderr, diags, color)
 		return nil, nil, nil, nil, exitError{1}
 	}
@@ -195,7 +207,9 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 				Detail: fmt.Sprintf("hosts names %s, which %s does not define.", strings.Join(bad, ", "), inv.File)})
 		}
 		var err error
-		hosts, err = inv.Select(pb.Hosts, f.limit)
+		if hosts, err = inv.Select(pb.Hosts, f.limit); err == nil && len(hosts) == 0 {
+			err = fmt.Errorf("no hosts match hosts = %v and --limit %q", pb.Hosts, f.limit)
+		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
 		}
@@ -204,9 +218,7 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		}
 	}
 	secrets := &playbooks.Secrets{}
-	if !diags.HasErrors() {
-		diags = append(diags, pb.Check(vars, checks, secrets)...)
-	}
+	diags = append(diags, pb.Check(vars, checks, secrets)...)
 	printDiags(stderr, diags, color)
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}

@@ -1,0 +1,133 @@
+// Package e2e drives the clawrun binary against real hosts of the testbed.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/clawrun/clawrun/test/testbed"
+)
+
+var bin string // the clawrun binary under test
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "clawrun-e2e")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "clawrun")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/clawrun").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build clawrun: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	tb, err := testbed.Start(3)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: real-host tests will skip: %v\n", err)
+	}
+	code := m.Run()
+	tb.Stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one clawrun invocation.
+type result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// clawrun runs the binary with args in dir and returns what it printed.
+func clawrun(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{Stdout: out.String(), Stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run clawrun: %v", err)
+	}
+	return r
+}
+
+// event mirrors runner.Event's JSON.
+type event struct {
+	Type    string `json:"type"`
+	Host    string `json:"host"`
+	Task    string `json:"task"`
+	Status  string `json:"status"`
+	Error   string `json:"error"`
+	Diff    string `json:"diff"`
+	Changes []struct {
+		Sign string `json:"Sign"`
+		Text string `json:"Text"`
+	} `json:"changes"`
+	Recap map[string]struct {
+		OK, Changed, Failed, Skipped, Unreachable int
+		Stats                                     *struct {
+			Handshakes int `json:"handshakes"`
+			RoundTrips int `json:"round_trips"`
+		} `json:"stats"`
+	} `json:"recap"`
+}
+
+// events parses NDJSON output; every line must parse.
+func events(t *testing.T, out string) []event {
+	t.Helper()
+	var evs []event
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("json line does not parse: %v\n%s", err, sc.Text())
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+// outcome is a task's status and change lines, for comparing plan with apply.
+func outcomes(evs []event) map[string]string {
+	m := map[string]string{}
+	for _, e := range evs {
+		if e.Type != "task" && e.Type != "handler" {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(e.Status)
+		for _, c := range e.Changes {
+			fmt.Fprintf(&b, "\n%s %s", c.Sign, strings.TrimPrefix(c.Text, "would "))
+		}
+		m[e.Host+" "+e.Task] = b.String()
+	}
+	return m
+}
+
+func recap(t *testing.T, evs []event) map[string]struct {
+	OK, Changed, Failed, Skipped, Unreachable int
+	Stats                                     *struct {
+		Handshakes int `json:"handshakes"`
+		RoundTrips int `json:"round_trips"`
+	} `json:"stats"`
+} {
+	t.Helper()
+	for _, e := range evs {
+		if e.Type == "run_done" {
+			return e.Recap
+		}
+	}
+	t.Fatal("no run_done event")
+	return nil
+}

@@ -1,0 +1,205 @@
+// Package testbed gives integration tests real hosts: systemd-nspawn
+// containers with sshd, booted by testbed.sh (see TESTBED in the README).
+//
+// Tests call Get; it skips the test, with the reason, when the machine
+// cannot run the testbed (not root, tools missing). .ci/run installs the
+// tools, so CI never skips.
+package testbed
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Testbed is a running set of hosts.
+type Testbed struct {
+	Dir        string   // state folder: inventory.hcl, known_hosts, id_ed25519
+	Inventory  string   // inventory file with every host in group "vps"
+	KnownHosts string   // known_hosts with every host's key
+	Key        string   // private key of user admin (and root)
+	Hosts      []string // h1, h2, ...
+	owned      bool     // booted by this process: tear down in Stop
+	server     *http.Server
+}
+
+var (
+	mu      sync.Mutex
+	current *Testbed
+	reason  string
+)
+
+// Script is the path of testbed.sh.
+func Script() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testbed.sh")
+}
+
+// Available says why the testbed cannot run here, or "".
+func Available() string {
+	if os.Geteuid() != 0 {
+		return "testbed needs root (systemd-nspawn, network namespaces)"
+	}
+	for _, tool := range []string{"debootstrap", "systemd-nspawn", "ip", "dpkg-scanpackages", "ssh", "ssh-keyscan"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Sprintf("testbed needs %s (run: test/testbed/testbed.sh deps)", tool)
+		}
+	}
+	return ""
+}
+
+// Start boots n hosts, or adopts a testbed already up when CLAWRUN_TESTBED
+// names its state folder (as .ci/run does). Call Stop when done.
+func Start(n int) (*Testbed, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if current != nil {
+		return current, nil
+	}
+	if r := Available(); r != "" {
+		reason = r
+		return nil, fmt.Errorf("%s", r)
+	}
+	tb := &Testbed{Dir: os.Getenv("CLAWRUN_TESTBED")}
+	if tb.Dir == "" || !exists(filepath.Join(tb.Dir, "inventory.hcl")) {
+		if tb.Dir == "" {
+			tb.Dir = "/run/clawrun-testbed"
+		}
+		tb.owned = true
+		if out, err := tb.script("up", fmt.Sprint(n)); err != nil {
+			return nil, fmt.Errorf("testbed up: %v\n%s", err, out)
+		}
+	}
+	if out, err := tb.script("repo"); err != nil {
+		return nil, fmt.Errorf("testbed repo: %v\n%s", err, out)
+	}
+	tb.Inventory = filepath.Join(tb.Dir, "inventory.hcl")
+	tb.KnownHosts = filepath.Join(tb.Dir, "known_hosts")
+	tb.Key = filepath.Join(tb.Dir, "id_ed25519")
+	hosts, err := os.ReadFile(filepath.Join(tb.Dir, "hosts.txt"))
+	if err != nil {
+		return nil, err
+	}
+	tb.Hosts = strings.Fields(string(hosts))
+	if err := tb.serveRepo(); err != nil {
+		return nil, err
+	}
+	current = tb
+	return tb, nil
+}
+
+// Get returns the running testbed or skips the test.
+func Get(t testing.TB) *Testbed {
+	t.Helper()
+	mu.Lock()
+	tb, r := current, reason
+	mu.Unlock()
+	if tb == nil {
+		if r == "" {
+			r = "testbed not started (TestMain must call testbed.Start)"
+		}
+		t.Skip("SKIP real-host test: " + r)
+	}
+	return tb
+}
+
+// Stop shuts down what Start booted.
+func (tb *Testbed) Stop() {
+	if tb == nil {
+		return
+	}
+	if tb.server != nil {
+		tb.server.Close()
+	}
+	if tb.owned {
+		tb.script("down")
+	}
+}
+
+func (tb *Testbed) script(args ...string) (string, error) {
+	cmd := exec.Command("bash", append([]string{Script()}, args...)...)
+	cmd.Env = append(os.Environ(), "CLAWRUN_TESTBED="+tb.Dir)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// serveRepo serves the local package repository on the bridge address,
+// where every host's apt sources point.
+func (tb *Testbed) serveRepo() error {
+	cache := os.Getenv("CLAWRUN_TESTBED_CACHE")
+	if cache == "" {
+		cache = "/var/tmp/clawrun-testbed"
+	}
+	ln, err := net.Listen("tcp", "10.66.0.1:8765")
+	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			return nil // another test binary serves it
+		}
+		return fmt.Errorf("serve package repository: %w", err)
+	}
+	tb.server = &http.Server{Handler: http.FileServer(http.Dir(filepath.Join(cache, "repo")))}
+	go tb.server.Serve(ln)
+	return nil
+}
+
+// Reset reboots hosts on a fresh overlay: first-boot state, new host keys
+// (known_hosts is rewritten).
+func (tb *Testbed) Reset(t testing.TB, hosts ...string) {
+	t.Helper()
+	if out, err := tb.script(append([]string{"reset"}, hosts...)...); err != nil {
+		t.Fatalf("testbed reset: %v\n%s", err, out)
+	}
+}
+
+// Address returns a host's IP address.
+func (tb *Testbed) Address(host string) string {
+	var n int
+	fmt.Sscanf(host, "h%d", &n)
+	return fmt.Sprintf("10.66.0.%d", 10+n)
+}
+
+// SSH runs a command on host as root (through sudo) with the system ssh
+// client and returns its combined output.
+func (tb *Testbed) SSH(t testing.TB, host, command string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("ssh", "-i", tb.Key, "-o", "UserKnownHostsFile="+tb.KnownHosts, "-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "admin@"+tb.Address(host), "sudo -n sh -c "+shellQuote(command))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// MustSSH is SSH that fails the test on error.
+func (tb *Testbed) MustSSH(t testing.TB, host, command string) string {
+	t.Helper()
+	out, err := tb.SSH(t, host, command)
+	if err != nil {
+		t.Fatalf("ssh %s %q: %v\n%s", host, command, err, out)
+	}
+	return out
+}
+
+// WaitSSH waits until a host answers SSH logins again.
+func (tb *Testbed) WaitSSH(t testing.TB, host string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := tb.SSH(t, host, "true"); err == nil {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer ssh within %s: %v", host, timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
