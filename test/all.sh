@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's test command (README "Testing"; .ci/run calls it):
+# static checks, unit and CLI tests (race detector on), then real-host tests
+# on testbed hosts that the e2e tests boot and tear down themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+if [ "$(id -u)" = 0 ]; then
+  bash test/testbed/testbed.sh deps   # debootstrap, systemd-container, iproute2, dpkg-dev
+fi
+
+echo "== go vet"
+go vet ./...
+echo "== gofmt"
+unformatted=$(gofmt -l cmd runner playbooks modules inventory test bench 2>/dev/null | grep -v /testdata/ || true)
+if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
+
+echo "== unit, golden, fuzz-seed and CLI tests (-race)"
+go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./inventory/...
+
+echo "== real-host tests (testbed)"
+go test -count=1 -timeout 30m ./test/e2e/ "$@"
