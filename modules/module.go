@@ -64,6 +64,7 @@ type Host struct {
 	// guard needs both.
 	SSHPort   int
 	SSHClient string
+	SSHServer string // the host's address of that connection
 	// User is the login user of the connection.
 	User string
 	// Pending holds the files that earlier tasks of this plan would write;
@@ -148,6 +149,10 @@ var Registry = map[string]Constructor{
 	"file":     func() Module { return &File{} },
 	"template": func() Module { return &Template{} },
 	"service":  func() Module { return &Service{} },
+	"apt":      func() Module { return &Apt{} },
+	"ufw":      func() Module { return &UFW{} },
+	"cron":     func() Module { return &Cron{} },
+	"jq-edit":  func() Module { return &JQEdit{} },
 	"command":  func() Module { return &Command{} },
 	"line":     func() Module { return &LineInFile{} },
 	"user":     func() Module { return &User{} },

@@ -18,7 +18,7 @@ echo "ssh_connection=$SSH_CONNECTION"
 echo "user=$(id -un)"`
 
 // parseFacts is pure: probe output in, facts out.
-func parseFacts(out string) (modules.Facts, string, int, string) {
+func parseFacts(out string) (modules.Facts, string, string, int, string) {
 	m := map[string]string{}
 	for _, l := range strings.Split(out, "\n") {
 		if k, v, ok := strings.Cut(l, "="); ok {
@@ -28,11 +28,11 @@ func parseFacts(out string) (modules.Facts, string, int, string) {
 	kb, _ := strconv.ParseInt(m["memory_kb"], 10, 64)
 	f := modules.Facts{OSID: m["os_id"], OSVersion: m["os_version"], Arch: m["arch"],
 		Hostname: m["hostname"], MemoryMB: kb / 1024, Init: m["init"]}
-	var client string
+	var client, server string
 	var port int
 	if c := strings.Fields(m["ssh_connection"]); len(c) == 4 {
-		client = c[0]
+		client, server = c[0], c[2]
 		port, _ = strconv.Atoi(c[3])
 	}
-	return f, client, port, m["user"]
+	return f, client, server, port, m["user"]
 }

@@ -24,7 +24,7 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 		stdin = c.password + "\n" + stdin
 	}
 	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, stderrWriter(ctx, &errb)
 	err := cmd.Run()
 	c.stats.add(len(stdin), out.Len()+errb.Len())
 	res := &Result{Stdout: out.String(), Stderr: errb.String()}

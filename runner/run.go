@@ -65,6 +65,7 @@ type Event struct {
 	Stats      *Stats            `json:"stats,omitempty"`
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
+	Message    string            `json:"message,omitempty"` // notice events
 }
 
 // Recap counts one host's outcomes.
@@ -130,6 +131,7 @@ func (r *Run) Failed() bool {
 func (r *Run) emit(e *Event) {
 	e.Time = time.Now().UTC()
 	e.Error = r.secrets.Redact(e.Error)
+	e.Message = r.secrets.Redact(e.Message)
 	e.Diff = r.secrets.Redact(e.Diff)
 	for i := range e.Changes {
 		e.Changes[i].Text = r.secrets.Redact(e.Changes[i].Text)
@@ -282,8 +284,8 @@ func (hr *hostRun) connect(ctx context.Context) error {
 	if err := res.Err(); err != nil {
 		return fmt.Errorf("gather facts: %w", err)
 	}
-	facts, client, port, user := parseFacts(res.Stdout)
-	hr.info = &modules.Host{Name: hr.h.Name, Facts: facts, SSHClient: client, SSHPort: port, User: user}
+	facts, client, server, port, user := parseFacts(res.Stdout)
+	hr.info = &modules.Host{Name: hr.h.Name, Facts: facts, SSHClient: client, SSHServer: server, SSHPort: port, User: user}
 	return nil
 }
 
@@ -484,6 +486,9 @@ func (hr *hostRun) execute(ctx context.Context, t *playbooks.Task, plan *modules
 		fmt.Fprintf(&b, "( %s\n) || { rc=$?; echo \"clawrun: step %d (%s) failed\" >&2; exit $rc; }\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
 	t0 := time.Now()
+	ctx = withNotice(ctx, func(msg string) {
+		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
+	})
 	res, err := hr.conn.Run(ctx, b.String(), hr.become(t))
 	hr.r.logf("%s: %s: ran %d steps in %s", hr.h.Name, t.ID, len(plan.Steps), time.Since(t0).Round(time.Millisecond))
 	if err != nil {

@@ -290,7 +290,7 @@ func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result,
 		stdin = c.password + "\n" + stdin
 	}
 	var out, errb bytes.Buffer
-	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, &errb
+	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, stderrWriter(ctx, &errb)
 	err = sess.Run(shellCommand(become, c.password != ""))
 	c.stats.add(len(stdin), out.Len()+errb.Len())
 	res := &Result{Stdout: out.String(), Stderr: errb.String()}

@@ -77,6 +77,9 @@ func (t *TextRenderer) Event(e *Event) {
 	case "run_done":
 		t.recap(e)
 		return
+	case "notice":
+		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, e.Message)
+		return
 	}
 	host := fmt.Sprintf("%-*s", t.width, e.Host)
 	switch e.Status {

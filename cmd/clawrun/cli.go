@@ -77,6 +77,7 @@ func run(args []string) int {
 		RunE:  func(c *cobra.Command, a []string) error { return doRun(c, a[0], &f, false) },
 	}
 	addRunFlags(plan)
+	plan.Flags().BoolVar(&f.diff, "diff", true, "print full diffs (always on for plan)")
 	plan.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
 	plan.Flags().StringVar(&f.out, "out", "", "save the plan for `apply FILE`")
 	apply := &cobra.Command{

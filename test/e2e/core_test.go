@@ -206,3 +206,10 @@ func TestBadInputOpensNoConnection(t *testing.T) {
 		t.Errorf("bad input opened %d connections", n)
 	}
 }
+
+func writeFile(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

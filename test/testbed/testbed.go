@@ -69,10 +69,11 @@ func Start(n int) (*Testbed, error) {
 		return nil, fmt.Errorf("%s", r)
 	}
 	tb := &Testbed{Dir: os.Getenv("CLAWRUN_TESTBED")}
-	if tb.Dir == "" || !exists(filepath.Join(tb.Dir, "inventory.hcl")) {
-		if tb.Dir == "" {
-			tb.Dir = "/run/clawrun-testbed"
-		}
+	if tb.Dir == "" {
+		tb.Dir = "/run/clawrun-testbed"
+	}
+	// A testbed already up (by hand, or by .ci/run) is adopted and left up.
+	if !exists(filepath.Join(tb.Dir, "inventory.hcl")) || !exists(filepath.Join(tb.Dir, "hosts")) {
 		tb.owned = true
 		if out, err := tb.script("up", fmt.Sprint(n)); err != nil {
 			return nil, fmt.Errorf("testbed up: %v\n%s", err, out)

@@ -1,0 +1,330 @@
+package modules
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Apt manages Debian packages in one apt-get transaction per task.
+type Apt struct {
+	// Packages are package names.
+	Packages []string `hcl:"packages,optional"`
+	// State is present (default), absent or latest.
+	State string `hcl:"state,optional"`
+	// UpdateCache runs apt-get update before installing or upgrading, and on
+	// its own (a change) when the lists are older than CacheValidTime.
+	UpdateCache bool `hcl:"update_cache,optional"`
+	// CacheValidTime is how many seconds package lists stay fresh.
+	CacheValidTime int `hcl:"cache_valid_time,optional"`
+	// InstallRecommends installs recommended packages too (default false).
+	InstallRecommends bool `hcl:"install_recommends,optional"`
+	// Purge removes configuration files too (state = absent).
+	Purge bool `hcl:"purge,optional"`
+	// Upgrade is none (default), safe (apt-get upgrade) or full (dist-upgrade).
+	Upgrade string `hcl:"upgrade,optional"`
+	// LockTimeout is how many seconds to wait for the dpkg lock (default 300).
+	LockTimeout *int `hcl:"lock_timeout,optional"`
+}
+
+var (
+	_ Module  = (*Apt)(nil)
+	_ Checker = (*Apt)(nil)
+)
+
+var pkgName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$`)
+
+// Check validates names and enumerations.
+func (a *Apt) Check(at Attrs) hcl.Diagnostics {
+	diags := oneOf(at, "state", a.State, "present", "absent", "latest")
+	diags = append(diags, oneOf(at, "upgrade", a.Upgrade, "none", "safe", "full")...)
+	for _, p := range a.Packages {
+		if !pkgName.MatchString(p) {
+			diags = append(diags, at.Diag("packages", "Invalid package name", fmt.Sprintf("%q is not a Debian package name.", p)))
+		}
+	}
+	return diags
+}
+
+func (a *Apt) state() string {
+	if a.State == "" {
+		return "present"
+	}
+	return a.State
+}
+
+// Probe reads every package's status in one dpkg-query, the lists' age,
+// and simulates the transaction (apt-get -s) only when something would
+// change, for the versions the plan names.
+func (a *Apt) Probe() string {
+	var b strings.Builder
+	b.WriteString("now=$(date +%s); if [ -d /var/lib/apt/lists ]; then echo \"lists_age=$((now - $(stat -c %Y /var/lib/apt/lists)))\"; fi\n")
+	b.WriteString("have_lists=no; for f in /var/lib/apt/lists/*_Packages*; do [ -e \"$f\" ] && have_lists=yes; break; done; echo \"have_lists=$have_lists\"\n")
+	if len(a.Packages) > 0 {
+		qs := quoteAll(a.Packages)
+		fmt.Fprintf(&b, "s=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Version}\\n' %s 2>/dev/null); printf '%%s\\n' \"$s\" | sed -n 's/^/pkg /p'\n", qs)
+		b.WriteString("s=\" $(printf '%s' \"$s\" | tr '\\n' ' ') \"\n")
+		switch a.state() {
+		case "present":
+			fmt.Fprintf(&b, "want=''; for p in %s; do case \"$s\" in *\" ${p%%%%:*} ii \"*) ;; *) want=\"$want $p\";; esac; done\n", qs)
+			fmt.Fprintf(&b, "if [ -n \"$want\" ]; then %s install %s $want 2>&1 | sed -n 's/^/sim /p'; fi\n", a.simulate(), a.recommends())
+		case "latest":
+			fmt.Fprintf(&b, "%s install %s %s 2>&1 | sed -n 's/^/sim /p'\n", a.simulate(), a.recommends(), qs)
+		case "absent":
+			fmt.Fprintf(&b, "gone=''; for p in %s; do case \"$s\" in *\" ${p%%%%:*} ii \"*|*\" ${p%%%%:*} rc \"*|*\" ${p%%%%:*} i\"*) gone=\"$gone $p\";; esac; done\n", qs)
+			fmt.Fprintf(&b, "if [ -n \"$gone\" ]; then apt-get -s -q -o Debug::NoLocking=1 %s $gone 2>&1 | sed -n 's/^/sim /p'; fi\n", a.removeVerb())
+		}
+	}
+	switch a.Upgrade {
+	case "safe":
+		b.WriteString("apt-get -s -q -o Debug::NoLocking=1 upgrade 2>&1 | sed -n 's/^/simup /p'\n")
+	case "full":
+		b.WriteString("apt-get -s -q -o Debug::NoLocking=1 dist-upgrade 2>&1 | sed -n 's/^/simup /p'\n")
+	}
+	return b.String()
+}
+
+// simulate is the apt-get -s command line. With update_cache it first
+// fetches fresh lists into a temp folder, leaving the host's own lists and
+// caches alone, so that plan names the versions apply will install.
+func (a *Apt) simulate() string {
+	sim := "apt-get -s -q -o Debug::NoLocking=1"
+	if !a.UpdateCache {
+		return sim
+	}
+	return `sim() { t=$(mktemp -d); mkdir -p "$t/partial"
+o="-o Dir::State::Lists=$t -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1"
+apt-get -q $o update >/dev/null 2>&1; apt-get -s -q $o "$@"; rm -rf "$t"; }; sim`
+}
+
+func (a *Apt) recommends() string {
+	if a.InstallRecommends {
+		return "--install-recommends"
+	}
+	return "--no-install-recommends"
+}
+
+func (a *Apt) removeVerb() string {
+	if a.Purge {
+		return "purge"
+	}
+	return "remove"
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = Quote(s)
+	}
+	return strings.Join(q, " ")
+}
+
+// aptState is the parsed probe output.
+type aptState struct {
+	ListsAge  int // seconds; -1 unknown
+	HaveLists bool
+	Status    map[string]string // package -> "ii", "rc", ...
+	Version   map[string]string
+	Sim       []simOp // transaction for the task's packages
+	SimUp     []simOp // transaction for upgrade
+	SimErr    string  // apt-get -s error (E: lines)
+}
+
+// simOp is one line of apt-get -s output: Inst, Remv, Purg.
+type simOp struct {
+	Op, Package, From, To string
+}
+
+var simLine = regexp.MustCompile(`^(Inst|Remv|Purg) (\S+) (?:\[(\S+)\] )?(?:\((\S+))?`)
+
+func parseApt(out string) aptState {
+	st := aptState{ListsAge: -1, Status: map[string]string{}, Version: map[string]string{}}
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(l, "lists_age="):
+			st.ListsAge, _ = strconv.Atoi(strings.TrimPrefix(l, "lists_age="))
+		case l == "have_lists=yes":
+			st.HaveLists = true
+		case strings.HasPrefix(l, "pkg "):
+			f := strings.Fields(strings.TrimPrefix(l, "pkg "))
+			if len(f) >= 2 {
+				st.Status[f[0]] = f[1][:min(2, len(f[1]))]
+				if len(f) >= 3 {
+					st.Version[f[0]] = f[2]
+				} else if len(f[1]) > 2 {
+					st.Version[f[0]] = f[1][2:]
+				}
+			}
+		case strings.HasPrefix(l, "sim "), strings.HasPrefix(l, "simup "):
+			rest := l[strings.Index(l, " ")+1:]
+			if strings.HasPrefix(rest, "E: ") {
+				st.SimErr = strings.TrimSpace(strings.TrimPrefix(rest, "E: "))
+				continue
+			}
+			if m := simLine.FindStringSubmatch(rest); m != nil {
+				op := simOp{Op: m[1], Package: m[2], From: m[3], To: m[4]}
+				if m[1] != "Inst" {
+					op.From, op.To = m[4], ""
+				}
+				if strings.HasPrefix(l, "simup ") {
+					st.SimUp = append(st.SimUp, op)
+				} else {
+					st.Sim = append(st.Sim, op)
+				}
+			}
+		}
+	}
+	return st
+}
+
+// Plan decides the transaction.
+func (a *Apt) Plan(_ *Host, out string) (*Plan, error) {
+	st := parseApt(out)
+	p := &Plan{}
+	var install, remove []string
+	for _, pkg := range a.Packages {
+		name, _, _ := strings.Cut(pkg, ":")
+		status := st.Status[name]
+		switch a.state() {
+		case "present":
+			if status != "ii" {
+				install = append(install, pkg)
+			}
+		case "latest":
+			if status != "ii" || simHas(st.Sim, name) {
+				install = append(install, pkg)
+			}
+		case "absent":
+			if status == "ii" || strings.HasPrefix(status, "i") || (a.Purge && status == "rc") {
+				remove = append(remove, pkg)
+			}
+		}
+	}
+	stale := a.UpdateCache && (!st.HaveLists || (a.CacheValidTime > 0 && (st.ListsAge < 0 || st.ListsAge > a.CacheValidTime)))
+	upgrade := a.Upgrade == "safe" || a.Upgrade == "full"
+	if len(install) == 0 && len(remove) == 0 && !(upgrade && len(st.SimUp) > 0) && !stale {
+		return p, nil
+	}
+	var diff strings.Builder
+	update := a.UpdateCache && (stale || len(install) > 0 || upgrade)
+	if update {
+		if stale {
+			p.add("~", "update package lists%s", ageNote(st))
+		}
+		p.step("apt-get update", a.lockWait()+"apt-get update -q "+a.lockOpt()+" >/dev/null")
+	}
+	if len(install) > 0 {
+		for _, pkg := range install {
+			name, _, _ := strings.Cut(pkg, ":")
+			if v := st.Version[name]; st.Status[name] == "ii" {
+				p.add("~", "%s %s -> %s", name, v, or(simVersion(st.Sim, name), "newest"))
+			} else {
+				p.add("+", "%s %s", name, or(simVersion(st.Sim, name), "(version from the updated lists)"))
+			}
+		}
+		writeSim(&diff, "install", st.Sim, st.SimErr, update)
+		p.step("apt-get install", a.lockWait()+aptEnv+"apt-get install -y -q "+a.lockOpt()+" "+dpkgOpts+" "+a.recommends()+" "+quoteAll(install))
+	}
+	if len(remove) > 0 {
+		for _, pkg := range remove {
+			name, _, _ := strings.Cut(pkg, ":")
+			verb := ""
+			if a.Purge {
+				verb = " (purge)"
+			}
+			p.add("-", "%s %s%s", name, st.Version[name], verb)
+		}
+		writeSim(&diff, a.removeVerb(), st.Sim, st.SimErr, false)
+		p.step("apt-get "+a.removeVerb(), a.lockWait()+aptEnv+"apt-get "+a.removeVerb()+" -y -q "+a.lockOpt()+" "+quoteAll(remove))
+	}
+	if upgrade && len(st.SimUp) > 0 {
+		verb := map[string]string{"safe": "upgrade", "full": "dist-upgrade"}[a.Upgrade]
+		p.add("~", "%s: %d packages", verb, len(st.SimUp))
+		writeSim(&diff, verb, st.SimUp, "", update)
+		p.step("apt-get "+verb, a.lockWait()+aptEnv+"apt-get "+verb+" -y -q "+a.lockOpt()+" "+dpkgOpts)
+	}
+	p.Diff = diff.String()
+	return p, nil
+}
+
+const (
+	aptEnv   = "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a "
+	dpkgOpts = "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+)
+
+func (a *Apt) timeout() int {
+	if a.LockTimeout != nil {
+		return *a.LockTimeout
+	}
+	return 300
+}
+
+func (a *Apt) lockOpt() string { return fmt.Sprintf("-o DPkg::Lock::Timeout=%d", a.timeout()) }
+
+// lockWait waits for the dpkg and apt locks, naming the holder once on
+// stderr as a "clawrun-notice:" line (the runner shows it while waiting),
+// and fails clearly after the timeout. It reads /proc/locks, which sees
+// both fcntl (apt, dpkg) and flock holders.
+func (a *Apt) lockWait() string {
+	return fmt.Sprintf(`holder() { for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock; do
+  [ -e "$f" ] || continue; i=$(stat -c %%i "$f")
+  while read -r _ _ _ _ pid dev _; do case "$dev" in *:"$i") [ "$pid" -gt 0 ] 2>/dev/null && [ -r /proc/$pid/comm ] && { echo "$(cat /proc/$pid/comm) (pid $pid) on $f"; return; };; esac; done < /proc/locks
+done; }
+end=$(( $(date +%%s) + %d )); said=
+while h=$(holder); [ -n "$h" ]; do
+  [ -z "$said" ] && { echo "clawrun-notice: waiting for the package lock held by $h" >&2; said=1; }
+  if [ "$(date +%%s)" -ge "$end" ]; then echo "package lock still held by $h after %ds; giving up" >&2; exit 1; fi
+  sleep 1
+done
+`, a.timeout(), a.timeout())
+}
+
+func ageNote(st aptState) string {
+	if !st.HaveLists {
+		return " (none yet)"
+	}
+	if st.ListsAge >= 0 {
+		return fmt.Sprintf(" (%ds old)", st.ListsAge)
+	}
+	return ""
+}
+
+func simHas(ops []simOp, name string) bool {
+	return slices.ContainsFunc(ops, func(o simOp) bool { return o.Package == name && o.Op == "Inst" })
+}
+
+func simVersion(ops []simOp, name string) string {
+	for _, o := range ops {
+		if o.Package == name && o.Op == "Inst" {
+			return o.To
+		}
+	}
+	return ""
+}
+
+// writeSim lists the whole simulated transaction, dependencies included.
+func writeSim(b *strings.Builder, verb string, ops []simOp, simErr string, updateFirst bool) {
+	if len(ops) == 0 {
+		if updateFirst {
+			fmt.Fprintf(b, "%s: versions are known once the package lists are updated\n", verb)
+		} else if simErr != "" {
+			fmt.Fprintf(b, "%s: apt-get -s: %s\n", verb, simErr)
+		}
+		return
+	}
+	fmt.Fprintf(b, "%s (apt-get -s, with dependencies):\n", verb)
+	for _, o := range ops {
+		switch {
+		case o.Op == "Inst" && o.From != "":
+			fmt.Fprintf(b, "  ~ %s %s -> %s\n", o.Package, o.From, o.To)
+		case o.Op == "Inst":
+			fmt.Fprintf(b, "  + %s %s\n", o.Package, o.To)
+		default:
+			fmt.Fprintf(b, "  - %s %s\n", o.Package, o.From)
+		}
+	}
+}

@@ -1,0 +1,290 @@
+package modules
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// orderTree remembers the key order of a JSON document's objects, so that
+// a document edited as plain maps can be written back with untouched keys
+// in their old places (and new keys appended).
+type orderTree struct {
+	keys     []string
+	children map[string]*orderTree
+	elems    []*orderTree
+}
+
+// decodeOrdered parses JSON into plain values (as gojq wants them: maps,
+// slices, float64/big ints, strings, bools, nil) and an order tree.
+func decodeOrdered(data []byte) (any, *orderTree, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, t, err := decodeValue(dec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, fmt.Errorf("invalid JSON: trailing data after the document")
+	}
+	return v, t, nil
+}
+
+func decodeValue(dec *json.Decoder) (any, *orderTree, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	switch x := tok.(type) {
+	case json.Delim:
+		switch x {
+		case '{':
+			m := map[string]any{}
+			t := &orderTree{children: map[string]*orderTree{}}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+				}
+				k := kt.(string)
+				v, ct, err := decodeValue(dec)
+				if err != nil {
+					return nil, nil, err
+				}
+				if _, dup := m[k]; !dup {
+					t.keys = append(t.keys, k)
+				}
+				m[k] = v
+				t.children[k] = ct
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			return m, t, nil
+		case '[':
+			var a []any
+			t := &orderTree{}
+			for dec.More() {
+				v, ct, err := decodeValue(dec)
+				if err != nil {
+					return nil, nil, err
+				}
+				a = append(a, v)
+				t.elems = append(t.elems, ct)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			if a == nil {
+				a = []any{}
+			}
+			return a, t, nil
+		}
+	case json.Number:
+		return jsonNumber(x), nil, nil
+	}
+	return tok, nil, nil
+}
+
+// jsonNumber converts like gojq: integers stay exact.
+func jsonNumber(n json.Number) any {
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil && i >= math.MinInt && i <= math.MaxInt {
+		return int(i)
+	}
+	if b, ok := new(big.Int).SetString(string(n), 10); ok {
+		return b
+	}
+	f, _ := n.Float64()
+	return f
+}
+
+// encodeOrdered writes v as indented JSON, objects' keys in the order t
+// remembers, then new keys sorted.
+func encodeOrdered(v any, t *orderTree, indent string) []byte {
+	var b bytes.Buffer
+	writeOrdered(&b, v, t, indent, "")
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix string) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		var keys []string
+		seen := map[string]bool{}
+		if t != nil {
+			for _, k := range t.keys {
+				if _, ok := x[k]; ok {
+					keys = append(keys, k)
+					seen[k] = true
+				}
+			}
+		}
+		var added []string
+		for k := range x {
+			if !seen[k] {
+				added = append(added, k)
+			}
+		}
+		sort.Strings(added)
+		keys = append(keys, added...)
+		b.WriteString("{\n")
+		for i, k := range keys {
+			b.WriteString(prefix + indent)
+			kb, _ := json.Marshal(k)
+			b.Write(kb)
+			b.WriteString(": ")
+			var ct *orderTree
+			if t != nil {
+				ct = t.children[k]
+			}
+			writeOrdered(b, x[k], ct, indent, prefix+indent)
+			if i < len(keys)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteString(prefix + "}")
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteString("[\n")
+		for i, e := range x {
+			b.WriteString(prefix + indent)
+			var ct *orderTree
+			if t != nil && i < len(t.elems) {
+				ct = t.elems[i]
+			}
+			writeOrdered(b, e, ct, indent, prefix+indent)
+			if i < len(x)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteString(prefix + "]")
+	default:
+		b.WriteString(compactJSON(x))
+	}
+}
+
+func compactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(normalizeJSON(v)); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// normalizeJSON makes gojq values marshalable (big ints, floats that are whole).
+func normalizeJSON(v any) any {
+	switch x := v.(type) {
+	case *big.Int:
+		return json.Number(x.String())
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+			return json.Number(strconv.FormatInt(int64(x), 10))
+		}
+		return x
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = normalizeJSON(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = normalizeJSON(e)
+		}
+		return a
+	}
+	return v
+}
+
+// jsonEqual compares two decoded documents by value.
+func jsonEqual(a, b any) bool {
+	return reflect.DeepEqual(normalizeJSON(a), normalizeJSON(b))
+}
+
+// jsonChange is one difference between two documents.
+type jsonChange struct {
+	Sign     string // + ~ -
+	Path     string
+	Old, New any
+}
+
+// diffJSON lists differences by path: objects are walked key by key,
+// anything else (arrays included) compares as a whole.
+func diffJSON(path string, old, new any, out *[]jsonChange) {
+	om, ok1 := old.(map[string]any)
+	nm, ok2 := new.(map[string]any)
+	if ok1 && ok2 {
+		keys := map[string]bool{}
+		for k := range om {
+			keys[k] = true
+		}
+		for k := range nm {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			p := path + "." + jsonKey(k)
+			ov, inOld := om[k]
+			nv, inNew := nm[k]
+			switch {
+			case !inOld:
+				*out = append(*out, jsonChange{Sign: "+", Path: p, New: nv})
+			case !inNew:
+				*out = append(*out, jsonChange{Sign: "-", Path: p, Old: ov})
+			default:
+				diffJSON(p, ov, nv, out)
+			}
+		}
+		return
+	}
+	if !jsonEqual(old, new) {
+		if path == "" {
+			path = "."
+		}
+		*out = append(*out, jsonChange{Sign: "~", Path: path, Old: old, New: new})
+	}
+}
+
+var plainKey = func(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i, r := range k {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func jsonKey(k string) string {
+	if plainKey(k) {
+		return k
+	}
+	b, _ := json.Marshal(k)
+	return "[" + string(b) + "]"
+}

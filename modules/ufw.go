@@ -1,0 +1,490 @@
+package modules
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// UFW declares firewall state: on/off, default policies, logging and an
+// ordered list of rules. It refuses changes that would shut out the SSH
+// connection in use unless allow_lockout is set.
+type UFW struct {
+	// State is enabled or disabled; unset leaves it.
+	State string `hcl:"state,optional"`
+	// DefaultIncoming, DefaultOutgoing, DefaultRouted: allow, deny or reject.
+	DefaultIncoming string `hcl:"default_incoming,optional"`
+	DefaultOutgoing string `hcl:"default_outgoing,optional"`
+	DefaultRouted   string `hcl:"default_routed,optional"`
+	// Logging is off, on, low, medium, high or full.
+	Logging string `hcl:"logging,optional"`
+	// Rules, in order.
+	Rules []UFWRule `hcl:"rule,block"`
+	// Exclusive deletes rules this task does not declare.
+	Exclusive bool `hcl:"exclusive,optional"`
+	// AllowLockout lets the task enable ufw or deny incoming even when the
+	// result would not admit this SSH connection.
+	AllowLockout bool `hcl:"allow_lockout,optional"`
+}
+
+// UFWRule is one rule block.
+type UFWRule struct {
+	// Action is allow, deny, limit or reject.
+	Action string `hcl:"action"`
+	// Port is a port, a range "8000:8100" or a list "80,443"; unset: any.
+	Port string `hcl:"port,optional"`
+	// Proto is tcp, udp or any (default).
+	Proto string `hcl:"proto,optional"`
+	// From and To are addresses or CIDRs; unset: any.
+	From string `hcl:"from,optional"`
+	To   string `hcl:"to,optional"`
+	// Interface restricts the rule to one interface (e.g. tailscale0).
+	Interface string `hcl:"interface,optional"`
+	// Direction is in (default) or out.
+	Direction string `hcl:"direction,optional"`
+	// Comment is stored with the rule.
+	Comment string `hcl:"comment,optional"`
+}
+
+var (
+	_ Module  = (*UFW)(nil)
+	_ Checker = (*UFW)(nil)
+)
+
+// Check validates enumerations, ports and addresses.
+func (u *UFW) Check(a Attrs) hcl.Diagnostics {
+	diags := oneOf(a, "state", u.State, "enabled", "disabled")
+	for _, n := range []string{"default_incoming", "default_outgoing", "default_routed"} {
+		diags = append(diags, oneOf(a, n, map[string]string{"default_incoming": u.DefaultIncoming,
+			"default_outgoing": u.DefaultOutgoing, "default_routed": u.DefaultRouted}[n], "allow", "deny", "reject")...)
+	}
+	diags = append(diags, oneOf(a, "logging", u.Logging, "off", "on", "low", "medium", "high", "full")...)
+	for i, r := range u.Rules {
+		at := func(n string) string { return fmt.Sprintf("rule.%d.%s", i, n) }
+		sub := Attrs{"": a[""]}
+		for _, n := range []string{"action", "port", "proto", "from", "to", "direction"} {
+			if v, ok := a[at(n)]; ok {
+				sub[n] = v
+			}
+		}
+		diags = append(diags, oneOf(sub, "action", r.Action, "allow", "deny", "limit", "reject")...)
+		diags = append(diags, oneOf(sub, "proto", r.Proto, "tcp", "udp", "any")...)
+		diags = append(diags, oneOf(sub, "direction", r.Direction, "in", "out")...)
+		if err := ParseUFWPort(r.Port); err != nil {
+			diags = append(diags, sub.Diag("port", "Invalid port", err.Error()))
+		}
+		if (strings.ContainsAny(r.Port, ":,")) && (r.Proto == "" || r.Proto == "any") {
+			diags = append(diags, sub.Diag("proto", "Missing proto", "Port ranges and lists need proto = \"tcp\" or \"udp\"."))
+		}
+		for _, n := range []string{"from", "to"} {
+			v := map[string]string{"from": r.From, "to": r.To}[n]
+			if _, err := parseAddr(v); err != nil {
+				diags = append(diags, sub.Diag(n, "Invalid address", err.Error()))
+			}
+		}
+	}
+	return diags
+}
+
+// ParseUFWPort checks a port spec: n, a:b, or a comma list of those.
+func ParseUFWPort(s string) error {
+	if s == "" || s == "any" {
+		return nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, ":")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 1 || a > 65535 {
+			return fmt.Errorf("%q is not a port number (1-65535)", lo)
+		}
+		if isRange {
+			b, err := strconv.Atoi(hi)
+			if err != nil || b < a || b > 65535 {
+				return fmt.Errorf("%q is not a port range", part)
+			}
+		}
+	}
+	return nil
+}
+
+// parseAddr parses "", "any", an address or a CIDR.
+func parseAddr(s string) (netip.Prefix, error) {
+	if s == "" || s == "any" {
+		return netip.Prefix{}, nil
+	}
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return p, fmt.Errorf("%q is not an address or CIDR", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an address or CIDR", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Probe reads ufw's own files: far cheaper than `ufw status` (Python).
+func (u *UFW) Probe() string {
+	return `if [ -x /usr/sbin/ufw ]; then echo installed=yes; fi
+for f in /etc/ufw/ufw.conf /etc/default/ufw; do [ -r "$f" ] && sed -n 's/^\([A-Z_0-9]*\)=\(.*\)$/\1=\2/p' "$f"; done
+for f in /etc/ufw/user.rules /etc/ufw/user6.rules; do [ -r "$f" ] && sed -n "s|^### tuple ### |${f##*/} |p" "$f"; done
+ip -o addr show 2>/dev/null | while read -r _ dev fam addr _; do echo "addr $dev ${addr%/*}"; done
+true`
+}
+
+// ufwTuple is a rule as ufw stores it ("### tuple ###" lines).
+type ufwTuple struct {
+	Action, Proto, DPort, Dst, SPort, Src, Direction, Iface, Comment string
+	V6                                                               bool
+}
+
+func (t ufwTuple) key() string {
+	return strings.Join([]string{t.Action, t.Proto, t.DPort, t.Dst, t.Src, t.Direction, t.Iface, t.Comment}, " ")
+}
+
+// ufwState is the parsed probe.
+type ufwState struct {
+	Installed bool
+	Conf      map[string]string
+	Rules     []ufwTuple // v4 then v6, each in file order
+	Addrs     map[string]string
+}
+
+// ParseUFWState parses the probe output; pure, fuzzed.
+func ParseUFWState(out string) ufwState {
+	st := ufwState{Conf: map[string]string{}, Addrs: map[string]string{}}
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case l == "installed=yes":
+			st.Installed = true
+		case strings.HasPrefix(l, "user.rules "), strings.HasPrefix(l, "user6.rules "):
+			if t, ok := parseTuple(l[strings.Index(l, " ")+1:]); ok {
+				t.V6 = strings.HasPrefix(l, "user6")
+				st.Rules = append(st.Rules, t)
+			}
+		case strings.HasPrefix(l, "addr "):
+			if f := strings.Fields(l); len(f) == 3 {
+				st.Addrs[f[2]] = f[1]
+			}
+		default:
+			if k, v, ok := strings.Cut(l, "="); ok && k != "" {
+				st.Conf[k] = strings.Trim(v, `"`)
+			}
+		}
+	}
+	return st
+}
+
+func parseTuple(s string) (ufwTuple, bool) {
+	f := strings.Fields(s)
+	if len(f) < 7 {
+		return ufwTuple{}, false
+	}
+	t := ufwTuple{Action: f[0], Proto: f[1], DPort: f[2], Dst: f[3], SPort: f[4], Src: f[5], Direction: f[6]}
+	if dir, iface, ok := strings.Cut(t.Direction, "_"); ok {
+		t.Direction, t.Iface = dir, iface
+	}
+	for _, extra := range f[7:] {
+		if c, ok := strings.CutPrefix(extra, "comment="); ok {
+			if b, err := hex.DecodeString(c); err == nil {
+				t.Comment = string(b)
+			}
+		}
+	}
+	return t, true
+}
+
+// tuples returns the stored form of a declared rule, per address family.
+func (r UFWRule) tuples(ipv6 bool) []ufwTuple {
+	base := ufwTuple{Action: r.Action, Proto: or(r.Proto, "any"), DPort: or(r.Port, "any"), SPort: "any",
+		Direction: or(r.Direction, "in"), Iface: r.Interface, Comment: r.Comment}
+	if base.Proto == "any" && base.DPort == "any" {
+		base.Proto = "any"
+	}
+	var out []ufwTuple
+	for _, v6 := range []bool{false, true} {
+		if v6 && !ipv6 {
+			continue
+		}
+		src, ok1 := famAddr(r.From, v6)
+		dst, ok2 := famAddr(r.To, v6)
+		if !ok1 || !ok2 {
+			continue
+		}
+		t := base
+		t.Src, t.Dst, t.V6 = src, dst, v6
+		out = append(out, t)
+	}
+	return out
+}
+
+// famAddr renders an address for one family as ufw stores it; false when
+// the address belongs to the other family.
+func famAddr(s string, v6 bool) (string, bool) {
+	p, err := parseAddr(s)
+	if err != nil || !p.IsValid() {
+		if v6 {
+			return "::/0", true
+		}
+		return "0.0.0.0/0", true
+	}
+	if p.Addr().Is6() != v6 {
+		return "", false
+	}
+	if p.IsSingleIP() {
+		return p.Addr().String(), true
+	}
+	return p.String(), true
+}
+
+// command renders the ufw command line that adds (or deletes) a rule.
+func (t ufwTuple) command(del bool) string {
+	var b strings.Builder
+	b.WriteString("ufw ")
+	if del {
+		b.WriteString("delete ")
+	}
+	b.WriteString(t.Action + " " + t.Direction)
+	if t.Iface != "" {
+		b.WriteString(" on " + Quote(t.Iface))
+	}
+	if t.Proto != "any" {
+		b.WriteString(" proto " + t.Proto)
+	}
+	b.WriteString(" from " + anyAddr(t.Src) + " to " + anyAddr(t.Dst))
+	if t.DPort != "any" {
+		b.WriteString(" port " + t.DPort)
+	}
+	if t.Comment != "" && !del {
+		b.WriteString(" comment " + Quote(t.Comment))
+	}
+	return b.String()
+}
+
+func anyAddr(a string) string {
+	if a == "0.0.0.0/0" || a == "::/0" {
+		return "any"
+	}
+	return a
+}
+
+func (t ufwTuple) String() string {
+	s := t.Action + " " + t.Direction
+	if t.Iface != "" {
+		s += " on " + t.Iface
+	}
+	if t.Proto != "any" {
+		s += " " + t.Proto
+	}
+	s += " from " + anyAddr(t.Src) + " to " + anyAddr(t.Dst)
+	if t.DPort != "any" {
+		s += " port " + t.DPort
+	}
+	if t.V6 {
+		s += " (v6)"
+	}
+	if t.Comment != "" {
+		s += " # " + t.Comment
+	}
+	return s
+}
+
+// Plan computes the ufw commands, in the order the runbook prescribes:
+// defaults and rules first, enable last.
+func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
+	st := ParseUFWState(out)
+	if !st.Installed {
+		// The package defaults: what an earlier apt task will install.
+		st.Conf = map[string]string{"ENABLED": "no", "LOGLEVEL": "low", "IPV6": "yes",
+			"DEFAULT_INPUT_POLICY": "DROP", "DEFAULT_OUTPUT_POLICY": "ACCEPT", "DEFAULT_FORWARD_POLICY": "DROP"}
+		st.Rules = nil
+	}
+	p := &Plan{}
+	var cmds []string
+	policy := map[string]string{"DROP": "deny", "ACCEPT": "allow", "REJECT": "reject"}
+	incoming := policy[st.Conf["DEFAULT_INPUT_POLICY"]]
+	for _, d := range []struct{ want, key, dir string }{
+		{u.DefaultIncoming, "DEFAULT_INPUT_POLICY", "incoming"},
+		{u.DefaultOutgoing, "DEFAULT_OUTPUT_POLICY", "outgoing"},
+		{u.DefaultRouted, "DEFAULT_FORWARD_POLICY", "routed"},
+	} {
+		cur := policy[st.Conf[d.key]]
+		if d.want != "" && d.want != cur {
+			p.add("~", "default %s: %s -> %s", d.dir, or(cur, "?"), d.want)
+			cmds = append(cmds, "ufw default "+d.want+" "+d.dir)
+			if d.dir == "incoming" {
+				incoming = d.want
+			}
+		}
+	}
+	if u.Logging != "" {
+		cur := st.Conf["LOGLEVEL"]
+		if cur == "" {
+			cur = "off"
+		}
+		want := u.Logging
+		if want == "on" {
+			want = "low"
+		}
+		if want != cur {
+			p.add("~", "logging: %s -> %s", cur, want)
+			cmds = append(cmds, "ufw logging "+u.Logging)
+		}
+	}
+	final, ruleCmds := u.planRules(p, st)
+	cmds = append(cmds, ruleCmds...)
+	enabled := st.Conf["ENABLED"] == "yes"
+	willEnable := enabled
+	switch u.State {
+	case "enabled":
+		willEnable = true
+		if !enabled {
+			p.add("~", "enable ufw")
+		}
+	case "disabled":
+		willEnable = false
+		if enabled {
+			p.add("~", "disable ufw")
+			cmds = append(cmds, "ufw disable")
+		}
+	}
+	if len(p.Lines) == 0 {
+		return p, nil
+	}
+	if willEnable && incoming != "allow" && !u.AllowLockout && h != nil && h.SSHPort != 0 {
+		if err := admits(final, incoming, h, st.Addrs); err != nil {
+			return nil, err
+		}
+	}
+	if u.State == "enabled" && !enabled {
+		cmds = append(cmds, "ufw --force enable")
+	}
+	p.step("ufw", "set -e\n"+strings.Join(cmds, " >/dev/null\n")+" >/dev/null")
+	return p, nil
+}
+
+// planRules compares declared rules with the stored ones, per family:
+// the longest matching prefix stays, the rest of the managed rules is
+// deleted and the declared remainder appended, so order is exact.
+func (u *UFW) planRules(p *Plan, st ufwState) ([]ufwTuple, []string) {
+	ipv6 := st.Conf["IPV6"] != "no"
+	var want []ufwTuple
+	declared := map[string]bool{}
+	for _, r := range u.Rules {
+		for _, t := range r.tuples(ipv6) {
+			want = append(want, t)
+			declared[t.key()] = true
+		}
+	}
+	var cmds []string
+	var final []ufwTuple
+	deleted := map[string]bool{}
+	added := map[string]bool{}
+	for _, v6 := range []bool{false, true} {
+		var cur, wantF []ufwTuple
+		for _, t := range st.Rules {
+			if t.V6 == v6 && (u.Exclusive || declared[t.key()]) {
+				cur = append(cur, t)
+			}
+		}
+		for _, t := range want {
+			if t.V6 == v6 {
+				wantF = append(wantF, t)
+			}
+		}
+		keep := 0
+		for keep < len(cur) && keep < len(wantF) && cur[keep].key() == wantF[keep].key() {
+			keep++
+		}
+		for _, t := range cur[keep:] {
+			p.add("-", "rule %s", t)
+			// ufw deletes the v4 and v6 forms of a rule together.
+			if c := t.command(true); !deleted[c] {
+				deleted[c] = true
+				cmds = append(cmds, c)
+			}
+		}
+		for _, t := range st.Rules {
+			if t.V6 == v6 && !u.Exclusive && !declared[t.key()] {
+				final = append(final, t)
+			}
+		}
+		final = append(final, wantF...)
+		for _, t := range wantF[keep:] {
+			p.add("+", "rule %s", t)
+			if c := t.command(false); !added[c] {
+				added[c] = true
+				cmds = append(cmds, c)
+			}
+		}
+	}
+	return final, cmds
+}
+
+// admits checks, first match wins as in ufw, that the final rules let the
+// SSH connection in use through; else it names what is missing.
+func admits(rules []ufwTuple, incoming string, h *Host, addrs map[string]string) error {
+	client, err := netip.ParseAddr(h.SSHClient)
+	if err != nil {
+		return nil // no SSH connection (local): nothing to lock out
+	}
+	iface := ""
+	if h.SSHServer != "" {
+		iface = addrs[h.SSHServer]
+	}
+	for _, t := range rules {
+		if t.Direction != "in" || t.V6 != client.Is6() || (t.Proto != "any" && t.Proto != "tcp") {
+			continue
+		}
+		if t.Iface != "" && t.Iface != iface {
+			continue
+		}
+		if !portMatches(t.DPort, h.SSHPort) || !addrMatches(t.Src, client) {
+			continue
+		}
+		if h.SSHServer != "" {
+			if srv, err := netip.ParseAddr(h.SSHServer); err == nil && !addrMatches(t.Dst, srv) {
+				continue
+			}
+		}
+		if t.Action == "allow" || t.Action == "limit" {
+			return nil
+		}
+		return fmt.Errorf("lock-out guard: rule %q would block this SSH connection (from %s to port %d); refusing (set allow_lockout = true to override)", t.String(), client, h.SSHPort)
+	}
+	return fmt.Errorf("lock-out guard: with incoming %s, no rule admits this SSH connection from %s to port %d/tcp; add e.g. rule { action = \"allow\", port = %d, proto = \"tcp\", from = %q } (or set allow_lockout = true)",
+		incoming, client, h.SSHPort, h.SSHPort, client.String())
+}
+
+func portMatches(spec string, port int) bool {
+	if spec == "any" {
+		return true
+	}
+	for _, part := range strings.Split(spec, ",") {
+		lo, hi, isRange := strings.Cut(part, ":")
+		a, _ := strconv.Atoi(lo)
+		b := a
+		if isRange {
+			b, _ = strconv.Atoi(hi)
+		}
+		if port >= a && port <= b {
+			return true
+		}
+	}
+	return false
+}
+
+func addrMatches(spec string, a netip.Addr) bool {
+	if spec == "0.0.0.0/0" || spec == "::/0" || spec == "any" {
+		return true
+	}
+	p, err := parseAddr(spec)
+	return err == nil && p.Contains(a)
+}
