@@ -139,7 +139,7 @@ type simOp struct {
 	Op, Package, From, To string
 }
 
-var simLine = regexp.MustCompile(`^(Inst|Remv|Purg) (\S+) (?:\[(\S+)\] )?(?:\((\S+))?`)
+var simLine = regexp.MustCompile(`^(Inst|Remv|Purg) (\S+)(?: \[([^\]]+)\])?(?: \((\S+))?`)
 
 func parseApt(out string) aptState {
 	st := aptState{ListsAge: -1, Status: map[string]string{}, Version: map[string]string{}}
@@ -168,7 +168,7 @@ func parseApt(out string) aptState {
 			if m := simLine.FindStringSubmatch(rest); m != nil {
 				op := simOp{Op: m[1], Package: m[2], From: m[3], To: m[4]}
 				if m[1] != "Inst" {
-					op.From, op.To = m[4], ""
+					op.To = ""
 				}
 				if strings.HasPrefix(l, "simup ") {
 					st.SimUp = append(st.SimUp, op)

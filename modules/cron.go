@@ -41,6 +41,9 @@ var cronFileName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // Check validates schedule, state and the cron_file name.
 func (c *Cron) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", c.State, "present", "absent")
+	if strings.TrimSpace(c.Name) == "" && a["name"].Known || strings.Contains(c.Name, "\n") {
+		diags = append(diags, a.Diag("name", "Invalid name", "A cron entry's name is one non-empty line."))
+	}
 	if c.Schedule != "" {
 		if err := ParseSchedule(c.Schedule); err != nil {
 			diags = append(diags, a.Diag("schedule", "Invalid cron schedule", err.Error()))
@@ -163,7 +166,7 @@ func EditCron(table, name string, entry []string, present bool) string {
 	}
 	start, end := -1, -1
 	for i, l := range lines {
-		if strings.TrimSpace(l) == marker(name) {
+		if strings.TrimSpace(l) == strings.TrimSpace(marker(name)) {
 			start = i
 			end = i
 			for j := i + 1; j < len(lines); j++ {

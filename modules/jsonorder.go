@@ -195,6 +195,8 @@ func normalizeJSON(v any) any {
 	switch x := v.(type) {
 	case *big.Int:
 		return json.Number(x.String())
+	case int:
+		return json.Number(strconv.Itoa(x))
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
 			return json.Number(strconv.FormatInt(int64(x), 10))
@@ -252,6 +254,10 @@ func diffJSON(path string, old, new any, out *[]jsonChange) {
 			nv, inNew := nm[k]
 			switch {
 			case !inOld:
+				if sub, isMap := nv.(map[string]any); isMap && len(sub) > 0 {
+					diffJSON(p, map[string]any{}, sub, out) // list the new leaves
+					continue
+				}
 				*out = append(*out, jsonChange{Sign: "+", Path: p, New: nv})
 			case !inNew:
 				*out = append(*out, jsonChange{Sign: "-", Path: p, Old: ov})

@@ -38,8 +38,14 @@ var (
 func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", l.State, "present", "absent")
 	if l.Regexp != "" {
-		if _, err := regexp.Compile(l.Regexp); err != nil {
+		rx, err := regexp.Compile(l.Regexp)
+		if err != nil {
 			diags = append(diags, a.Diag("regexp", "Invalid regular expression", err.Error()))
+		} else if l.State != "absent" && a["line"].Known && !rx.MatchString(l.Line) {
+			// Otherwise the replaced line no longer matches and every run
+			// would replace the last match again.
+			diags = append(diags, a.Diag("regexp", "regexp does not match line",
+				fmt.Sprintf("%q must match the line it puts in place (%q), or the task never settles.", l.Regexp, l.Line)))
 		}
 	}
 	if l.State != "absent" && strings.Contains(l.Line, "\n") {
