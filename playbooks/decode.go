@@ -53,9 +53,8 @@ func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any, secrets *Secret
 				continue
 			}
 			at := modules.Attr{Range: a.Expr.Range(), Known: val.IsWhollyKnown(), Sensitive: val.ContainsMarked()}
-			if at.Sensitive {
-				secrets.AddValue(val)
-			}
+			// Secrets were recorded where they arose (variables, sensitive(),
+			// functions of sensitive values): redaction works on them.
 			val, _ = val.UnmarkDeep()
 			attrs[name] = at
 			diags = append(diags, assign(fv, val, a.Expr.Range(), name)...)

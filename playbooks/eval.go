@@ -173,13 +173,10 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "host": host, "local": cty.EmptyObjectVal},
-		Functions: functions(pb.Dir, random),
+		Functions: functions(pb.Dir, random, secrets),
 	}
-	for name, v := range vars {
-		if v.ContainsMarked() {
-			secrets.AddValue(v)
-		}
-		_ = name
+	for _, v := range vars {
+		secrets.AddValue(v)
 	}
 	var diags hcl.Diagnostics
 	locals := map[string]cty.Value{}
@@ -446,8 +443,7 @@ func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string
 	if diags.HasErrors() {
 		return "", diags
 	}
-	l.secrets.AddValue(out)
-	out, _ = out.Unmark()
+	out, _ = out.UnmarkDeep()
 	if !out.IsKnown() || out.IsNull() {
 		return "", nil
 	}

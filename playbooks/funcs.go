@@ -28,8 +28,72 @@ func cryptoRandom(n int) string {
 	return hex.EncodeToString(b)[:n]
 }
 
-// functions returns the playbook function set. dir resolves relative paths.
-func functions(dir string, random RandomSource) map[string]function.Function {
+// functions returns the playbook function set: dir resolves relative
+// paths; every function's result on a sensitive input is recorded in
+// secrets (see tracked).
+func functions(dir string, random RandomSource, secrets *Secrets) map[string]function.Function {
+	fs := baseFunctions(dir, random, secrets)
+	for name, f := range fs {
+		switch name {
+		case "sensitive", "templatefile":
+			// sensitive records its input; templatefile's text is
+			// interpolation, whose secret parts are already known.
+		default:
+			fs[name] = tracked(f, secrets)
+		}
+	}
+	return fs
+}
+
+// tracked wraps f so that, when any argument is sensitive, the result's
+// strings are recorded as secrets. Interpolation ("TOKEN=${var.token}")
+// needs no record: the variable's value is known and redacted wherever it
+// appears. A transformation (base64encode, sha256, upper...) yields a new
+// string that must be redacted too.
+func tracked(f function.Function, secrets *Secrets) function.Function {
+	params := f.Params()
+	for i := range params {
+		params[i].AllowMarked = true
+	}
+	var vp *function.Parameter
+	if v := f.VarParam(); v != nil {
+		c := *v
+		c.AllowMarked = true
+		vp = &c
+	}
+	return function.New(&function.Spec{
+		Description: f.Description(),
+		Params:      params,
+		VarParam:    vp,
+		Type: func(args []cty.Value) (cty.Type, error) {
+			un, _ := unmarkArgs(args)
+			return f.ReturnTypeForValues(un)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			un, marked := unmarkArgs(args)
+			out, err := f.Call(un)
+			if err != nil || !marked {
+				return out, err
+			}
+			secrets.addLeaves(out)
+			return out.Mark(sensitiveMark), nil
+		},
+	})
+}
+
+func unmarkArgs(args []cty.Value) ([]cty.Value, bool) {
+	out := make([]cty.Value, len(args))
+	marked := false
+	for i, a := range args {
+		if a.ContainsMarked() {
+			marked = true
+		}
+		out[i], _ = a.UnmarkDeep()
+	}
+	return out, marked
+}
+
+func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string]function.Function {
 	fs := map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc,
@@ -84,7 +148,7 @@ func functions(dir string, random RandomSource) map[string]function.Function {
 					vars[k.AsString()] = e
 				}
 			}
-			out, diags := tmpl.Value(&hcl.EvalContext{Variables: vars, Functions: functions(dir, random)})
+			out, diags := tmpl.Value(&hcl.EvalContext{Variables: vars, Functions: functions(dir, random, secrets)})
 			if diags.HasErrors() {
 				return cty.NilVal, diags
 			}
@@ -126,6 +190,8 @@ func functions(dir string, random RandomSource) map[string]function.Function {
 		Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowMarked: true, AllowNull: true, AllowUnknown: true}},
 		Type:   func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			raw, _ := args[0].UnmarkDeep()
+			secrets.addLeaves(raw)
 			return args[0].Mark(sensitiveMark), nil
 		},
 	})
