@@ -42,13 +42,16 @@ func (s *Service) unit() string {
 
 // Probe reads the unit's properties in one systemctl call.
 func (s *Service) Probe() string {
-	return "systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath -- " + Quote(s.unit())
+	return "systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,ConditionResult,ConditionTimestampMonotonic -- " + Quote(s.unit())
 }
 
 // unitState is the parsed probe output.
 type unitState struct {
 	Load, Active, UnitFile, Fragment string
 	NeedReload                       bool
+	// ConditionUnmet: the last start found a Condition*= false (e.g.
+	// chrony's ConditionCapability=CAP_SYS_TIME in a container).
+	ConditionUnmet bool
 }
 
 func parseUnit(out string) (unitState, error) {
@@ -57,7 +60,8 @@ func parseUnit(out string) (unitState, error) {
 		return unitState{}, fmt.Errorf("unexpected systemctl output %q", firstLine(out))
 	}
 	return unitState{Load: m["LoadState"], Active: m["ActiveState"], UnitFile: m["UnitFileState"],
-		Fragment: m["FragmentPath"], NeedReload: m["NeedDaemonReload"] == "yes"}, nil
+		Fragment: m["FragmentPath"], NeedReload: m["NeedDaemonReload"] == "yes",
+		ConditionUnmet: m["ConditionResult"] == "no" && m["ConditionTimestampMonotonic"] != "" && m["ConditionTimestampMonotonic"] != "0"}, nil
 }
 
 // Plan decides which systemctl calls are needed.
@@ -101,7 +105,10 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	active := st.Active == "active" || st.Active == "activating" || st.Active == "reloading"
 	switch s.State {
 	case "started":
-		if !active {
+		// A unit whose conditions said no is as started as it can be:
+		// starting it again would change nothing (and report a change
+		// on every run).
+		if !active && !st.ConditionUnmet {
 			p.add("~", "start %s", s.unit())
 			p.step("start", "systemctl start -- "+u)
 		}

@@ -155,6 +155,14 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 			return out, nil
 		},
 	})
+	fs["abspath"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p, err := filepath.Abs(args[0].AsString())
+			return cty.StringVal(p), err
+		},
+	})
 	fs["env"] = function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "name", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),

@@ -53,6 +53,9 @@ type TaskSpec struct {
 	Body    hcl.Body // module attributes (meta-attributes removed)
 
 	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
+	// Delegate is "local" to run the task on the controller instead of
+	// the host (e.g. to record a generated token for the operator).
+	Delegate string
 	Tags                                           []string
 	Notify                                         []string
 	NotifyRanges                                   []hcl.Range
@@ -81,7 +84,7 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "notify"}, {Name: "tags"}, {Name: "become"},
-	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"},
+	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"}, {Name: "delegate"},
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
@@ -232,6 +235,13 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
+	}
+	if a, ok := content.Attributes["delegate"]; ok {
+		diags = append(diags, staticValue(a, cty.String, &t.Delegate)...)
+		if t.Delegate != "local" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid delegate",
+				Detail: "delegate takes \"local\": run this task on the controller.", Subject: a.Expr.Range().Ptr()})
+		}
 	}
 	if a, ok := content.Attributes["notify"]; ok {
 		exprs, d := hcl.ExprList(a.Expr)

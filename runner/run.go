@@ -96,6 +96,9 @@ type Run struct {
 	out     Renderer
 	mu      sync.Mutex
 	recap   map[string]*Recap
+	// local runs delegated tasks; delegateMu serialises them across hosts.
+	local      *localConn
+	delegateMu sync.Mutex
 	// Interrupted is set when ctx was cancelled mid-run.
 	Interrupted bool
 }
@@ -105,7 +108,8 @@ func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.V
 	if opts.Forks <= 0 {
 		opts.Forks = 50
 	}
-	return &Run{pb: pb, inv: inv, opts: opts, vars: vars, secrets: secrets, out: opts.Renderer, recap: map[string]*Recap{}}
+	return &Run{pb: pb, inv: inv, opts: opts, vars: vars, secrets: secrets, out: opts.Renderer, recap: map[string]*Recap{},
+		local: &localConn{}}
 }
 
 // Changes reports whether any host changed (apply) or would change (plan).
@@ -376,68 +380,94 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
 			continue
 		}
-		if probedFrom < 0 {
-			var err error
-			if probes, err = hr.probe(work, tasks[i:]); err != nil {
-				hr.fail(t.ID, t.Spec.Module, err, start)
-				return
-			}
-			probedFrom = i
-		}
-		p := probes[i-probedFrom]
-		plan, err := hr.plan(t, p)
-		if err != nil {
-			if hr.fail(t.ID, t.Spec.Module, err, start); !t.IgnoreErrors {
-				return
-			}
-			continue
-		}
-		ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK}
-		if plan.Skip != "" {
-			ev.Status = StatusSkipped
-			hr.rc.Skipped++
-			hr.r.emit(ev)
-			continue
-		}
-		if !plan.Changed() {
-			hr.rc.OK++
-			ev.DurationMS = time.Since(start).Milliseconds()
-			hr.r.emit(ev)
-			continue
-		}
-		hr.describe(ev, t, plan)
-		if !hr.r.opts.Apply {
-			if hr.info.Pending == nil {
-				hr.info.Pending = map[string]*modules.FileState{}
-			}
-			for p, w := range plan.Writes {
-				hr.info.Pending[p] = w
-			}
-		}
-		if hr.r.opts.Apply {
-			if err := hr.execute(work, t, plan); err != nil {
-				ev.Status, ev.Error = StatusFailed, err.Error()
-				ev.Ignored = t.IgnoreErrors
-				ev.DurationMS = time.Since(start).Milliseconds()
-				hr.rc.Failed++
-				hr.r.emit(ev)
-				if !t.IgnoreErrors {
-					hr.failed = true
+		var p probeResult
+		if t.Spec.Delegate == "" {
+			if probedFrom < 0 {
+				var err error
+				if probes, err = hr.probe(work, tasks[i:]); err != nil {
+					hr.fail(t.ID, t.Spec.Module, err, start)
 					return
 				}
-				probedFrom = -1
-				continue
+				probedFrom = i
 			}
+			p = probes[i-probedFrom]
+		}
+		changed, ok := hr.runTask(work, t, p, start)
+		if !ok {
+			return
+		}
+		if changed && hr.r.opts.Apply && t.Spec.Delegate == "" {
 			probedFrom = -1 // later tasks may see a different host now
 		}
-		ev.Status = StatusChanged
-		hr.rc.Changed++
-		for _, n := range t.Spec.Notify {
-			hr.changed[n] = true
+	}
+}
+
+// runTask plans one task from its probe output and, in apply, executes
+// the plan. Delegated tasks probe and run on the controller, one at a time
+// across hosts (they usually share a file). It reports whether the task
+// changed (or would change) and whether the host may go on.
+func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
+	conn, info, become := hr.conn, hr.info, hr.become(t)
+	if t.Spec.Delegate != "" {
+		hr.r.delegateMu.Lock()
+		defer hr.r.delegateMu.Unlock()
+		conn, info, become = hr.r.local, &modules.Host{Name: "localhost"}, false
+		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
+		if err != nil {
+			hr.fail(t.ID, t.Spec.Module, err, start)
+			return false, t.IgnoreErrors
 		}
+		p = res[0]
+	}
+	plan, err := hr.plan(t, info, p)
+	if err != nil {
+		hr.fail(t.ID, t.Spec.Module, err, start)
+		return false, t.IgnoreErrors
+	}
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK}
+	if plan.Skip != "" {
+		ev.Status = StatusSkipped
+		hr.rc.Skipped++
+		hr.r.emit(ev)
+		return false, true
+	}
+	if !plan.Changed() {
+		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
+		return false, true
 	}
+	hr.describe(ev, t, plan)
+	if !hr.r.opts.Apply && t.Spec.Delegate == "" {
+		if hr.info.Pending == nil {
+			hr.info.Pending = map[string]*modules.FileState{}
+		}
+		for path, w := range plan.Writes {
+			hr.info.Pending[path] = w
+		}
+	}
+	if hr.r.opts.Apply {
+		if err := hr.execute(work, conn, t, become, plan); err != nil {
+			ev.Status, ev.Error = StatusFailed, err.Error()
+			ev.Ignored = t.IgnoreErrors
+			ev.DurationMS = time.Since(start).Milliseconds()
+			hr.rc.Failed++
+			hr.r.emit(ev)
+			if !t.IgnoreErrors {
+				hr.failed = true
+				return true, false
+			}
+			return true, true
+		}
+	}
+	ev.Status = StatusChanged
+	hr.rc.Changed++
+	for _, n := range t.Spec.Notify {
+		hr.changed[n] = true
+	}
+	ev.DurationMS = time.Since(start).Milliseconds()
+	hr.r.emit(ev)
+	return true, true
 }
 
 func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
@@ -457,7 +487,7 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
@@ -472,15 +502,15 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 	return res, nil
 }
 
-func (hr *hostRun) plan(t *playbooks.Task, p probeResult) (*modules.Plan, error) {
+func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
 	if p.Code != 0 {
 		return nil, fmt.Errorf("probe failed with exit status %d: %s", p.Code, strings.TrimSpace(p.Stderr))
 	}
-	return t.Module.Plan(hr.info, p.Out)
+	return t.Module.Plan(info, p.Out)
 }
 
 // execute runs a plan's steps, all in one round trip.
-func (hr *hostRun) execute(ctx context.Context, t *playbooks.Task, plan *modules.Plan) error {
+func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
 	for i, s := range plan.Steps {
 		fmt.Fprintf(&b, "( %s\n) || { rc=$?; echo \"clawrun: step %d (%s) failed\" >&2; exit $rc; }\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
@@ -489,7 +519,7 @@ func (hr *hostRun) execute(ctx context.Context, t *playbooks.Task, plan *modules
 	ctx = withNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
-	res, err := hr.conn.Run(ctx, b.String(), hr.become(t))
+	res, err := conn.Run(ctx, b.String(), become)
 	hr.r.logf("%s: %s: ran %d steps in %s", hr.h.Name, t.ID, len(plan.Steps), time.Since(t0).Round(time.Millisecond))
 	if err != nil {
 		return err
@@ -533,11 +563,11 @@ func (hr *hostRun) runHandlers(ctx context.Context, handlers map[string][]*playb
 			res, err := hr.probe(ctx, []*playbooks.Task{t})
 			var plan *modules.Plan
 			if err == nil {
-				plan, err = hr.plan(t, res[0])
+				plan, err = hr.plan(t, hr.info, res[0])
 			}
 			if err == nil && plan.Changed() {
 				hr.describe(ev, t, plan)
-				err = hr.execute(ctx, t, plan)
+				err = hr.execute(ctx, hr.conn, t, hr.become(t), plan)
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
