@@ -248,6 +248,9 @@ func (a *Apt) Plan(_ *Host, out string) (*Plan, error) {
 		p.step("apt-get "+verb, a.lockWait()+aptEnv+"apt-get "+verb+" -y -q "+a.lockOpt()+" "+dpkgOpts)
 	}
 	p.Diff = diff.String()
+	if len(install) > 0 || len(remove) > 0 || (upgrade && len(st.SimUp) > 0) {
+		p.Opaque = "changes packages"
+	}
 	return p, nil
 }
 

@@ -29,10 +29,11 @@ type JQEdit struct {
 	Owner string `hcl:"owner,optional"`
 	Group string `hcl:"group,optional"`
 
-	code          *gojq.Code
-	argNames      []string
-	argValues     []any
-	sensitiveArgs bool
+	code      *gojq.Code
+	argNames  []string
+	argValues []any
+	// secretArgs are the values of sensitive args, as they print in JSON.
+	secretArgs []string
 }
 
 var (
@@ -44,8 +45,7 @@ var (
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	j.sensitiveArgs = a["args"].Sensitive
-	j.argNames, j.argValues = nil, nil
+	j.argNames, j.argValues, j.secretArgs = nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
 		keys = append(keys, k)
@@ -69,6 +69,9 @@ func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
 			continue
 		}
 		j.argValues = append(j.argValues, doc)
+		if a["args."+k].Sensitive {
+			j.secretArgs = append(j.secretArgs, strings.Trim(compactJSON(doc), `"`))
+		}
 	}
 	if j.Expression == "" {
 		return diags
@@ -174,7 +177,7 @@ func (j *JQEdit) describe(c jsonChange) string {
 		}
 		return s
 	}
-	hidden := secretKey.MatchString(lastKey(c.Path)) || (j.sensitiveArgs && j.holdsArg(c.New))
+	hidden := secretKey.MatchString(lastKey(c.Path)) || j.holdsSecret(c.New)
 	val := func(v any) string {
 		if hidden {
 			return "(sensitive value)"
@@ -193,11 +196,10 @@ func (j *JQEdit) describe(c jsonChange) string {
 	return fmt.Sprintf("~ %s: %s → %s", c.Path, show(c.Old), show(c.New))
 }
 
-func (j *JQEdit) holdsArg(v any) bool {
+func (j *JQEdit) holdsSecret(v any) bool {
 	s := compactJSON(v)
-	for _, a := range j.argValues {
-		as := strings.Trim(compactJSON(a), `"`)
-		if len(as) >= 3 && strings.Contains(s, as) {
+	for _, a := range j.secretArgs {
+		if len(a) >= 3 && strings.Contains(s, a) {
 			return true
 		}
 	}

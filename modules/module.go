@@ -105,6 +105,10 @@ type Plan struct {
 	Steps []Step
 	// Skip, when set, reports the task skipped with this reason.
 	Skip string
+	// Opaque says what applying this plan does beyond what it can predict
+	// (a package's maintainer scripts write files, enable services). Plans
+	// of later tasks then carry a caveat, since they see the host as it is.
+	Opaque string
 	// Writes predicts the files the steps write, by path; the runner feeds
 	// them to later tasks' plans (Host.Pending) and guards sshd changes.
 	Writes map[string]*FileState

@@ -53,6 +53,13 @@ func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any, secrets *Secret
 				continue
 			}
 			at := modules.Attr{Range: a.Expr.Range(), Known: val.IsWhollyKnown(), Sensitive: val.ContainsMarked()}
+			if at.Sensitive && val.IsKnown() && !val.IsNull() && (val.Type().IsObjectType() || val.Type().IsMapType()) {
+				// Per-key sensitivity, for maps such as jq-edit's args.
+				for it := val.ElementIterator(); it.Next(); {
+					k, e := it.Element()
+					attrs[name+"."+k.AsString()] = modules.Attr{Range: a.Expr.Range(), Known: e.IsWhollyKnown(), Sensitive: e.ContainsMarked()}
+				}
+			}
 			// Secrets were recorded where they arose (variables, sensitive(),
 			// functions of sensitive values): redaction works on them.
 			val, _ = val.UnmarkDeep()

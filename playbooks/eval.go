@@ -9,6 +9,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -318,7 +319,8 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 			continue // reported by Load
 		}
 		t.Module = ctor()
-		attrs, d := decodeBody(spec.Body, ctx, t.Module, s.Secrets)
+		// dynamic "rule" { for_each = ... } blocks expand here.
+		attrs, d := decodeBody(dynblock.Expand(spec.Body, ctx), ctx, t.Module, s.Secrets)
 		diags = append(diags, d...)
 		t.Attrs = attrs
 		if d.HasErrors() {

@@ -66,6 +66,10 @@ type Event struct {
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
 	Message    string            `json:"message,omitempty"` // notice events
+	// Caveat marks a plan made before an earlier task whose effects cannot
+	// be predicted (a package install): apply re-probes and may do less, or
+	// other things, for this task.
+	Caveat string `json:"caveat,omitempty"`
 }
 
 // Recap counts one host's outcomes.
@@ -228,6 +232,7 @@ type hostRun struct {
 	rc      *Recap
 	failed  bool
 	changed map[string]bool // handler name -> notified
+	caveat  string          // plan: set once an opaque task would change
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -424,7 +429,10 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.fail(t.ID, t.Spec.Module, err, start)
 		return false, t.IgnoreErrors
 	}
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK}
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat}
+	if !hr.r.opts.Apply && plan.Changed() && plan.Opaque != "" && hr.caveat == "" {
+		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
+	}
 	if plan.Skip != "" {
 		ev.Status = StatusSkipped
 		hr.rc.Skipped++

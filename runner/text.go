@@ -126,6 +126,9 @@ func (t *TextRenderer) Event(e *Event) {
 		if t.Diffs && e.Diff != "" {
 			t.diff(e.Diff)
 		}
+		if e.Caveat != "" {
+			fmt.Fprintf(t.W, "%s      %s\n", strings.Repeat(" ", t.width), t.c(cDim, "? "+e.Caveat+": apply re-probes and may find some of this done"))
+		}
 	}
 }
 

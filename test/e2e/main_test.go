@@ -73,6 +73,7 @@ type event struct {
 	Task    string `json:"task"`
 	Status  string `json:"status"`
 	Error   string `json:"error"`
+	Caveat  string `json:"caveat"`
 	Diff    string `json:"diff"`
 	Changes []struct {
 		Sign string `json:"Sign"`
@@ -112,6 +113,16 @@ func outcomes(evs []event) map[string]string {
 		}
 		var b strings.Builder
 		b.WriteString(e.Status)
+		if e.Caveat != "" {
+			// Planned before a package install: apply re-probes.
+			m[e.Host+" "+e.Task] = "caveat"
+			continue
+		}
+		if e.Type == "handler" {
+			// plan says "would run"; apply says what the handler did.
+			m[e.Host+" "+e.Task] = b.String()
+			continue
+		}
 		for _, c := range e.Changes {
 			fmt.Fprintf(&b, "\n%s %s", c.Sign, strings.TrimPrefix(c.Text, "would "))
 		}

@@ -1,0 +1,81 @@
+# Rotate the gateway's auth token on every host (runbook 18):
+#
+#   clawrun apply playbooks/rotate-token.hcl -i hosts.hcl --var token_file=/secure/path/tokens.env
+#
+# Each host gets its own new 64-hex-character token (32 random bytes), the
+# gateway restarts once, and the new tokens are written on the controller to
+# token_file (mode 0600) as "host=token" lines. No token is ever printed:
+# not in plans, diffs, logs, JSON or errors. Safe to run from CI.
+
+hosts  = ["all"]
+become = true
+
+variable "admin_user" {
+  type        = string
+  default     = "moltbot"
+  description = "User whose ~/.openclaw/openclaw.json holds the token (default layout)."
+}
+
+variable "layout" {
+  type        = string
+  default     = "json"
+  description = "Where the token lives: json (openclaw.json, gateway.auth.token) or env (an env file's OPENCLAW_GATEWAY_TOKEN= line, as the DigitalOcean 1-Click image has)."
+}
+
+variable "env_file" {
+  type        = string
+  default     = "/opt/clawdbot.env"
+  description = "The env file, with layout = \"env\"."
+}
+
+variable "service" {
+  type        = string
+  default     = "openclaw-gateway"
+  description = "The gateway's systemd unit, restarted once after the change (moltbot on the 1-Click image)."
+}
+
+variable "token_file" {
+  type        = string
+  default     = "openclaw-gateway-tokens.env"
+  description = "File on the controller that receives the new tokens (mode 0600), relative to the working directory. Keep it out of version control."
+}
+
+locals {
+  # random_hex is new for every host and every run.
+  token = sensitive(random_hex(64))
+}
+
+task "jq-edit" "token_json" {
+  path       = "/home/${var.admin_user}/.openclaw/openclaw.json"
+  expression = ".gateway.auth.mode = \"token\" | .gateway.auth.token = $token"
+  args       = { token = local.token }
+  mode       = "0600"
+  owner      = var.admin_user
+  group      = var.admin_user
+  when       = var.layout == "json"
+  notify     = [handler.restart_gateway]
+}
+
+task "line" "token_env" {
+  path   = var.env_file
+  regexp = "^OPENCLAW_GATEWAY_TOKEN="
+  line   = "OPENCLAW_GATEWAY_TOKEN=${local.token}"
+  mode   = "0600"
+  when   = var.layout == "env"
+  notify = [handler.restart_gateway]
+}
+
+# The operator's copy, on the controller: one line per host.
+task "line" "record" {
+  delegate = "local"
+  path     = abspath(var.token_file)
+  regexp   = "^${host.name}="
+  line     = "${host.name}=${local.token}"
+  create   = true
+  mode     = "0600"
+}
+
+handler "service" "restart_gateway" {
+  name  = var.service
+  state = "restarted"
+}
