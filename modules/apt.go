@@ -34,6 +34,7 @@ type Apt struct {
 var (
 	_ Module  = (*Apt)(nil)
 	_ Checker = (*Apt)(nil)
+	_ Stabler = (*Apt)(nil)
 )
 
 var pkgName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$`)
@@ -121,6 +122,20 @@ func quoteAll(ss []string) string {
 		q[i] = Quote(s)
 	}
 	return strings.Join(q, " ")
+}
+
+// Stable drops the lists' age, keeping only whether they are stale.
+func (a *Apt) Stable(out string) string {
+	st := parseApt(out)
+	stale := a.CacheValidTime > 0 && (st.ListsAge < 0 || st.ListsAge > a.CacheValidTime)
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(l, "lists_age=") {
+			b.WriteString(l + "\n")
+		}
+	}
+	fmt.Fprintf(&b, "stale=%t\n", stale)
+	return b.String()
 }
 
 // aptState is the parsed probe output.

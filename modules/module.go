@@ -126,8 +126,8 @@ func (p *Plan) Changed() bool { return len(p.Steps) > 0 }
 
 // Line is one summary line of a plan.
 type Line struct {
-	Sign string // "+", "~" or "-"
-	Text string
+	Sign string `json:"sign"` // "+", "~", "-" (or "!" for handlers)
+	Text string `json:"text"`
 }
 
 func (p *Plan) add(sign, format string, args ...any) {
@@ -143,6 +143,13 @@ type Step struct {
 
 func (p *Plan) step(desc, script string) {
 	p.Steps = append(p.Steps, Step{Desc: desc, Script: script})
+}
+
+// Stabler is implemented by modules whose probe output holds values that
+// change without the state changing (an age in seconds); saved plans
+// compare the stable form to detect drift.
+type Stabler interface {
+	Stable(out string) string
 }
 
 // Constructor makes an empty configuration for decoding.

@@ -124,9 +124,10 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		p.add("~", "reload %s", s.unit())
 		p.step("reload", fmt.Sprintf("if systemctl is-active -q -- %s; then systemctl reload -- %s; else systemctl start -- %s; fi", u, u, u))
 	}
-	if st.Load == "not-found" && len(p.Steps) > 0 && (s.DaemonReload || len(h.Pending) > 0) {
-		// A unit file new in this run: make sure systemd has read it. Not a
-		// change of its own, since systemd loads unseen units on demand.
+	if s.DaemonReload && len(p.Steps) > 0 && p.Steps[0].Desc != "daemon-reload" {
+		// Make sure systemd has read unit files written earlier in this
+		// run. Not a change of its own: systemd also loads unseen units on
+		// demand, and the step is the same in plan and apply.
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
 	}
 	return p, nil

@@ -20,6 +20,8 @@ type Inputs struct {
 	Vars     []string // NAME=VALUE, later wins
 	VarFiles []string
 	Environ  []string // CLAWRUN_VAR_<name>=VALUE entries are used
+	// Fixed values win over everything (a saved plan's variables).
+	Fixed map[string]cty.Value
 }
 
 // ResolveVars computes every variable's value. Precedence, lowest first:
@@ -90,6 +92,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			continue
 		}
 		set(k, cty.NilVal, &val, nil, "--var")
+	}
+	for k, v := range in.Fixed {
+		set(k, v, nil, nil, "plan file")
 	}
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
@@ -170,7 +175,7 @@ type Scope struct {
 // NewScope evaluates locals for one host. random may be nil (crypto/rand).
 func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random RandomSource, secrets *Secrets) (*Scope, hcl.Diagnostics) {
 	if random == nil {
-		random = cryptoRandom
+		random = CryptoRandom
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "host": host, "local": cty.EmptyObjectVal},

@@ -19,8 +19,8 @@ import (
 // RandomSource produces random_hex values; a saved plan replays them.
 type RandomSource func(n int) string
 
-// cryptoRandom is the default RandomSource.
-func cryptoRandom(n int) string {
+// CryptoRandom is the default RandomSource.
+func CryptoRandom(n int) string {
 	b := make([]byte, (n+1)/2)
 	if _, err := rand.Read(b); err != nil {
 		panic(err)

@@ -36,6 +36,11 @@ type Options struct {
 	Renderer Renderer
 	// Log, when set, receives the debug log (-v), redacted.
 	Log io.Writer
+	// Record (plan --out) collects what each host looked like and what
+	// would change; Replay (apply PLANFILE) refuses hosts that drifted
+	// from it and tasks that would now do something else.
+	Record *PlanFile
+	Replay *PlanFile
 }
 
 // Status of a task on a host.
@@ -302,7 +307,14 @@ func (hr *hostRun) connect(ctx context.Context) error {
 func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Task, error) {
 	r := hr.r
 	f := hr.info.Facts
-	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), nil, r.secrets)
+	var random playbooks.RandomSource
+	switch {
+	case r.opts.Record != nil:
+		random = r.opts.Record.recorder(hr.h.Name)
+	case r.opts.Replay != nil:
+		random = r.opts.Replay.replayer(hr.h.Name)
+	}
+	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
 	var tasks []*playbooks.Task
 	for _, spec := range r.pb.Tasks {
 		if !r.selected(spec) {
@@ -375,6 +387,11 @@ func (hr *hostRun) become(t *playbooks.Task) bool {
 func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) {
 	var probes []probeResult
 	probedFrom := -1
+	first := true
+	if rp := hr.r.opts.Replay; rp != nil && rp.Hosts[hr.h.Name] == nil {
+		hr.fail("plan", "", fmt.Errorf("%s is not in the saved plan: plan again", hr.h.Name), time.Now())
+		return
+	}
 	for i, t := range tasks {
 		if ctx.Err() != nil {
 			return
@@ -394,6 +411,14 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 					return
 				}
 				probedFrom = i
+				if first && hr.r.opts.Replay != nil {
+					// Before anything changes: is every host as planned?
+					if err := hr.checkDrift(tasks[i:], probes); err != nil {
+						hr.fail("plan", "", err, start)
+						return
+					}
+				}
+				first = false
 			}
 			p = probes[i-probedFrom]
 		}
@@ -430,6 +455,21 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		return false, t.IgnoreErrors
 	}
 	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat}
+	if pf := hr.r.opts.Record; pf != nil {
+		status := StatusOK
+		if plan.Changed() {
+			status = StatusChanged
+		}
+		ph := pf.host(hr.h.Name)
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
+		ph.Order = append(ph.Order, t.ID)
+	}
+	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
+		if err := hr.checkPlanned(rp, t, plan); err != nil {
+			hr.fail(t.ID, t.Spec.Module, err, start)
+			return false, false
+		}
+	}
 	if !hr.r.opts.Apply && plan.Changed() && plan.Opaque != "" && hr.caveat == "" {
 		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
 	}
@@ -476,6 +516,46 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	ev.DurationMS = time.Since(start).Milliseconds()
 	hr.r.emit(ev)
 	return true, true
+}
+
+// checkDrift compares the first probe of every task with the saved plan.
+func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) error {
+	ph := hr.r.opts.Replay.Hosts[hr.h.Name]
+	for i, t := range tasks {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
+			continue
+		}
+		pt, ok := ph.Tasks[t.ID]
+		if !ok {
+			return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
+		}
+		if pt.Caveat != "" {
+			continue // planned against a state a package install changes
+		}
+		if probeDigest(t.Module, probes[i]) != pt.Probe {
+			return fmt.Errorf("task %s drifted since the plan: the host changed; plan again", t.ID)
+		}
+	}
+	return nil
+}
+
+// checkPlanned refuses a task that would now do other than planned.
+func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.Plan) error {
+	pt, ok := rp.Hosts[hr.h.Name].Tasks[t.ID]
+	if !ok {
+		return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
+	}
+	if pt.Caveat != "" {
+		return nil
+	}
+	now := StatusOK
+	if plan.Changed() {
+		now = StatusChanged
+	}
+	if now != pt.Status || (plan.Changed() && stepsDigest(plan, hr.r.secrets) != pt.Steps) {
+		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
+	}
+	return nil
 }
 
 func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/clawrun/clawrun/runner"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/term"
 )
 
@@ -43,6 +45,7 @@ type flags struct {
 	forceHandlers     bool
 	stats             bool
 	check             bool
+	fixed             map[string]cty.Value // apply PLANFILE: the plan's variables
 }
 
 func run(args []string) int {
@@ -198,7 +201,7 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		printDiags(stderr, diags, color)
 		return nil, nil, nil, nil, exitError{1}
 	}
-	vars, d := pb.ResolveVars(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ()}, requireInventory)
+	vars, d := pb.ResolveVars(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed}, requireInventory)
 	diags = append(diags, d...)
 	var hosts []*inventory.Host
 	var checks []playbooks.CheckHost
@@ -241,9 +244,40 @@ func doValidate(c *cobra.Command, pbPath string, f *flags) error {
 }
 
 func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
+	var replay *runner.PlanFile
+	if apply {
+		pf, isPlan, err := runner.LoadPlanFile(pbPath)
+		if err != nil && isPlan {
+			return err
+		}
+		if isPlan {
+			if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
+				return fmt.Errorf("apply PLANFILE takes inventory, limit, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
+			}
+			replay = pf
+			pbPath, f.inventory, f.limit, f.tags, f.skipTags = pf.Playbook, pf.Inventory, pf.Limit, pf.Tags, pf.SkipTags
+			pbForVars, diags := playbooks.Load(pbPath)
+			if pbForVars == nil {
+				printDiags(c.ErrOrStderr(), diags, false)
+				return exitError{1}
+			}
+			if f.fixed, err = pf.FixedVars(pbForVars); err != nil {
+				return err
+			}
+		}
+	}
 	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
 	if err != nil {
 		return err
+	}
+	var record *runner.PlanFile
+	switch {
+	case replay != nil:
+		if err := replay.Check(pb.Source, inv.Source, prep.Vars); err != nil {
+			return err
+		}
+	case f.out != "":
+		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags)
 	}
 	stdout := c.OutOrStdout()
 	var r runner.Renderer
@@ -256,6 +290,8 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		r = tr
 	case "json":
 		r = &runner.JSONRenderer{W: stdout}
+	case "markdown":
+		r = &runner.MarkdownRenderer{W: stdout, Playbook: pbPath, Inventory: f.inventory, Limit: f.limit, Commit: gitCommit(pb.Dir)}
 	default:
 		return fmt.Errorf("unknown --format %q (text, json, markdown)", f.format)
 	}
@@ -270,9 +306,16 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if f.verbose {
 		opts.Log = c.ErrOrStderr()
 	}
+	opts.Record, opts.Replay = record, replay
 	run := runner.New(pb, inv, prep.Vars, prep.Secrets, opts)
 	run.Execute(ctx, hosts)
 	r.Close()
+	if record != nil && !run.Interrupted {
+		if err := record.Save(f.out, prep.Secrets); err != nil {
+			return fmt.Errorf("save plan: %w", err)
+		}
+		fmt.Fprintf(c.ErrOrStderr(), "clawrun: plan saved to %s; apply exactly it with: clawrun apply %s\n", f.out, f.out)
+	}
 	switch {
 	case run.Interrupted:
 		return exitError{130}
@@ -282,6 +325,15 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		return exitError{2}
 	}
 	return nil
+}
+
+// gitCommit names the commit of the playbook's repository, if any.
+func gitCommit(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // interruptContext is cancelled by the first SIGINT/SIGTERM; a second one

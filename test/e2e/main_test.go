@@ -76,8 +76,8 @@ type event struct {
 	Caveat  string `json:"caveat"`
 	Diff    string `json:"diff"`
 	Changes []struct {
-		Sign string `json:"Sign"`
-		Text string `json:"Text"`
+		Sign string `json:"sign"`
+		Text string `json:"text"`
 	} `json:"changes"`
 	Recap map[string]struct {
 		OK, Changed, Failed, Skipped, Unreachable int

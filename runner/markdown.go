@@ -1,0 +1,208 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// MarkdownRenderer collects a run and prints a summary for a pull-request
+// comment: a table of hosts, then each distinct change once with the hosts
+// it applies to, diffs folded in <details>.
+type MarkdownRenderer struct {
+	W io.Writer
+	// Header facts, printed when set.
+	Playbook, Inventory, Limit, Commit string
+	// MaxChars bounds the output (GitHub comments hold 65,536); diffs are
+	// truncated to fit, and the summary says so.
+	MaxChars int
+
+	mode   string
+	hosts  []string
+	events []*Event
+	done   *Event
+}
+
+// Event collects; nothing is printed before Close.
+func (m *MarkdownRenderer) Event(e *Event) {
+	switch e.Type {
+	case "run_start":
+		m.mode, m.hosts = e.Mode, e.Hosts
+	case "task", "handler":
+		m.events = append(m.events, e)
+	case "run_done":
+		m.done = e
+	}
+}
+
+// hostCounts is one row of the hosts table.
+type hostCounts struct{ add, change, remove, unchanged, failed int }
+
+func kind(e *Event) string {
+	if e.Type == "handler" {
+		return "handler"
+	}
+	add, del := 0, 0
+	for _, l := range e.Changes {
+		switch l.Sign {
+		case "+":
+			add++
+		case "-":
+			del++
+		}
+	}
+	switch {
+	case len(e.Changes) > 0 && add == len(e.Changes):
+		return "add"
+	case len(e.Changes) > 0 && del == len(e.Changes):
+		return "remove"
+	}
+	return "change"
+}
+
+// group is one distinct change and the hosts it applies to.
+type group struct {
+	task, kind, lines, diff, caveat, errText string
+	failed                                   bool
+	hosts                                    []string
+}
+
+// Close renders everything.
+func (m *MarkdownRenderer) Close() error {
+	limit := m.MaxChars
+	if limit <= 0 {
+		limit = 65000
+	}
+	out := m.render(-1)
+	for _, max := range []int{4000, 1500, 400, 0} {
+		if len(out) <= limit {
+			break
+		}
+		out = m.render(max)
+	}
+	if len(out) > limit {
+		out = out[:limit-200] + "\n\n… output truncated to fit a comment; run `clawrun plan` for the rest.\n"
+	}
+	_, err := io.WriteString(m.W, out)
+	return err
+}
+
+// render prints the summary; diffs longer than maxDiff characters are cut
+// (-1: no limit).
+func (m *MarkdownRenderer) render(maxDiff int) string {
+	var b strings.Builder
+	title := "clawrun plan"
+	if m.mode == "apply" {
+		title = "clawrun apply"
+	}
+	fmt.Fprintf(&b, "## %s\n\n", title)
+	var facts []string
+	for _, f := range [][2]string{{"Playbook", m.Playbook}, {"Inventory", m.Inventory}, {"Limit", m.Limit}, {"Commit", m.Commit}} {
+		if f[1] != "" {
+			facts = append(facts, fmt.Sprintf("**%s** `%s`", f[0], f[1]))
+		}
+	}
+	if len(facts) > 0 {
+		b.WriteString(strings.Join(facts, " · ") + "\n\n")
+	}
+	counts := map[string]*hostCounts{}
+	for _, h := range m.hosts {
+		counts[h] = &hostCounts{}
+	}
+	var groups []*group
+	index := map[string]*group{}
+	for _, e := range m.events {
+		c := counts[e.Host]
+		if c == nil {
+			c = &hostCounts{}
+			counts[e.Host] = c
+		}
+		var g group
+		switch e.Status {
+		case StatusOK, StatusSkipped:
+			c.unchanged++
+			continue
+		case StatusFailed, StatusUnreachable:
+			c.failed++
+			g = group{task: e.Task, failed: true, errText: e.Error, kind: e.Status}
+		default:
+			k := kind(e)
+			switch k {
+			case "add":
+				c.add++
+			case "remove":
+				c.remove++
+			case "handler":
+			default:
+				c.change++
+			}
+			var lines strings.Builder
+			for _, l := range e.Changes {
+				fmt.Fprintf(&lines, "%s %s\n", l.Sign, l.Text)
+			}
+			g = group{task: e.Task, kind: k, lines: lines.String(), diff: e.Diff, caveat: e.Caveat}
+		}
+		key := strings.Join([]string{g.task, g.kind, g.lines, g.diff, g.caveat, g.errText}, "\x00")
+		if prev, ok := index[key]; ok {
+			prev.hosts = append(prev.hosts, e.Host)
+			continue
+		}
+		g.hosts = []string{e.Host}
+		gp := &g
+		index[key] = gp
+		groups = append(groups, gp)
+	}
+	b.WriteString("| host | add | change | remove | unchanged | failed |\n|---|--:|--:|--:|--:|--:|\n")
+	names := make([]string, 0, len(counts))
+	for h := range counts {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	for _, h := range names {
+		c := counts[h]
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d |\n", h, c.add, c.change, c.remove, c.unchanged, c.failed)
+	}
+	if len(groups) == 0 {
+		b.WriteString("\nNo changes: every host is as declared.\n")
+		return b.String()
+	}
+	b.WriteString("\n### Changes\n")
+	truncated := false
+	for _, g := range groups {
+		hosts := strings.Join(g.hosts, ", ")
+		if len(g.hosts) == len(m.hosts) && len(m.hosts) > 1 {
+			hosts = fmt.Sprintf("all %d hosts", len(m.hosts))
+		}
+		switch {
+		case g.failed:
+			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n```\n%s\n```\n", g.task, g.kind, hosts, strings.TrimSpace(g.errText))
+			continue
+		case g.kind == "handler":
+			verb := "runs"
+			if m.mode == "plan" {
+				verb = "would run"
+			}
+			fmt.Fprintf(&b, "\n#### `%s` %s — %s\n", g.task, verb, hosts)
+			continue
+		}
+		sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
+		fmt.Fprintf(&b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
+		b.WriteString("```\n" + g.lines + "```\n")
+		if g.caveat != "" {
+			fmt.Fprintf(&b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
+		}
+		if g.diff != "" {
+			d := g.diff
+			if maxDiff >= 0 && len(d) > maxDiff {
+				d = d[:maxDiff] + "\n… (diff truncated)\n"
+				truncated = true
+			}
+			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n```diff\n%s\n```\n</details>\n", strings.TrimRight(d, "\n"))
+		}
+	}
+	if truncated {
+		b.WriteString("\n_Diffs were truncated to fit a comment; `clawrun plan` shows them whole._\n")
+	}
+	return b.String()
+}
