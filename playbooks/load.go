@@ -55,11 +55,11 @@ type TaskSpec struct {
 	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
 	// Delegate is "local" to run the task on the controller instead of
 	// the host (e.g. to record a generated token for the operator).
-	Delegate string
-	Tags                                           []string
-	Notify                                         []string
-	NotifyRanges                                   []hcl.Range
-	DeclRange                                      hcl.Range
+	Delegate     string
+	Tags         []string
+	Notify       []string
+	NotifyRanges []hcl.Range
+	DeclRange    hcl.Range
 }
 
 // ID is "module.name", the way output names a task.
