@@ -274,7 +274,11 @@ func overlay(h *Host, path string, cur fileState) fileState {
 
 // write plans an atomic write and records its predicted result.
 func (p *Plan) write(w WriteSpec) {
-	p.step("write "+w.Path, writeScript(w))
+	if len(w.Content) > StageThreshold {
+		p.Steps = append(p.Steps, Step{Desc: "write " + w.Path, Script: writeScript(w, true), Upload: w.Content})
+	} else {
+		p.step("write "+w.Path, writeScript(w, false))
+	}
 	p.writes(w.Path, &FileState{Known: true, Content: w.Content, Mode: w.Mode, Owner: w.Owner, Group: w.Group})
 }
 

@@ -139,7 +139,17 @@ func (p *Plan) add(sign, format string, args ...any) {
 type Step struct {
 	Desc   string
 	Script string
+	// Upload, when set, is content too large to travel inside the script:
+	// the runner stages it on the host over SFTP and puts the staged file's
+	// quoted path where Script says StagedToken.
+	Upload []byte
 }
+
+// StagedToken stands in a step's script for the staged upload's path.
+const StagedToken = "@CLAWRUN_STAGED@"
+
+// StageThreshold is the size above which file content goes over SFTP.
+const StageThreshold = 64 * 1024
 
 func (p *Plan) step(desc, script string) {
 	p.Steps = append(p.Steps, Step{Desc: desc, Script: script})

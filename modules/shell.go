@@ -49,13 +49,25 @@ type WriteSpec struct {
 // writeScript writes a file atomically: a temp file in the target's folder,
 // mode and owner set before the content lands, validate run on the temp
 // file, then rename. The trap removes the temp file on any failure.
-func writeScript(w WriteSpec) string {
+//
+// With staged set, the content is not in the script: it was uploaded over
+// SFTP to the file StagedToken names, copied into the temp file and removed.
+func writeScript(w WriteSpec, staged bool) string {
 	p := Quote(w.Path)
 	var b strings.Builder
-	fmt.Fprintf(&b, "set -e\nt=$(mktemp %s)\ntrap 'rm -f \"$t\"' EXIT INT TERM HUP\n", Quote(dirOf(w.Path)+"/.clawrun."+baseOf(w.Path)+".XXXXXX"))
+	if staged {
+		fmt.Fprintf(&b, "s=%s\n", StagedToken)
+	} else {
+		b.WriteString("s=\n")
+	}
+	fmt.Fprintf(&b, "set -e\nt=$(mktemp %s)\ntrap 'rm -f \"$t\" $s' EXIT INT TERM HUP\n", Quote(dirOf(w.Path)+"/.clawrun."+baseOf(w.Path)+".XXXXXX"))
 	fmt.Fprintf(&b, "if [ -e %s ]; then chmod --reference=%s \"$t\"; chown --reference=%s \"$t\"; else chmod 0644 \"$t\"; fi\n", p, p, p)
 	b.WriteString(attrScript(`"$t"`, w.Mode, w.Owner, w.Group))
-	fmt.Fprintf(&b, "%s > \"$t\"\n", embed(w.Content))
+	if staged {
+		b.WriteString("cat \"$s\" > \"$t\"\n")
+	} else {
+		fmt.Fprintf(&b, "%s > \"$t\"\n", embed(w.Content))
+	}
 	if w.Validate != "" {
 		cmd := strings.ReplaceAll(w.Validate, "%s", `"$t"`)
 		fmt.Fprintf(&b, "if ! out=$( { %s ; } 2>&1 </dev/null); then printf 'validate failed: %%s\\n' \"$out\" >&2; exit 1; fi\n", cmd)
@@ -63,7 +75,7 @@ func writeScript(w WriteSpec) string {
 	if w.Backup {
 		fmt.Fprintf(&b, "if [ -e %s ]; then cp -p %s %s.$(date +%%Y%%m%%d%%H%%M%%S).bak; fi\n", p, p, p)
 	}
-	fmt.Fprintf(&b, "mv -f \"$t\" %s\ntrap - EXIT INT TERM HUP\n", p)
+	fmt.Fprintf(&b, "mv -f \"$t\" %s\ntrap - EXIT INT TERM HUP\nrm -f $s\n", p)
 	return b.String()
 }
 

@@ -125,7 +125,7 @@ func (u *User) Plan(_ *Host, out string) (*Plan, error) {
 			p.add(sign, "authorized_keys of %s (%d keys)", u.Name, len(*u.AuthorizedKeys))
 			p.Diff += textDiff(path, old, []byte(want.String()), had)
 			p.step("authorized_keys", fmt.Sprintf("install -d -m 0700 -o %s -g \"$(id -gn %s)\" %s\n", n, n, Quote(home+"/.ssh"))+
-				writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}))
+				writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}, false))
 		}
 	}
 	return p, nil

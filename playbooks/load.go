@@ -88,7 +88,9 @@ var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
-var Parser = hclparse.NewParser()
+var Parser = newParser()
+
+func newParser() *hclparse.Parser { return hclparse.NewParser() }
 
 // Load parses a playbook and checks its structure: blocks, attributes,
 // module names, handler references and static values. Values that depend on

@@ -23,7 +23,9 @@ func batchScript(nonce string, scripts []string) string {
 	var b strings.Builder
 	for i, s := range scripts {
 		fmt.Fprintf(&b, "printf '@@%s-begin %d\\n'\n", nonce, i)
-		fmt.Fprintf(&b, "{ e=$( { (\n%s\n) ; } 2>&1 1>&3 ); rc=$?; } 3>&1\n", s)
+		// The command substitution is the section's one subshell: an exit
+		// in a probe ends only its section.
+		fmt.Fprintf(&b, "{ e=$( {\n%s\n} 2>&1 1>&3 ); rc=$?; } 3>&1\n", s)
 		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$rc\"\n", nonce, i)
 		fmt.Fprintf(&b, "if [ \"$rc\" -ne 0 ]; then printf '%%s\\n@@%s-err %d\\n' \"$e\"; fi\n", nonce, i)
 	}

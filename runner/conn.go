@@ -14,6 +14,9 @@ type Conn interface {
 	// Run runs script with /bin/sh, as root when become is set. The script
 	// travels on stdin, never on a command line.
 	Run(ctx context.Context, script string, become bool) (*Result, error)
+	// Stage uploads data to a new file readable only by the login user
+	// (over SFTP for SSH) and returns its absolute path on the host.
+	Stage(ctx context.Context, data []byte) (string, error)
 	// Stats reports this connection's counters.
 	Stats() *Stats
 	Close() error
@@ -47,6 +50,8 @@ type Stats struct {
 	RoundTrips int64 `json:"round_trips"`
 	BytesUp    int64 `json:"bytes_up"`
 	BytesDown  int64 `json:"bytes_down"`
+	// Processes is how many processes the scripts started on the host.
+	Processes int64 `json:"processes"`
 }
 
 func (s *Stats) add(up, down int) {
@@ -59,9 +64,19 @@ func (s *Stats) add(up, down int) {
 // wrap prepares a script for /bin/sh -s: a fixed locale and PATH, and the
 // body in a group with stdin from /dev/null so that no command in it can
 // swallow the rest of the script.
+//
+// The EXIT trap reports how many processes the script started: the last
+// PID the kernel handed out (/proc/loadavg, read with a builtin) before and
+// after, in the host's PID namespace.
 func wrap(script string) string {
-	return "export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n{\n" + script + "\n} </dev/null\n"
+	return "export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" +
+		"read -r _ _ _ _ clawrun_p0 </proc/loadavg 2>/dev/null\n" +
+		"trap 'read -r _ _ _ _ clawrun_p1 </proc/loadavg 2>/dev/null; echo \"" + pidsPrefix + "$((clawrun_p1 - clawrun_p0))\" >&2' EXIT\n" +
+		"{\n" + script + "\n} </dev/null\n"
 }
+
+// pidsPrefix marks the stderr line that carries the process count.
+const pidsPrefix = "clawrun-pids: "
 
 // shellCommand is the remote command line: no script, no secret.
 func shellCommand(become, password bool) string {

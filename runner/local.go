@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,8 +25,10 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 		stdin = c.password + "\n" + stdin
 	}
 	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, stderrWriter(ctx, &errb)
+	ew := stderrWriter(ctx, &errb, &c.stats)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, ew
 	err := cmd.Run()
+	ew.(*noticeWriter).flush()
 	c.stats.add(len(stdin), out.Len()+errb.Len())
 	res := &Result{Stdout: out.String(), Stderr: errb.String()}
 	var ee *exec.ExitError
@@ -34,6 +37,19 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 		return res, nil
 	}
 	return res, err
+}
+
+func (c *localConn) Stage(_ context.Context, data []byte) (string, error) {
+	f, err := os.CreateTemp("", "clawrun-stage-*")
+	if err != nil {
+		return "", fmt.Errorf("stage upload: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("stage upload: %w", err)
+	}
+	return f.Name(), nil
 }
 
 func (c *localConn) Stats() *Stats { return &c.stats }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // noticePrefix marks stderr lines a remote script wants shown while it
@@ -19,13 +21,11 @@ func withNotice(ctx context.Context, fn func(string)) context.Context {
 	return context.WithValue(ctx, noticeKey{}, fn)
 }
 
-// stderrWriter collects stderr and forwards notice lines as they arrive.
-func stderrWriter(ctx context.Context, buf *bytes.Buffer) io.Writer {
+// stderrWriter collects stderr, forwards notice lines as they arrive and
+// counts the processes a script reports.
+func stderrWriter(ctx context.Context, buf *bytes.Buffer, st *Stats) io.Writer {
 	fn, _ := ctx.Value(noticeKey{}).(func(string))
-	if fn == nil {
-		return buf
-	}
-	return &noticeWriter{buf: buf, fn: fn}
+	return &noticeWriter{buf: buf, fn: fn, stats: st}
 }
 
 type noticeWriter struct {
@@ -33,6 +33,7 @@ type noticeWriter struct {
 	buf     *bytes.Buffer
 	pending []byte
 	fn      func(string)
+	stats   *Stats
 }
 
 func (w *noticeWriter) Write(p []byte) (int, error) {
@@ -46,11 +47,27 @@ func (w *noticeWriter) Write(p []byte) (int, error) {
 		}
 		line := string(w.pending[:i])
 		w.pending = w.pending[i+1:]
-		if msg, ok := strings.CutPrefix(line, noticePrefix); ok {
+		if msg, ok := strings.CutPrefix(line, noticePrefix); ok && w.fn != nil {
 			w.fn(msg)
+			continue
+		}
+		if n, ok := strings.CutPrefix(line, pidsPrefix); ok {
+			if v, err := strconv.ParseInt(n, 10, 64); err == nil && v > 0 && w.stats != nil {
+				atomic.AddInt64(&w.stats.Processes, v)
+			}
 			continue
 		}
 		w.buf.WriteString(line + "\n")
 	}
 	return len(p), nil
+}
+
+// flush keeps a last line without newline.
+func (w *noticeWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.pending) > 0 {
+		w.buf.Write(w.pending)
+		w.pending = nil
+	}
 }

@@ -223,6 +223,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 			total.RoundTrips += rc.Stats.RoundTrips
 			total.BytesUp += rc.Stats.BytesUp
 			total.BytesDown += rc.Stats.BytesDown
+			total.Processes += rc.Stats.Processes
 		}
 	}
 	r.emit(&Event{Type: "run_done", Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
@@ -238,6 +239,7 @@ type hostRun struct {
 	failed  bool
 	changed map[string]bool // handler name -> notified
 	caveat  string          // plan: set once an opaque task would change
+	guard   sshGuard
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -267,6 +269,9 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	hr.runTasks(ctx, work, tasks)
 	if !hr.failed || r.pb.ForceHandlers || r.opts.ForceHandlers {
 		hr.runHandlers(work, handlers)
+	}
+	if len(hr.guard.saved) > 0 {
+		hr.guardCleanup(work) // sshd files changed, but ssh was not reloaded
 	}
 }
 
@@ -597,10 +602,31 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*
 	return t.Module.Plan(info, p.Out)
 }
 
-// execute runs a plan's steps, all in one round trip.
+// execute runs a plan's steps, all in one round trip, under the sshd
+// lock-out guard.
 func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
+	if conn == hr.conn {
+		if err := hr.guardBefore(ctx, conn, plan); err != nil {
+			return err
+		}
+	}
+	err := hr.runSteps(ctx, conn, t, become, plan)
+	if err == nil && conn == hr.conn && isSSHUnit(t) {
+		err = hr.guardAfter(ctx)
+	}
+	return err
+}
+
+func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
 	for i, s := range plan.Steps {
+		if s.Upload != nil {
+			path, err := conn.Stage(ctx, s.Upload)
+			if err != nil {
+				return err
+			}
+			s.Script = strings.ReplaceAll(s.Script, modules.StagedToken, modules.Quote(path))
+		}
 		fmt.Fprintf(&b, "( %s\n) || { rc=$?; echo \"clawrun: step %d (%s) failed\" >&2; exit $rc; }\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
 	t0 := time.Now()

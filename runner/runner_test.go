@@ -82,12 +82,12 @@ func FuzzParseFacts(f *testing.F) {
 func TestNoticeWriterSplitsLines(t *testing.T) {
 	var got []string
 	var buf strings.Builder
-	w := &noticeWriter{buf: nil, fn: func(s string) { got = append(got, s) }}
+	w := &noticeWriter{buf: nil, fn: func(s string) { got = append(got, s) }, stats: &Stats{}}
 	w.buf = new(bytes.Buffer)
 	w.Write([]byte("clawrun-notice: wait"))
-	w.Write([]byte("ing for x\nplain\n"))
+	w.Write([]byte("ing for x\nplain\nclawrun-pids: 7\n"))
 	buf.WriteString(w.buf.String())
-	if len(got) != 1 || got[0] != "waiting for x" || buf.String() != "plain\n" {
+	if len(got) != 1 || got[0] != "waiting for x" || buf.String() != "plain\n" || w.stats.Processes != 7 {
 		t.Errorf("notices %q, stderr %q", got, buf.String())
 	}
 }

@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/clawrun/clawrun/modules"
+	"github.com/clawrun/clawrun/playbooks"
+)
+
+// The sshd lock-out guard. The runbook says: after changing sshd's
+// configuration, test a login from a second terminal before closing the
+// first. clawrun does that itself: files under /etc/ssh/ are backed up on
+// the host before a task changes them; when ssh is then reloaded or
+// restarted, a fresh connection with the same credentials must log in. If
+// it cannot, the backups are restored and ssh reloaded over the connection
+// still open, and the host fails with that message.
+
+const guardDir = "/run/clawrun-guard"
+
+// sshGuard is one host's guard state.
+type sshGuard struct {
+	saved map[string]bool // path -> existed before
+}
+
+func isSSHPath(p string) bool { return strings.HasPrefix(p, "/etc/ssh/") }
+
+func isSSHUnit(t *playbooks.Task) bool {
+	s, ok := t.Module.(*modules.Service)
+	if !ok {
+		return false
+	}
+	switch strings.TrimSuffix(s.Name, ".service") {
+	case "ssh", "sshd":
+		return true
+	}
+	return false
+}
+
+func guardPath(p string) string {
+	return guardDir + "/" + strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "%")
+}
+
+// before backs up the sshd files a plan is about to write (first time only).
+func (hr *hostRun) guardBefore(ctx context.Context, conn Conn, plan *modules.Plan) error {
+	if hr.h.Connection == "local" {
+		return nil
+	}
+	var paths []string
+	for p := range plan.Writes {
+		if _, done := hr.guard.saved[p]; isSSHPath(p) && !done {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "mkdir -p -m 0700 %s\n", guardDir)
+	for _, p := range paths {
+		fmt.Fprintf(&b, "if [ -e %s ]; then cp -a %s %s && echo %s; fi\n", modules.Quote(p), modules.Quote(p), modules.Quote(guardPath(p)), modules.Quote("saved "+p))
+	}
+	res, err := conn.Run(ctx, b.String(), true)
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("back up sshd configuration: %w", err)
+	}
+	if hr.guard.saved == nil {
+		hr.guard.saved = map[string]bool{}
+	}
+	for _, p := range paths {
+		hr.guard.saved[p] = strings.Contains(res.Stdout, "saved "+p+"\n")
+	}
+	return nil
+}
+
+// after runs once ssh was reloaded or restarted: a fresh login must work,
+// else the backups come back.
+func (hr *hostRun) guardAfter(ctx context.Context) error {
+	if len(hr.guard.saved) == 0 {
+		return nil
+	}
+	probe, err := dialSSH(ctx, hr.h, hr.r.opts.Dial)
+	if err == nil {
+		var res *Result
+		res, err = probe.Run(ctx, "true", false)
+		if err == nil {
+			err = res.Err()
+		}
+		hr.conn.Stats().Handshakes++
+		probe.Close()
+	}
+	if err == nil {
+		hr.r.logf("%s: sshd lock-out guard: a fresh login works", hr.h.Name)
+		hr.guardCleanup(ctx)
+		return nil
+	}
+	var b strings.Builder
+	for p, existed := range hr.guard.saved {
+		if existed {
+			fmt.Fprintf(&b, "cp -a %s %s\n", modules.Quote(guardPath(p)), modules.Quote(p))
+		} else {
+			fmt.Fprintf(&b, "rm -f %s\n", modules.Quote(p))
+		}
+	}
+	b.WriteString("systemctl reload ssh 2>/dev/null || systemctl reload sshd\n")
+	res, rerr := hr.conn.Run(ctx, b.String(), true)
+	if rerr == nil {
+		rerr = res.Err()
+	}
+	hr.guardCleanup(ctx)
+	if rerr != nil {
+		return fmt.Errorf("sshd lock-out guard: a fresh SSH login failed after reloading ssh (%v), and restoring the previous configuration failed too: %w; keep this session's access and check the host", err, rerr)
+	}
+	return fmt.Errorf("sshd lock-out guard: reverted the sshd configuration change, because after reloading ssh a fresh SSH login failed (%v): it would have locked the operator out", err)
+}
+
+func (hr *hostRun) guardCleanup(ctx context.Context) {
+	var b strings.Builder
+	for p := range hr.guard.saved {
+		fmt.Fprintf(&b, "rm -f %s\n", modules.Quote(guardPath(p)))
+	}
+	hr.conn.Run(ctx, b.String(), true)
+	hr.guard.saved = nil
+}
