@@ -132,15 +132,14 @@ func (f *File) Probe() string {
 func fileProbe(p, want string) string {
 	q := Quote(p)
 	return fmt.Sprintf(`p=%s
-if [ -L "$p" ]; then printf 'type=link\ntarget=%%s\n' "$(readlink "$p")"; exit 0
-elif [ -d "$p" ]; then echo type=directory
-elif [ -f "$p" ]; then echo type=file
-elif [ -e "$p" ]; then echo type=other
-else echo type=absent; exit 0; fi
+if [ -L "$p" ]; then printf 'type=link\ntarget=%%s\n' "$(readlink "$p")"
+elif [ -e "$p" ]; then
+if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
 stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
   if [ "$s" != %s ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
 fi
+else echo type=absent; fi
 `, q, Quote(want))
 }
 

@@ -3,6 +3,7 @@
 package playbooks
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +29,10 @@ type Playbook struct {
 	Serial        int      // rolling batch size, 0 for all at once
 	MaxFailPct    int      // stop starting batches above this failure rate
 	ForceHandlers bool
+
+	// UsesFacts is false when no expression or template can read
+	// host.facts: facts then ride along with the first probe round trip.
+	UsesFacts bool
 
 	Variables []*Variable
 	Locals    []*hcl.Attribute
@@ -106,6 +111,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	}
 	abs, _ := filepath.Abs(path)
 	pb := &Playbook{File: path, Dir: filepath.Dir(abs), Source: src, Hosts: []string{"all"}, MaxFailPct: 100}
+	pb.UsesFacts = mentionsFacts(pb.Dir, src)
 	content, d := f.Body.Content(rootSchema)
 	diags = append(diags, d...)
 	if a, ok := content.Attributes["hosts"]; ok {
@@ -176,6 +182,26 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 		}
 	}
 	return pb, diags
+}
+
+// mentionsFacts looks for "facts" in the playbook and the template files
+// beside it (*.tmpl, *.tpl, templates/*): a false positive costs one round
+// trip, a false negative would hide facts from a template.
+func mentionsFacts(dir string, src []byte) bool {
+	if bytes.Contains(src, []byte("facts")) {
+		return true
+	}
+	var files []string
+	for _, pat := range []string{"*.tmpl", "*.tpl", "templates/*", "files/*"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		files = append(files, m...)
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte("facts")) {
+			return true
+		}
+	}
+	return false
 }
 
 func dupDiag(kind, name string, r, prev hcl.Range) *hcl.Diagnostic {

@@ -21,14 +21,17 @@ type probeResult struct {
 // per-run nonce, its exit code and, on failure, its stderr.
 func batchScript(nonce string, scripts []string) string {
 	var b strings.Builder
+	// Probes run in this shell, not a subshell each (a fork per task
+	// adds up); they must not exit. Their stderr goes to one file, shown
+	// only for a probe that failed.
+	b.WriteString("clawrun_e=$(mktemp) || exit 1\n")
 	for i, s := range scripts {
 		fmt.Fprintf(&b, "printf '@@%s-begin %d\\n'\n", nonce, i)
-		// The command substitution is the section's one subshell: an exit
-		// in a probe ends only its section.
-		fmt.Fprintf(&b, "{ e=$( {\n%s\n} 2>&1 1>&3 ); rc=$?; } 3>&1\n", s)
-		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$rc\"\n", nonce, i)
-		fmt.Fprintf(&b, "if [ \"$rc\" -ne 0 ]; then printf '%%s\\n@@%s-err %d\\n' \"$e\"; fi\n", nonce, i)
+		fmt.Fprintf(&b, "{\n%s\n} 2>\"$clawrun_e\"; clawrun_rc=$?\n", s)
+		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$clawrun_rc\"\n", nonce, i)
+		fmt.Fprintf(&b, "if [ \"$clawrun_rc\" -ne 0 ]; then cat \"$clawrun_e\"; printf '\\n@@%s-err %d\\n'; fi\n", nonce, i)
 	}
+	b.WriteString("rm -f \"$clawrun_e\"\n")
 	return b.String()
 }
 

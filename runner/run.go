@@ -240,6 +240,13 @@ type hostRun struct {
 	changed map[string]bool // handler name -> notified
 	caveat  string          // plan: set once an opaque task would change
 	guard   sshGuard
+	// follow are the tasks after the one being applied; followed their
+	// probes, when they could ride along with its steps.
+	follow   []*playbooks.Task
+	followed []probeResult
+	// factsPending: the playbook never reads host.facts, so facts travel
+	// with the first probe (one round trip less).
+	factsPending bool
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -296,6 +303,11 @@ func (hr *hostRun) connect(ctx context.Context) error {
 		return err
 	}
 	hr.r.logf("%s: connected (%s)", hr.h.Name, hr.h.Connection)
+	hr.info = &modules.Host{Name: hr.h.Name}
+	if !hr.r.pb.UsesFacts {
+		hr.factsPending = true // gathered with the first probe
+		return nil
+	}
 	res, err := hr.conn.Run(ctx, factsScript, false)
 	if err != nil {
 		return err
@@ -303,9 +315,14 @@ func (hr *hostRun) connect(ctx context.Context) error {
 	if err := res.Err(); err != nil {
 		return fmt.Errorf("gather facts: %w", err)
 	}
-	facts, client, server, port, user := parseFacts(res.Stdout)
-	hr.info = &modules.Host{Name: hr.h.Name, Facts: facts, SSHClient: client, SSHServer: server, SSHPort: port, User: user}
+	hr.setFacts(res.Stdout)
 	return nil
+}
+
+func (hr *hostRun) setFacts(out string) {
+	facts, client, server, port, user := parseFacts(out)
+	hr.info.Facts, hr.info.SSHClient, hr.info.SSHServer, hr.info.SSHPort, hr.info.User = facts, client, server, port, user
+	hr.factsPending = false
 }
 
 // instantiate evaluates the playbook for this host with its facts.
@@ -427,12 +444,19 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			}
 			p = probes[i-probedFrom]
 		}
+		// A change makes later tasks' probes stale: they are probed again
+		// in the same round trip as the change's steps.
+		hr.follow, hr.followed = tasks[i+1:], nil
 		changed, ok := hr.runTask(work, t, p, start)
+		hr.follow = nil
 		if !ok {
 			return
 		}
 		if changed && hr.r.opts.Apply && t.Spec.Delegate == "" {
 			probedFrom = -1 // later tasks may see a different host now
+			if hr.followed != nil {
+				probes, probedFrom = hr.followed, i+1
+			}
 		}
 	}
 }
@@ -577,7 +601,7 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	}
 }
 
-func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
+func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
 		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
@@ -586,11 +610,73 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 		}
 		items[i] = probeItem{Script: t.Module.Probe(), Become: hr.become(t)}
 	}
+	return items
+}
+
+func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
+	items := hr.probeItems(tasks)
 	t0 := time.Now()
-	res, err := runProbes(ctx, hr.conn, items)
+	var res []probeResult
+	var err error
+	if hr.factsPending {
+		res, err = hr.factsAndProbes(ctx, items)
+	} else {
+		res, err = runProbes(ctx, hr.conn, items)
+	}
 	hr.r.logf("%s: probed %d tasks in %s", hr.h.Name, len(items), time.Since(t0).Round(time.Millisecond))
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
+	}
+	return res, nil
+}
+
+// factsAndProbes gathers facts as the login user (sudo would drop
+// SSH_CONNECTION) and runs the probes through sudo, in one round trip.
+func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
+	become := len(items) > 0 && items[0].Become
+	for _, it := range items {
+		if it.Become != become {
+			res, err := hr.conn.Run(ctx, factsScript, false)
+			if err != nil {
+				return nil, err
+			}
+			hr.setFacts(res.Stdout)
+			return runProbes(ctx, hr.conn, items)
+		}
+	}
+	nonce := newNonce()
+	scripts := make([]string, len(items))
+	for i, it := range items {
+		scripts[i] = it.Script
+	}
+	batch := batchScript(nonce, scripts)
+	var b strings.Builder
+	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
+	if become {
+		// The probes reach sudo's shell through a quoted here-document: a
+		// password (sudo -S) is its first line, never an argument.
+		sudo := "sudo -n -- /bin/sh -s"
+		pw := ""
+		if hr.r.opts.Dial.BecomePassword != "" && hr.h.Connection != "local" {
+			sudo, pw = "sudo -S -p '' -- /bin/sh -s", hr.r.opts.Dial.BecomePassword+"\n"
+		}
+		fmt.Fprintf(&b, "%s <<'CLAWRUN_%s'\n%sexport LC_ALL=C\n%s\nCLAWRUN_%s\n", sudo, nonce, pw, batch, nonce)
+	} else {
+		b.WriteString(batch)
+	}
+	r, err := hr.conn.Run(ctx, b.String(), false)
+	if err != nil {
+		return nil, err
+	}
+	marker := "\n@@" + nonce + "-facts-done\n"
+	i := strings.Index(r.Stdout, marker)
+	if i < 0 {
+		return nil, fmt.Errorf("gather facts: %w", r.Err())
+	}
+	hr.setFacts(r.Stdout[:i])
+	res, err := parseBatch(nonce, r.Stdout[i+len(marker):], len(items))
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr))
 	}
 	return res, nil
 }
@@ -629,16 +715,44 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		}
 		fmt.Fprintf(&b, "( %s\n) || { rc=$?; echo \"clawrun: step %d (%s) failed\" >&2; exit $rc; }\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
+	// The next tasks' probes ride along when they run with the same privileges.
+	var follow []probeItem
+	nonce := newNonce()
+	if conn == hr.conn && len(hr.follow) > 0 {
+		follow = hr.probeItems(hr.follow)
+		scripts := make([]string, len(follow))
+		for i, it := range follow {
+			scripts[i] = it.Script
+			if it.Become != become {
+				follow = nil
+				break
+			}
+		}
+		if follow != nil {
+			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", nonce, batchScript(nonce, scripts))
+		}
+	}
 	t0 := time.Now()
 	ctx = withNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
-	hr.r.logf("%s: %s: ran %d steps in %s", hr.h.Name, t.ID, len(plan.Steps), time.Since(t0).Round(time.Millisecond))
+	hr.r.logf("%s: %s: ran %d steps (and %d probes) in %s", hr.h.Name, t.ID, len(plan.Steps), len(follow), time.Since(t0).Round(time.Millisecond))
 	if err != nil {
 		return err
 	}
-	return res.Err()
+	if err := res.Err(); err != nil {
+		return err
+	}
+	if follow != nil {
+		marker := "@@" + nonce + "-steps-done\n"
+		if i := strings.Index(res.Stdout, marker); i >= 0 {
+			if pr, err := parseBatch(nonce, res.Stdout[i+len(marker):], len(follow)); err == nil {
+				hr.followed = pr
+			}
+		}
+	}
+	return nil
 }
 
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
@@ -655,6 +769,7 @@ func (hr *hostRun) fail(task, module string, err error, start time.Time) {
 
 // runHandlers runs notified handlers once, in declaration order.
 func (hr *hostRun) runHandlers(ctx context.Context, handlers map[string][]*playbooks.Task) {
+	hr.follow = nil
 	for _, spec := range hr.r.pb.Handlers {
 		if !hr.changed[spec.Name] {
 			continue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
@@ -83,15 +85,14 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 	if len(hr.guard.saved) == 0 {
 		return nil
 	}
-	probe, err := dialSSH(ctx, hr.h, hr.r.opts.Dial)
-	if err == nil {
-		var res *Result
-		res, err = probe.Run(ctx, "true", false)
-		if err == nil {
-			err = res.Err()
+	// sshd re-executes itself on reload: for a moment nothing listens.
+	// Retry refused connections briefly; a refused login is final.
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if err = hr.freshLogin(ctx); err == nil || strings.Contains(err.Error(), "unable to authenticate") || time.Now().After(deadline) {
+			break
 		}
-		hr.conn.Stats().Handshakes++
-		probe.Close()
+		time.Sleep(200 * time.Millisecond)
 	}
 	if err == nil {
 		hr.r.logf("%s: sshd lock-out guard: a fresh login works", hr.h.Name)
@@ -116,6 +117,20 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		return fmt.Errorf("sshd lock-out guard: a fresh SSH login failed after reloading ssh (%v), and restoring the previous configuration failed too: %w; keep this session's access and check the host", err, rerr)
 	}
 	return fmt.Errorf("sshd lock-out guard: reverted the sshd configuration change, because after reloading ssh a fresh SSH login failed (%v): it would have locked the operator out", err)
+}
+
+func (hr *hostRun) freshLogin(ctx context.Context) error {
+	probe, err := dialSSH(ctx, hr.h, hr.r.opts.Dial)
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	atomic.AddInt64(&hr.conn.Stats().Handshakes, 1)
+	res, err := probe.Run(ctx, "true", false)
+	if err == nil {
+		err = res.Err()
+	}
+	return err
 }
 
 func (hr *hostRun) guardCleanup(ctx context.Context) {
