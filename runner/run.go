@@ -713,7 +713,10 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 			}
 			s.Script = strings.ReplaceAll(s.Script, modules.StagedToken, modules.Quote(path))
 		}
-		fmt.Fprintf(&b, "( %s\n) || { rc=$?; echo \"clawrun: step %d (%s) failed\" >&2; exit $rc; }\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
+		// Not "( step ) || ...": POSIX shells ignore set -e inside a
+		// subshell that is part of an AND-OR list, and a failed write
+		// would go unnoticed.
+		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: step %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
 	// The next tasks' probes ride along when they run with the same privileges.
 	var follow []probeItem
