@@ -41,11 +41,21 @@ func (u *User) Check(a Attrs) hcl.Diagnostics {
 // Probe reads passwd, groups and authorized_keys in one go.
 func (u *User) Probe() string {
 	n := Quote(u.Name)
-	return fmt.Sprintf(`if e=$(getent passwd %s); then echo "passwd=$e"; echo "groups=$(id -nG %s)"
-h=$(echo "$e" | cut -d: -f6); k="$h/.ssh/authorized_keys"
-if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
+	// Read with builtins: no process for passwd and group.
+	return fmt.Sprintf(`u=%s
+while IFS=: read -r name _ uid gid _ home shell; do
+  if [ "$name" = "$u" ]; then echo "passwd=$name:x:$uid:$gid::$home:$shell"; h=$home; pg=$gid; fi
+done < /etc/passwd
+if [ -n "$h" ]; then
+  gs=
+  while IFS=: read -r gname _ gid members; do
+    case ",$members," in *",$u,"*) gs="$gs $gname";; *) [ "$gid" = "$pg" ] && gs="$gname$gs";; esac
+  done < /etc/group
+  echo "groups=$gs"
+  k="$h/.ssh/authorized_keys"
+  if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
 fi
-`, n, n)
+`, n)
 }
 
 // Plan decides the useradd/usermod calls and the authorized_keys file.

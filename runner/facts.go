@@ -11,11 +11,12 @@ import (
 // It runs without sudo, which would drop SSH_CONNECTION.
 const factsScript = `. /etc/os-release 2>/dev/null
 echo "os_id=$ID"; echo "os_version=$VERSION_ID"
-echo "arch=$(uname -m)"; echo "hostname=$(uname -n)"
+set -- $(uname -m -n)
+echo "hostname=$1"; echo "arch=$2"
 while read -r k v _; do [ "$k" = MemTotal: ] && echo "memory_kb=$v"; done < /proc/meminfo
 if [ -d /run/systemd/system ]; then echo init=systemd; else echo init=other; fi
 echo "ssh_connection=$SSH_CONNECTION"
-echo "user=$(id -un)"
+echo "user=${USER:-$LOGNAME}"
 if [ -d "$HOME/.clawrun-staging" ]; then find "$HOME/.clawrun-staging" -type f -mmin +10 -delete 2>/dev/null; fi`
 
 // parseFacts is pure: probe output in, facts out.

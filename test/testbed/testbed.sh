@@ -128,7 +128,7 @@ netns() {
 wait_ssh() {
   local name=$1 ip i
   ip=$(host_ip "$name")
-  for i in $(seq 1 150); do
+  for i in $(seq 1 600); do
     if ssh-keyscan -T 1 -t ed25519 "$ip" 2>/dev/null | grep -q ed25519; then return 0; fi
     sleep 0.2
   done
@@ -158,6 +158,10 @@ cmd_up() {
   local n=${1:-3} i names=()
   cmd_deps; cmd_base
   [ -d "$STATE/hosts" ] && cmd_down
+  # Each container's systemd holds many inotify instances: the default
+  # limit (128 per user) stops the boot of the 20th host or so.
+  [ "$(sysctl -n fs.inotify.max_user_instances)" -ge 4096 ] || sysctl -qw fs.inotify.max_user_instances=4096
+  [ "$(sysctl -n fs.inotify.max_user_watches)" -ge 524288 ] || sysctl -qw fs.inotify.max_user_watches=524288
   mkdir -p "$STATE/hosts"
   ip link show $BRIDGE >/dev/null 2>&1 || {
     ip link add $BRIDGE type bridge; ip addr add "$NET.1/24" dev $BRIDGE; ip link set $BRIDGE up; }

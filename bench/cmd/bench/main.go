@@ -64,6 +64,7 @@ func main() {
 	must(os.MkdirAll("bench/out", 0o755))
 	total := maxC + maxA
 	fmt.Printf("booting %d testbed hosts (clawrun on h1..h%d, Ansible on h%d..h%d)\n", total, maxC, maxC+1, total)
+	booted = true
 	run("bash", "test/testbed/testbed.sh", "up", strconv.Itoa(total))
 	defer run("bash", "test/testbed/testbed.sh", "down")
 	var results []result
@@ -278,7 +279,14 @@ func must(err error) {
 	}
 }
 
+// booted: fatal tears the testbed down.
+var booted bool
+
 func fatal(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	if booted {
+		booted = false
+		exec.Command("bash", "test/testbed/testbed.sh", "down").Run()
+	}
 	os.Exit(1)
 }
