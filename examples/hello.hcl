@@ -33,14 +33,15 @@ task "file" "greeting" {
 
 task "file" "env" {
   path    = "${local.dir}/app.env"
-  content = "API_TOKEN=${var.api_token}\nLOG_LEVEL=info\n"
+  content = "API_TOKEN=${var.api_token}\n"
   mode    = "0600"
 }
 
 task "line" "setting" {
-  path   = "${local.dir}/app.env"
-  regexp = "^LOG_LEVEL="
-  line   = "LOG_LEVEL=debug"
+  path   = "${local.dir}/settings.conf"
+  regexp = "^log_level ="
+  line   = "log_level = debug"
+  create = true
 }
 
 handler "command" "announce" {
