@@ -85,9 +85,6 @@ func render(p *modules.Plan, err error) string {
 		return "error: " + err.Error() + "\n"
 	}
 	var b strings.Builder
-	if p.Skip != "" {
-		fmt.Fprintf(&b, "skip: %s\n", p.Skip)
-	}
 	if !p.Changed() {
 		b.WriteString("no change\n")
 	}

@@ -103,8 +103,6 @@ type Plan struct {
 	Diff string
 	// Steps are shell scripts that make the change, run in order.
 	Steps []Step
-	// Skip, when set, reports the task skipped with this reason.
-	Skip string
 	// Opaque says what applying this plan does beyond what it can predict
 	// (a package's maintainer scripts write files, enable services). Plans
 	// of later tasks then carry a caveat, since they see the host as it is.

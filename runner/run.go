@@ -502,12 +502,6 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	if !hr.r.opts.Apply && plan.Changed() && plan.Opaque != "" && hr.caveat == "" {
 		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
 	}
-	if plan.Skip != "" {
-		ev.Status = StatusSkipped
-		hr.rc.Skipped++
-		hr.r.emit(ev)
-		return false, true
-	}
 	if !plan.Changed() {
 		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
