@@ -102,11 +102,19 @@ func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, e
 		}
 		res, err := parseBatch(nonce, r.Stdout, len(idx))
 		if err != nil {
-			return nil, fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr))
+			return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr)), r.Stderr)
 		}
 		for j, i := range idx {
 			out[i] = res[j]
 		}
 	}
 	return out, nil
+}
+
+// sudoHint turns sudo's refusal into advice.
+func sudoHint(err error, stderr string) error {
+	if strings.Contains(stderr, "sudo: a password is required") {
+		return fmt.Errorf("sudo needs a password on this host: set CLAWRUN_BECOME_PASSWORD (sent on stdin, never shown)")
+	}
+	return err
 }

@@ -670,7 +670,7 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	hr.setFacts(r.Stdout[:i])
 	res, err := parseBatch(nonce, r.Stdout[i+len(marker):], len(items))
 	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr))
+		return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr)), r.Stderr)
 	}
 	return res, nil
 }
