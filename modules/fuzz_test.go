@@ -121,3 +121,34 @@ func FuzzEditLines(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitFileProbe(t *testing.T) {
+	// Captured from BatchFileProbe on a testbed host.
+	out := "L\t/srv/current\t/srv/releases/2\nE\t/etc/app.conf\nE\t/srv\n" +
+		"S\tregular file\t644\troot\troot\t6\t/etc/app.conf\nS\tdirectory\t755\troot\troot\t4096\t/srv\n" +
+		"e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8  /etc/app.conf\nC\t/etc/app.conf\tYSA9IDEK\n"
+	got := SplitFileProbe(out)
+	want := map[string]string{
+		"/srv/current":  "type=link\ntarget=/srv/releases/2\n",
+		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\n",
+		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\n",
+	}
+	for p, w := range want {
+		if got[p] != w {
+			t.Errorf("%s:\n%q\nwant\n%q", p, got[p], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("extra paths: %v", got)
+	}
+}
+
+func FuzzSplitFileProbe(f *testing.F) {
+	f.Add("L\t/a\t/b\nE\t/c\nS\tregular file\t644\troot\troot\t1\t/c\nC\t/c\tYQ==\n")
+	f.Add("S\t\t\t\t\t\t\nC\t\t\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		for p, o := range SplitFileProbe(out) {
+			(&File{Path: p}).Plan(&Host{}, o)
+		}
+	})
+}

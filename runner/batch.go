@@ -2,9 +2,11 @@ package runner
 
 import (
 	"context"
+
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/clawrun/clawrun/modules"
 	"strconv"
 	"strings"
 )
@@ -73,10 +75,47 @@ func newNonce() string {
 	return hex.EncodeToString(b)
 }
 
-// probeItem is one probe to run as part of a batch.
+// probeItem is one probe to run as part of a batch: a script, or a path
+// that joins the batch's shared file probe.
 type probeItem struct {
 	Script string
+	File   *modules.FileSpec
 	Become bool
+}
+
+// batchItems returns the section scripts for items (file probes share one
+// extra, last section) and a function that maps the parsed sections back
+// to one result per item.
+func batchItems(items []probeItem) ([]string, func([]probeResult) []probeResult) {
+	scripts := make([]string, len(items))
+	var specs []modules.FileSpec
+	for i, it := range items {
+		scripts[i] = it.Script
+		if it.File != nil {
+			scripts[i] = "true"
+			specs = append(specs, *it.File)
+		}
+	}
+	if len(specs) == 0 {
+		return scripts, func(r []probeResult) []probeResult { return r }
+	}
+	scripts = append(scripts, modules.BatchFileProbe(specs))
+	return scripts, func(r []probeResult) []probeResult {
+		shared := r[len(r)-1]
+		outs := modules.SplitFileProbe(shared.Out)
+		r = r[:len(r)-1]
+		for i, it := range items {
+			if it.File == nil {
+				continue
+			}
+			out, ok := outs[it.File.Path]
+			if !ok {
+				out = "type=absent\n"
+			}
+			r[i] = probeResult{Out: out, Code: shared.Code, Stderr: shared.Stderr}
+		}
+		return r
+	}
 }
 
 // runProbes runs all probes in as few round trips as possible: one per
@@ -85,25 +124,27 @@ func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, e
 	out := make([]probeResult, len(items))
 	for _, become := range []bool{true, false} {
 		var idx []int
-		var scripts []string
+		var group []probeItem
 		for i, it := range items {
 			if it.Become == become {
 				idx = append(idx, i)
-				scripts = append(scripts, it.Script)
+				group = append(group, it)
 			}
 		}
 		if len(idx) == 0 {
 			continue
 		}
+		scripts, finish := batchItems(group)
 		nonce := newNonce()
 		r, err := c.Run(ctx, batchScript(nonce, scripts), become)
 		if err != nil {
 			return nil, err
 		}
-		res, err := parseBatch(nonce, r.Stdout, len(idx))
+		res, err := parseBatch(nonce, r.Stdout, len(scripts))
 		if err != nil {
 			return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr)), r.Stderr)
 		}
+		res = finish(res)
 		for j, i := range idx {
 			out[i] = res[j]
 		}

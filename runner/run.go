@@ -602,6 +602,11 @@ func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
+		if fp, ok := t.Module.(modules.FileProber); ok {
+			path, want := fp.FileProbe()
+			items[i] = probeItem{File: &modules.FileSpec{Path: path, Want: want}, Become: hr.become(t)}
+			continue
+		}
 		items[i] = probeItem{Script: t.Module.Probe(), Become: hr.become(t)}
 	}
 	return items
@@ -639,10 +644,7 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		}
 	}
 	nonce := newNonce()
-	scripts := make([]string, len(items))
-	for i, it := range items {
-		scripts[i] = it.Script
-	}
+	scripts, finish := batchItems(items)
 	batch := batchScript(nonce, scripts)
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
@@ -668,11 +670,11 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		return nil, fmt.Errorf("gather facts: %w", r.Err())
 	}
 	hr.setFacts(r.Stdout[:i])
-	res, err := parseBatch(nonce, r.Stdout[i+len(marker):], len(items))
+	res, err := parseBatch(nonce, r.Stdout[i+len(marker):], len(scripts))
 	if err != nil {
 		return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr)), r.Stderr)
 	}
-	return res, nil
+	return finish(res), nil
 }
 
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
@@ -714,18 +716,20 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	}
 	// The next tasks' probes ride along when they run with the same privileges.
 	var follow []probeItem
+	var finish func([]probeResult) []probeResult
+	nSections := 0
 	nonce := newNonce()
 	if conn == hr.conn && len(hr.follow) > 0 {
 		follow = hr.probeItems(hr.follow)
-		scripts := make([]string, len(follow))
-		for i, it := range follow {
-			scripts[i] = it.Script
+		for _, it := range follow {
 			if it.Become != become {
 				follow = nil
 				break
 			}
 		}
 		if follow != nil {
+			scripts, fin := batchItems(follow)
+			finish, nSections = fin, len(scripts)
 			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", nonce, batchScript(nonce, scripts))
 		}
 	}
@@ -744,8 +748,8 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	if follow != nil {
 		marker := "@@" + nonce + "-steps-done\n"
 		if i := strings.Index(res.Stdout, marker); i >= 0 {
-			if pr, err := parseBatch(nonce, res.Stdout[i+len(marker):], len(follow)); err == nil {
-				hr.followed = pr
+			if pr, err := parseBatch(nonce, res.Stdout[i+len(marker):], nSections); err == nil {
+				hr.followed = finish(pr)
 			}
 		}
 	}
