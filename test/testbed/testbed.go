@@ -69,11 +69,14 @@ func Start(n int) (*Testbed, error) {
 		return nil, fmt.Errorf("%s", r)
 	}
 	tb := &Testbed{Dir: os.Getenv("CLAWRUN_TESTBED")}
+	// A testbed named by CLAWRUN_TESTBED and up is adopted and left up.
+	// Otherwise one is booted: files left by an earlier, ended session
+	// (stale mounts, namespaces) are torn down first by testbed.sh up.
+	adopt := tb.Dir != "" && exists(filepath.Join(tb.Dir, "inventory.hcl")) && exists(filepath.Join(tb.Dir, "hosts"))
 	if tb.Dir == "" {
 		tb.Dir = "/run/clawrun-testbed"
 	}
-	// A testbed already up (by hand, or by .ci/run) is adopted and left up.
-	if !exists(filepath.Join(tb.Dir, "inventory.hcl")) || !exists(filepath.Join(tb.Dir, "hosts")) {
+	if !adopt {
 		tb.owned = true
 		if out, err := tb.script("up", fmt.Sprint(n)); err != nil {
 			return nil, fmt.Errorf("testbed up: %v\n%s", err, out)

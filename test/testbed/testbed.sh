@@ -157,7 +157,7 @@ write_files() {
 cmd_up() {
   local n=${1:-3} i names=()
   cmd_deps; cmd_base
-  [ -d "$STATE/hosts" ] && cmd_down
+  cmd_down   # whatever an earlier, ended run left: mounts, namespaces, bridge
   # Each container's systemd holds many inotify instances: the default
   # limit (128 per user) stops the boot of the 20th host or so.
   [ "$(sysctl -n fs.inotify.max_user_instances)" -ge 4096 ] || sysctl -qw fs.inotify.max_user_instances=4096
