@@ -83,39 +83,65 @@ type probeItem struct {
 	Become bool
 }
 
-// batchItems returns the section scripts for items (file probes share one
-// extra, last section) and a function that maps the parsed sections back
-// to one result per item.
-func batchItems(items []probeItem) ([]string, func([]probeResult) []probeResult) {
-	scripts := make([]string, len(items))
+// batch is a set of probes sent as one script with sectioned output. File
+// probes share one extra, last section.
+type batch struct {
+	nonce   string
+	items   []probeItem
+	scripts []string
+}
+
+func newBatch(items []probeItem) *batch {
+	b := &batch{nonce: newNonce(), items: items, scripts: make([]string, len(items))}
 	var specs []modules.FileSpec
 	for i, it := range items {
-		scripts[i] = it.Script
+		b.scripts[i] = it.Script
 		if it.File != nil {
-			scripts[i] = "true"
+			b.scripts[i] = "true"
 			specs = append(specs, *it.File)
 		}
 	}
-	if len(specs) == 0 {
-		return scripts, func(r []probeResult) []probeResult { return r }
+	if len(specs) > 0 {
+		b.scripts = append(b.scripts, modules.BatchFileProbe(specs))
 	}
-	scripts = append(scripts, modules.BatchFileProbe(specs))
-	return scripts, func(r []probeResult) []probeResult {
-		shared := r[len(r)-1]
-		outs := modules.SplitFileProbe(shared.Out)
-		r = r[:len(r)-1]
-		for i, it := range items {
-			if it.File == nil {
-				continue
-			}
-			out, ok := outs[it.File.Path]
-			if !ok {
-				out = "type=absent\n"
-			}
-			r[i] = probeResult{Out: out, Code: shared.Code, Stderr: shared.Stderr}
+	return b
+}
+
+func (b *batch) script() string { return batchScript(b.nonce, b.scripts) }
+
+// parse maps the batch's output back to one result per item.
+func (b *batch) parse(out, stderr string) ([]probeResult, error) {
+	r, err := parseBatch(b.nonce, out, len(b.scripts))
+	if err != nil {
+		return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(stderr)), stderr)
+	}
+	if len(r) == len(b.items) {
+		return r, nil
+	}
+	shared := r[len(r)-1]
+	outs := modules.SplitFileProbe(shared.Out)
+	r = r[:len(r)-1]
+	for i, it := range b.items {
+		if it.File == nil {
+			continue
 		}
-		return r
+		o, ok := outs[it.File.Path]
+		if !ok {
+			o = "type=absent\n"
+		}
+		r[i] = probeResult{Out: o, Code: shared.Code, Stderr: shared.Stderr}
 	}
+	return r, nil
+}
+
+// sameBecome reports whether every item runs with the given privileges.
+func sameBecome(items []probeItem, become bool) bool {
+	for _, it := range items {
+		if it.Become != become {
+			return false
+		}
+	}
+	return true
 }
 
 // runProbes runs all probes in as few round trips as possible: one per
@@ -134,17 +160,15 @@ func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, e
 		if len(idx) == 0 {
 			continue
 		}
-		scripts, finish := batchItems(group)
-		nonce := newNonce()
-		r, err := c.Run(ctx, batchScript(nonce, scripts), become)
+		bt := newBatch(group)
+		r, err := c.Run(ctx, bt.script(), become)
 		if err != nil {
 			return nil, err
 		}
-		res, err := parseBatch(nonce, r.Stdout, len(scripts))
+		res, err := bt.parse(r.Stdout, r.Stderr)
 		if err != nil {
-			return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr)), r.Stderr)
+			return nil, err
 		}
-		res = finish(res)
 		for j, i := range idx {
 			out[i] = res[j]
 		}

@@ -78,6 +78,15 @@ func wrap(script string) string {
 // pidsPrefix marks the stderr line that carries the process count.
 const pidsPrefix = "clawrun-pids: "
 
+// stdinFor is what a shell reads: the sudo password first when one is
+// needed, then the wrapped script.
+func stdinFor(script string, become bool, password string) string {
+	if become && password != "" {
+		return password + "\n" + wrap(script)
+	}
+	return wrap(script)
+}
+
 // shellCommand is the remote command line: no script, no secret.
 func shellCommand(become, password bool) string {
 	switch {

@@ -20,10 +20,7 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 	become = become && os.Geteuid() != 0
 	args := strings.Fields(shellCommand(become, c.password != ""))
 	cmd := exec.Command(args[0], args[1:]...)
-	stdin := wrap(script)
-	if become && c.password != "" {
-		stdin = c.password + "\n" + stdin
-	}
+	stdin := stdinFor(script, become, c.password)
 	var out, errb bytes.Buffer
 	ew := stderrWriter(ctx, &errb, &c.stats)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, ew

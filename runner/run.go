@@ -633,19 +633,16 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 // SSH_CONNECTION) and runs the probes through sudo, in one round trip.
 func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
 	become := len(items) > 0 && items[0].Become
-	for _, it := range items {
-		if it.Become != become {
-			res, err := hr.conn.Run(ctx, factsScript, false)
-			if err != nil {
-				return nil, err
-			}
-			hr.setFacts(res.Stdout)
-			return runProbes(ctx, hr.conn, items)
+	if !sameBecome(items, become) {
+		res, err := hr.conn.Run(ctx, factsScript, false)
+		if err != nil {
+			return nil, err
 		}
+		hr.setFacts(res.Stdout)
+		return runProbes(ctx, hr.conn, items)
 	}
-	nonce := newNonce()
-	scripts, finish := batchItems(items)
-	batch := batchScript(nonce, scripts)
+	bt := newBatch(items)
+	nonce := bt.nonce
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
 	if become {
@@ -656,9 +653,9 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		if hr.r.opts.Dial.BecomePassword != "" && hr.h.Connection != "local" {
 			sudo, pw = "sudo -S -p '' -- /bin/sh -s", hr.r.opts.Dial.BecomePassword+"\n"
 		}
-		fmt.Fprintf(&b, "%s <<'CLAWRUN_%s'\n%sexport LC_ALL=C\n%s\nCLAWRUN_%s\n", sudo, nonce, pw, batch, nonce)
+		fmt.Fprintf(&b, "%s <<'CLAWRUN_%s'\n%sexport LC_ALL=C\n%s\nCLAWRUN_%s\n", sudo, nonce, pw, bt.script(), nonce)
 	} else {
-		b.WriteString(batch)
+		b.WriteString(bt.script())
 	}
 	r, err := hr.conn.Run(ctx, b.String(), false)
 	if err != nil {
@@ -670,11 +667,7 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		return nil, fmt.Errorf("gather facts: %w", r.Err())
 	}
 	hr.setFacts(r.Stdout[:i])
-	res, err := parseBatch(nonce, r.Stdout[i+len(marker):], len(scripts))
-	if err != nil {
-		return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(r.Stderr)), r.Stderr)
-	}
-	return finish(res), nil
+	return bt.parse(r.Stdout[i+len(marker):], r.Stderr)
 }
 
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
@@ -715,22 +708,11 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: step %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
 	// The next tasks' probes ride along when they run with the same privileges.
-	var follow []probeItem
-	var finish func([]probeResult) []probeResult
-	nSections := 0
-	nonce := newNonce()
+	var follow *batch
 	if conn == hr.conn && len(hr.follow) > 0 {
-		follow = hr.probeItems(hr.follow)
-		for _, it := range follow {
-			if it.Become != become {
-				follow = nil
-				break
-			}
-		}
-		if follow != nil {
-			scripts, fin := batchItems(follow)
-			finish, nSections = fin, len(scripts)
-			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", nonce, batchScript(nonce, scripts))
+		if items := hr.probeItems(hr.follow); sameBecome(items, become) {
+			follow = newBatch(items)
+			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", follow.nonce, follow.script())
 		}
 	}
 	t0 := time.Now()
@@ -738,7 +720,11 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
-	hr.r.logf("%s: %s: ran %d steps (and %d probes) in %s", hr.h.Name, t.ID, len(plan.Steps), len(follow), time.Since(t0).Round(time.Millisecond))
+	probes := 0
+	if follow != nil {
+		probes = len(follow.items)
+	}
+	hr.r.logf("%s: %s: ran %d steps (and %d probes) in %s", hr.h.Name, t.ID, len(plan.Steps), probes, time.Since(t0).Round(time.Millisecond))
 	if err != nil {
 		return err
 	}
@@ -746,10 +732,11 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		return err
 	}
 	if follow != nil {
-		marker := "@@" + nonce + "-steps-done\n"
+		// Unparsable probes are not an error: the next task probes again.
+		marker := "@@" + follow.nonce + "-steps-done\n"
 		if i := strings.Index(res.Stdout, marker); i >= 0 {
-			if pr, err := parseBatch(nonce, res.Stdout[i+len(marker):], nSections); err == nil {
-				hr.followed = finish(pr)
+			if pr, err := follow.parse(res.Stdout[i+len(marker):], res.Stderr); err == nil {
+				hr.followed = pr
 			}
 		}
 	}
@@ -818,7 +805,7 @@ func (hr *hostRun) runHandlers(ctx context.Context, handlers map[string][]*playb
 	}
 }
 
-// HostNames sorts recap keys for stable output.
+// sortedHosts sorts recap keys for stable output.
 func sortedHosts(m map[string]*Recap) []string {
 	var names []string
 	for k := range m {

@@ -335,10 +335,7 @@ func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result,
 		return nil, c.lost(fmt.Errorf("%w: open session: %v", ErrUnreachable, err))
 	}
 	defer sess.Close()
-	stdin := wrap(script)
-	if become && c.password != "" {
-		stdin = c.password + "\n" + stdin
-	}
+	stdin := stdinFor(script, become, c.password)
 	var out, errb bytes.Buffer
 	ew := stderrWriter(ctx, &errb, &c.stats)
 	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, ew
