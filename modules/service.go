@@ -19,7 +19,9 @@ type Service struct {
 	// Masked masks (true) or unmasks (false) the unit; unset leaves it.
 	Masked *bool `hcl:"masked,optional"`
 	// DaemonReload reloads systemd's units first when the unit is not loaded
-	// yet. A changed unit file (NeedDaemonReload=yes) is reloaded regardless.
+	// (systemd could not find or parse it). A changed unit file
+	// (NeedDaemonReload=yes) is reloaded regardless; a loaded, current unit
+	// needs no reload, and enable, disable, mask and unmask reload anyway.
 	DaemonReload bool `hcl:"daemon_reload,optional"`
 }
 
@@ -74,9 +76,9 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	u := Quote(s.unit())
 	// A loaded unit whose file changed, on disk or by an earlier task of
 	// this run (plan predicts it), needs a daemon-reload: a reported change.
-	if st.NeedReload || (st.Fragment != "" && h.Pending[st.Fragment] != nil) {
+	needReload := st.NeedReload || (st.Fragment != "" && h.Pending[st.Fragment] != nil)
+	if needReload {
 		p.add("~", "daemon-reload (unit file changed)")
-		p.step("daemon-reload", "systemctl daemon-reload")
 	}
 	if s.Masked != nil {
 		masked := st.UnitFile == "masked" || st.Load == "masked"
@@ -124,10 +126,21 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		p.add("~", "reload %s", s.unit())
 		p.step("reload", fmt.Sprintf("if systemctl is-active -q -- %s; then systemctl reload -- %s; else systemctl start -- %s; fi", u, u, u))
 	}
-	if s.DaemonReload && len(p.Steps) > 0 && p.Steps[0].Desc != "daemon-reload" {
-		// Make sure systemd has read unit files written earlier in this
-		// run. Not a change of its own: systemd also loads unseen units on
-		// demand, and the step is the same in plan and apply.
+	// A daemon-reload re-runs every generator and re-reads every unit: the
+	// costliest thing most plays do to a host. Do it once, and only when
+	// no step here reloads anyway.
+	implicit := false
+	for _, st := range p.Steps {
+		switch st.Desc {
+		case "enable", "disable", "mask", "unmask":
+			implicit = true
+		}
+	}
+	// With daemon_reload, a unit systemd has not loaded is reloaded before
+	// the other steps. Not a change of its own: the step is the same in
+	// plan and apply.
+	explicit := needReload || (s.DaemonReload && st.Load != "loaded" && len(p.Steps) > 0)
+	if explicit && !implicit {
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
 	}
 	return p, nil

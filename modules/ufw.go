@@ -367,12 +367,34 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 	}
-	if u.State == "enabled" && !enabled {
-		cmds = append(cmds, "ufw --force enable")
+	script := ""
+	if len(cmds) > 0 {
+		script = "set -e\n" + strings.Join(cmds, " >/dev/null\n") + " >/dev/null\n"
 	}
-	p.step("ufw", "set -e\n"+strings.Join(cmds, " >/dev/null\n")+" >/dev/null")
+	if u.State == "enabled" && !enabled {
+		script += ufwEnable
+	}
+	p.step("ufw", script)
 	return p, nil
 }
+
+// ufwEnable turns ufw on the way ufw.service does at boot: ENABLED=yes and
+// `ufw-init start`, which loads before.rules, user.rules (logging
+// included) and after.rules with iptables-restore. `ufw enable` does the
+// same and then rebuilds the logging chains with some 70 single iptables
+// calls that yield the same ruleset (the real-host test compares
+// iptables-save); on a small VPS that is most of the cost of a first run.
+// Like `ufw enable`, a failed start sets ENABLED=no again. Without
+// ufw-init (another layout), `ufw --force enable` it is.
+const ufwEnable = `init=/lib/ufw/ufw-init conf=/etc/ufw/ufw.conf
+if [ ! -x "$init" ] || [ ! -f "$conf" ]; then ufw --force enable >/dev/null; exit; fi
+if grep -q '^ENABLED=' "$conf"; then sed -i 's/^ENABLED=.*/ENABLED=yes/' "$conf"; else echo ENABLED=yes >>"$conf"; fi
+if ! out=$("$init" start 2>&1); then
+  sed -i 's/^ENABLED=.*/ENABLED=no/' "$conf"
+  printf '%s\n' "$out" | grep -v '^sysctl: ' >&2
+  echo "ufw-init start failed; ufw stays disabled" >&2
+  exit 1
+fi`
 
 // planRules compares declared rules with the stored ones, per family:
 // the longest matching prefix stays, the rest of the managed rules is

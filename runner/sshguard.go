@@ -86,13 +86,14 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		return nil
 	}
 	// sshd re-executes itself on reload: for a moment nothing listens.
-	// Retry refused connections briefly; a refused login is final.
+	// Retry refused connections every 20 ms for up to 10 s (the gap is
+	// usually a few ms); a refused login is final.
 	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if err = hr.freshLogin(ctx); err == nil || strings.Contains(err.Error(), "unable to authenticate") || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err == nil {
 		hr.r.logf("%s: sshd lock-out guard: a fresh login works", hr.h.Name)

@@ -106,6 +106,16 @@ To                         Action      From
 	each(t, tb, func(h string) {
 		expect(t, h, tb.MustSSH(t, h, "ufw status verbose | sed 's/ *$//'"), want)
 	})
+	// clawrun enables ufw as ufw.service does at boot (ufw-init start);
+	// the kernel ruleset must be exactly what ufw's own enable builds.
+	save := `{ iptables-save; ip6tables-save; } | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'`
+	each(t, tb, func(h string) {
+		ours := tb.MustSSH(t, h, save)
+		theirs := tb.MustSSH(t, h, "ufw disable >/dev/null && ufw --force enable >/dev/null && "+save)
+		if ours != theirs || !strings.Contains(ours, "-A ufw-user-input") {
+			t.Errorf("%s: ruleset after clawrun's enable differs from ufw's own enable:\n--- clawrun\n%s\n--- ufw enable\n%s", h, ours, theirs)
+		}
+	})
 	// exclusive: a rule added by hand is planned for deletion and deleted.
 	tb.MustSSH(t, "h1", "ufw allow 9999/tcp >/dev/null")
 	r := clawrun(t, "testdata", nil, "plan", "ufw.hcl", "-i", tb.Inventory, "--limit", "h1")
