@@ -240,10 +240,14 @@ type hostRun struct {
 	changed map[string]bool // handler name -> notified
 	caveat  string          // plan: set once an opaque task would change
 	guard   sshGuard
-	// follow are the tasks after the one being applied; followed their
-	// probes, when they could ride along with its steps.
+	// follow are the tasks (then handlers) whose probes ride along with
+	// the steps of the one being applied; followed their results.
 	follow   []*playbooks.Task
 	followed []probeResult
+	// handlers are this host's handler tasks; handlerProbes the probes of
+	// notified handlers taken since the last change.
+	handlers      map[string][]*playbooks.Task
+	handlerProbes map[*playbooks.Task]probeResult
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
@@ -273,9 +277,10 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 		hr.fail("evaluate", "", err, time.Now())
 		return
 	}
+	hr.handlers = handlers
 	hr.runTasks(ctx, work, tasks)
 	if !hr.failed || r.pb.ForceHandlers || r.opts.ForceHandlers {
-		hr.runHandlers(work, handlers)
+		hr.runHandlers(work)
 	}
 	if len(hr.guard.saved) > 0 {
 		hr.guardCleanup(work) // sshd files changed, but ssh was not reloaded
@@ -404,12 +409,19 @@ func (hr *hostRun) become(t *playbooks.Task) bool {
 }
 
 // runTasks probes all tasks in one round trip, then walks them in order.
-// After a change, the remaining tasks are probed again (one round trip),
-// since their state may depend on it.
+// After a change, later tasks are probed again, since their state may
+// depend on it: in the change's own round trip, up to the next task that
+// is expected to change (see window).
 func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) {
 	var probes []probeResult
 	probedFrom := -1
 	first := true
+	latest := make([]*probeResult, len(tasks))
+	keep := func(from int, res []probeResult) {
+		for k := range res {
+			latest[from+k] = &res[k]
+		}
+	}
 	if rp := hr.r.opts.Replay; rp != nil && rp.Hosts[hr.h.Name] == nil {
 		hr.fail("plan", "", fmt.Errorf("%s is not in the saved plan: plan again", hr.h.Name), time.Now())
 		return
@@ -426,13 +438,14 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 		}
 		var p probeResult
 		if t.Spec.Delegate == "" {
-			if probedFrom < 0 {
+			if probedFrom < 0 || i-probedFrom >= len(probes) {
 				var err error
 				if probes, err = hr.probe(work, tasks[i:]); err != nil {
 					hr.fail(t.ID, t.Spec.Module, err, start)
 					return
 				}
 				probedFrom = i
+				keep(i, probes)
 				if first && hr.r.opts.Replay != nil {
 					// Before anything changes: is every host as planned?
 					if err := hr.checkDrift(tasks[i:], probes); err != nil {
@@ -444,20 +457,79 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			}
 			p = probes[i-probedFrom]
 		}
-		// A change makes later tasks' probes stale: they are probed again
-		// in the same round trip as the change's steps.
-		hr.follow, hr.followed = tasks[i+1:], nil
+		// A change makes later probes stale: they are taken again in the
+		// same round trip as the change's steps.
+		end := hr.window(tasks, latest, i+1)
+		hr.follow, hr.followed = tasks[i+1:end], nil
+		if end == len(tasks) {
+			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
+		}
 		changed, ok := hr.runTask(work, t, p, start)
-		hr.follow = nil
+		follow, followed := hr.follow, hr.followed
+		hr.follow, hr.followed = nil, nil
 		if !ok {
 			return
 		}
 		if changed && hr.r.opts.Apply && t.Spec.Delegate == "" {
 			probedFrom = -1 // later tasks may see a different host now
-			if hr.followed != nil {
-				probes, probedFrom = hr.followed, i+1
+			hr.handlerProbes = nil
+			if followed != nil {
+				n := end - (i + 1)
+				probes, probedFrom = followed[:n], i+1
+				keep(i+1, probes)
+				hr.keepHandlerProbes(follow[n:], followed[n:])
 			}
 		}
+	}
+}
+
+// window picks the tasks from `from` on whose probes ride along with a
+// change: up to and including the next one expected to change, judged by
+// planning it on its latest probe. Probing further would be wasted: that
+// task's own round trip probes what follows it. A no-change run never
+// gets here; a first run re-probes one or two tasks per change instead of
+// all that remain.
+func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from int) int {
+	if !hr.r.opts.Apply {
+		return len(tasks)
+	}
+	for j := from; j < len(tasks); j++ {
+		t := tasks[j]
+		if t.Skip || t.Spec.Delegate != "" || t.Module == nil {
+			continue
+		}
+		p := latest[j]
+		if p == nil || p.Code != 0 {
+			return j + 1
+		}
+		if plan, err := t.Module.Plan(hr.info, p.Out); err != nil || plan.Changed() {
+			return j + 1
+		}
+	}
+	return len(tasks)
+}
+
+// notified lists the handler tasks notified so far, plus those the running
+// task would notify, in declaration order.
+func (hr *hostRun) notified(more []string) []*playbooks.Task {
+	var out []*playbooks.Task
+	for _, spec := range hr.r.pb.Handlers {
+		if !hr.changed[spec.Name] && !slices.Contains(more, spec.Name) {
+			continue
+		}
+		for _, t := range hr.handlers[spec.Name] {
+			if !t.Skip {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult) {
+	hr.handlerProbes = map[*playbooks.Task]probeResult{}
+	for k, t := range tasks {
+		hr.handlerProbes[t] = res[k]
 	}
 }
 
@@ -687,7 +759,9 @@ func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, be
 	}
 	err := hr.runSteps(ctx, conn, t, become, plan)
 	if err == nil && conn == hr.conn && isSSHUnit(t) {
-		err = hr.guardAfter(ctx)
+		if err = hr.guardAfter(ctx); err != nil {
+			hr.followed = nil // taken before the guard reverted sshd
+		}
 	}
 	return err
 }
@@ -755,14 +829,17 @@ func (hr *hostRun) fail(task, module string, err error, start time.Time) {
 	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
 }
 
-// runHandlers runs notified handlers once, in declaration order.
-func (hr *hostRun) runHandlers(ctx context.Context, handlers map[string][]*playbooks.Task) {
+// runHandlers runs notified handlers once, in declaration order. Their
+// probes usually came with the last change's round trip; each handler's
+// steps bring the probes of those after it.
+func (hr *hostRun) runHandlers(ctx context.Context) {
 	hr.follow = nil
+	pending := hr.notified(nil)
 	for _, spec := range hr.r.pb.Handlers {
 		if !hr.changed[spec.Name] {
 			continue
 		}
-		for _, t := range handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Name] {
 			start := time.Now()
 			ev := &Event{Type: "handler", Host: hr.h.Name, Task: "handler." + spec.Name, Module: spec.Module, Status: StatusChanged}
 			if t.Skip {
@@ -777,14 +854,30 @@ func (hr *hostRun) runHandlers(ctx context.Context, handlers map[string][]*playb
 				hr.r.emit(ev)
 				continue
 			}
-			res, err := hr.probe(ctx, []*playbooks.Task{t})
+			if len(pending) > 0 && pending[0] == t {
+				pending = pending[1:]
+			}
+			var err error
+			res, ok := hr.handlerProbes[t]
+			if !ok {
+				var r []probeResult
+				if r, err = hr.probe(ctx, []*playbooks.Task{t}); err == nil {
+					res = r[0]
+				}
+			}
 			var plan *modules.Plan
 			if err == nil {
-				plan, err = hr.plan(t, hr.info, res[0])
+				plan, err = hr.plan(t, hr.info, res)
 			}
 			if err == nil && plan.Changed() {
 				hr.describe(ev, t, plan)
+				hr.follow, hr.followed = pending, nil
 				err = hr.execute(ctx, hr.conn, t, hr.become(t), plan)
+				hr.handlerProbes = nil
+				if hr.followed != nil {
+					hr.keepHandlerProbes(hr.follow, hr.followed)
+				}
+				hr.follow, hr.followed = nil, nil
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {

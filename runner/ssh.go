@@ -21,8 +21,6 @@ import (
 )
 
 const (
-	// maxSessions stays below sshd's default MaxSessions (10).
-	maxSessions = 8
 	// maxHandshakes per target address: sshd's MaxStartups drops bursts.
 	maxHandshakes  = 4
 	keepaliveEvery = 5 * time.Second
@@ -50,7 +48,6 @@ func acquireHandshake(ctx context.Context, addr string) (func(), error) {
 type sshConn struct {
 	client   *ssh.Client
 	jump     *ssh.Client
-	sessions chan struct{}
 	password string
 	stats    Stats
 	dead     chan struct{}
@@ -58,6 +55,9 @@ type sshConn struct {
 	once     sync.Once
 	sftpMu   sync.Mutex
 	sftp     *sftp.Client
+	// shells are the running root and login-user shells (shell.go).
+	shellMu sync.Mutex
+	shells  map[bool]*remoteShell
 }
 
 // stagingDir, in the login user's home, holds uploads until a step
@@ -207,7 +207,7 @@ func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, e
 	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
 	cfg := &ssh.ClientConfig{User: h.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
 		HostKeyAlgorithms: db.HostKeyAlgorithms(addr)}
-	c := &sshConn{sessions: make(chan struct{}, maxSessions), password: o.BecomePassword, dead: make(chan struct{})}
+	c := &sshConn{password: o.BecomePassword, dead: make(chan struct{})}
 	var raw net.Conn
 	if h.Jump != "" {
 		jc, err := dialJump(ctx, h, o, auth, cb, db, timeout)
@@ -325,36 +325,48 @@ func (c *sshConn) kill(err error) {
 
 func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result, error) {
 	select {
-	case c.sessions <- struct{}{}:
-		defer func() { <-c.sessions }()
 	case <-c.dead:
 		return nil, c.deadErr
-	}
-	sess, err := c.client.NewSession()
-	if err != nil {
-		return nil, c.lost(fmt.Errorf("%w: open session: %v", ErrUnreachable, err))
-	}
-	defer sess.Close()
-	stdin := stdinFor(script, become, c.password)
-	var out, errb bytes.Buffer
-	ew := stderrWriter(ctx, &errb, &c.stats)
-	sess.Stdin, sess.Stdout, sess.Stderr = strings.NewReader(stdin), &out, ew
-	err = sess.Run(shellCommand(become, c.password != ""))
-	ew.(*noticeWriter).flush()
-	c.stats.add(len(stdin), out.Len()+errb.Len())
-	res := &Result{Stdout: out.String(), Stderr: errb.String()}
-	var ee *ssh.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.Code = ee.ExitStatus()
-		if become && res.Code == 1 && strings.Contains(res.Stderr, "sudo: a password is required") {
-			return res, fmt.Errorf("sudo needs a password: set CLAWRUN_BECOME_PASSWORD")
-		}
 	default:
-		return nil, c.lost(fmt.Errorf("%w: %v", ErrUnreachable, err))
+	}
+	sh, err := c.shell(become)
+	if err != nil {
+		return nil, err
+	}
+	res, ended, err := sh.run(ctx, script, &c.stats)
+	if ended {
+		c.shellMu.Lock()
+		if c.shells[become] == sh {
+			delete(c.shells, become)
+		}
+		c.shellMu.Unlock()
+		sh.close()
+	}
+	if err != nil {
+		return nil, c.lost(err)
+	}
+	if become && res.Code == 1 && strings.Contains(res.Stderr, "sudo: a password is required") {
+		return res, fmt.Errorf("sudo needs a password: set CLAWRUN_BECOME_PASSWORD")
 	}
 	return res, nil
+}
+
+// shell returns the running shell for become, starting it on first use.
+func (c *sshConn) shell(become bool) (*remoteShell, error) {
+	c.shellMu.Lock()
+	defer c.shellMu.Unlock()
+	if sh := c.shells[become]; sh != nil {
+		return sh, nil
+	}
+	sh, err := c.startShell(become)
+	if err != nil {
+		return nil, err
+	}
+	if c.shells == nil {
+		c.shells = map[bool]*remoteShell{}
+	}
+	c.shells[become] = sh
+	return sh, nil
 }
 
 // lost prefers the keepalive's diagnosis once the connection is dead.

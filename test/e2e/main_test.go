@@ -83,6 +83,7 @@ type event struct {
 		OK, Changed, Failed, Skipped, Unreachable int
 		Stats                                     *struct {
 			Handshakes int `json:"handshakes"`
+			Sessions   int `json:"sessions"`
 			RoundTrips int `json:"round_trips"`
 		} `json:"stats"`
 	} `json:"recap"`
@@ -135,6 +136,7 @@ func recap(t *testing.T, evs []event) map[string]struct {
 	OK, Changed, Failed, Skipped, Unreachable int
 	Stats                                     *struct {
 		Handshakes int `json:"handshakes"`
+		Sessions   int `json:"sessions"`
 		RoundTrips int `json:"round_trips"`
 	} `json:"stats"`
 } {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/clawrun/clawrun/test/testbed"
@@ -29,4 +30,39 @@ func TestSixtyTasksTwoRoundTrips(t *testing.T) {
 			t.Errorf("%s: changed=%d stats=%+v, want 0 changes, 1 handshake, <= 3 round trips", host, rc.Changed, rc.Stats)
 		}
 	}
+}
+
+// TestOneShellPerHost: every round trip of a run goes to one shell per
+// host, and scripts that exit, fail to parse, close stdout or end without
+// a newline leave it working.
+func TestOneShellPerHost(t *testing.T) {
+	tb := testbed.Get(t)
+	tb.MustSSH(t, "h1", "rm -f /var/tmp/clawtest-shell")
+	r := clawrun(t, "testdata", nil, "apply", "shell.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json")
+	evs := events(t, r.Stdout)
+	got := map[string]event{}
+	for _, e := range evs {
+		if e.Type == "task" {
+			got[e.Task] = e
+		}
+	}
+	for task, want := range map[string]struct{ status, err string }{
+		"command.exit":         {status: "failed", err: "exit status 3: boom"},
+		"command.syntax_error": {status: "failed", err: "Syntax error"},
+		"command.close_stdout": {status: "failed"},
+		"command.no_newline":   {status: "changed"},
+		"file.after":           {status: "changed"},
+	} {
+		e := got[task]
+		if e.Status != want.status || !strings.Contains(e.Error, want.err) {
+			t.Errorf("%s: status %q error %q, want %q with %q", task, e.Status, e.Error, want.status, want.err)
+		}
+	}
+	rc := recap(t, evs)["h1"]
+	// Two sessions: the login user's shell (facts; this directory's
+	// templates mention them) and root's, whatever failed in between.
+	if rc.Stats == nil || rc.Stats.Handshakes != 1 || rc.Stats.Sessions != 2 {
+		t.Errorf("stats %+v, want 1 handshake and 2 sessions", rc.Stats)
+	}
+	expect(t, "h1", tb.MustSSH(t, "h1", "cat /var/tmp/clawtest-shell"), "still here")
 }

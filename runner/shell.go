@@ -1,0 +1,165 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/clawrun/clawrun/modules"
+	"golang.org/x/crypto/ssh"
+)
+
+// remoteShell is one long-lived /bin/sh on a host (through sudo for
+// become) that runs the connection's scripts one after another. A session
+// and a sudo for every round trip cost the host more than most scripts
+// do: sshd forks and execs the login shell, sudo runs PAM and writes the
+// journal. A running shell costs one fork per script.
+//
+// Each script runs in a subshell, as the argument of eval, with stdin
+// from /dev/null: exit, exec, cd, set -e and traps end with it, a syntax
+// error fails that script only, and nothing can read the requests that
+// follow. After it, the shell prints a marker with a fresh nonce and the
+// exit status on stdout and a marker on stderr; everything before them is
+// the script's output, byte for byte.
+type remoteShell struct {
+	mu       sync.Mutex
+	sess     *ssh.Session
+	stdin    io.WriteCloser
+	out, err chan []byte // chunks as they arrive; closed at EOF
+	exited   chan struct{}
+	exitErr  error // the session's end (after exited is closed)
+}
+
+func (c *sshConn) startShell(become bool) (*remoteShell, error) {
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return nil, c.lost(fmt.Errorf("%w: open session: %v", ErrUnreachable, err))
+	}
+	stdin, err1 := sess.StdinPipe()
+	stdout, err2 := sess.StdoutPipe()
+	stderr, err3 := sess.StderrPipe()
+	if err := errors.Join(err1, err2, err3); err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("open session: %w", err)
+	}
+	if err := sess.Start(shellCommand(become, c.password != "")); err != nil {
+		sess.Close()
+		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
+	}
+	atomic.AddInt64(&c.stats.Sessions, 1)
+	sh := &remoteShell{sess: sess, stdin: stdin, out: pump(stdout), err: pump(stderr), exited: make(chan struct{})}
+	go func() {
+		sh.exitErr = sess.Wait()
+		close(sh.exited)
+	}()
+	if become && c.password != "" {
+		// sudo -S reads the first line; the shell reads the rest.
+		io.WriteString(stdin, c.password+"\n")
+	}
+	return sh, nil
+}
+
+// pump turns a stream into chunks on a channel.
+func pump(r io.Reader) chan []byte {
+	ch := make(chan []byte, 16)
+	go func() {
+		defer close(ch)
+		for {
+			b := make([]byte, 32<<10)
+			n, err := r.Read(b)
+			if n > 0 {
+				ch <- b[:n]
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// run sends one script and collects its output. ended reports that the
+// shell is gone (it must not be used again).
+func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *Result, ended bool, err error) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	nonce := newNonce()
+	req := "( eval " + modules.Quote(wrap(script)) + "\n) </dev/null\n" +
+		"clawrun_rc=$?; printf '@@" + nonce + " %d\\n' \"$clawrun_rc\"; printf '@@" + nonce + "\\n' >&2\n"
+	go io.WriteString(sh.stdin, req)
+
+	outMark, errMark := []byte("@@"+nonce+" "), []byte("@@"+nonce+"\n")
+	var out, errb bytes.Buffer
+	ew := stderrWriter(ctx, &errb, st).(*noticeWriter)
+	var outBuf, errBuf []byte
+	code := -1
+	outDone, errDone := false, false
+	for !outDone || !errDone {
+		select {
+		case b, ok := <-sh.out:
+			if !ok {
+				outDone, ended = true, true
+				out.Write(outBuf)
+				continue
+			}
+			outBuf = append(outBuf, b...)
+			if i := bytes.Index(outBuf, outMark); i >= 0 {
+				rest := outBuf[i+len(outMark):]
+				if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+					code, _ = strconv.Atoi(string(rest[:j]))
+					out.Write(outBuf[:i])
+					outDone = true
+				}
+			}
+		case b, ok := <-sh.err:
+			if !ok {
+				errDone, ended = true, true
+				ew.Write(errBuf)
+				continue
+			}
+			errBuf = append(errBuf, b...)
+			if i := bytes.Index(errBuf, errMark); i >= 0 {
+				ew.Write(errBuf[:i])
+				errDone = true
+				continue
+			}
+			// Pass on whole lines now (notices are shown while a step
+			// waits); a partial line may be the start of the marker.
+			if j := bytes.LastIndexByte(errBuf, '\n'); j >= 0 {
+				ew.Write(errBuf[:j+1])
+				errBuf = errBuf[j+1:]
+			}
+		}
+	}
+	ew.flush()
+	atomic.AddInt64(&st.RoundTrips, 1)
+	atomic.AddInt64(&st.BytesUp, int64(len(req)))
+	atomic.AddInt64(&st.BytesDown, int64(out.Len()+errb.Len()))
+	res = &Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	if !ended {
+		return res, false, nil
+	}
+	// The shell ended before the markers: sudo refused, or the
+	// connection or the host went away.
+	<-sh.exited
+	var ee *ssh.ExitError
+	if errors.As(sh.exitErr, &ee) {
+		res.Code = ee.ExitStatus()
+		return res, true, nil
+	}
+	if sh.exitErr == nil {
+		res.Code = 0
+		return res, true, errors.New("the remote shell ended unexpectedly")
+	}
+	return nil, true, fmt.Errorf("%w: %v", ErrUnreachable, sh.exitErr)
+}
+
+func (sh *remoteShell) close() {
+	sh.stdin.Close()
+	sh.sess.Close()
+}
