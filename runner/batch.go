@@ -26,14 +26,15 @@ func batchScript(nonce string, scripts []string) string {
 	// Probes run in this shell, not a subshell each (a fork per task
 	// adds up); they must not exit. Their stderr goes to one file, shown
 	// only for a probe that failed.
-	b.WriteString("clawrun_e=$(mktemp) || exit 1\n")
+	// A long-lived shell made the file once (clawrun_e, see shell.go).
+	b.WriteString("clawrun_own=\n[ -n \"$clawrun_e\" ] || { clawrun_e=$(mktemp) && clawrun_own=1; } || exit 1\n")
 	for i, s := range scripts {
 		fmt.Fprintf(&b, "printf '@@%s-begin %d\\n'\n", nonce, i)
 		fmt.Fprintf(&b, "{\n%s\n} 2>\"$clawrun_e\"; clawrun_rc=$?\n", s)
 		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$clawrun_rc\"\n", nonce, i)
 		fmt.Fprintf(&b, "if [ \"$clawrun_rc\" -ne 0 ]; then cat \"$clawrun_e\"; printf '\\n@@%s-err %d\\n'; fi\n", nonce, i)
 	}
-	b.WriteString("rm -f \"$clawrun_e\"\n")
+	b.WriteString("[ -z \"$clawrun_own\" ] || rm -f \"$clawrun_e\"\n")
 	return b.String()
 }
 

@@ -282,8 +282,8 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	if !hr.failed || r.pb.ForceHandlers || r.opts.ForceHandlers {
 		hr.runHandlers(work)
 	}
-	if len(hr.guard.saved) > 0 {
-		hr.guardCleanup(work) // sshd files changed, but ssh was not reloaded
+	if len(hr.guard.saved) > 0 || hr.guard.cleanup != "" {
+		hr.guardCleanup(work)
 	}
 }
 
@@ -752,11 +752,6 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*
 // execute runs a plan's steps, all in one round trip, under the sshd
 // lock-out guard.
 func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
-	if conn == hr.conn {
-		if err := hr.guardBefore(ctx, conn, plan); err != nil {
-			return err
-		}
-	}
 	err := hr.runSteps(ctx, conn, t, become, plan)
 	if err == nil && conn == hr.conn && isSSHUnit(t) {
 		if err = hr.guardAfter(ctx); err != nil {
@@ -768,6 +763,12 @@ func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, be
 
 func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
+	var guarded []string
+	if conn == hr.conn {
+		var pre string
+		pre, guarded = hr.guardPrefix(plan, become)
+		b.WriteString(pre)
+	}
 	for i, s := range plan.Steps {
 		if s.Upload != nil {
 			path, err := conn.Stage(ctx, s.Upload)
@@ -794,6 +795,9 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
+	if err == nil && conn == hr.conn {
+		hr.guardRan(become, guarded, res.Stdout)
+	}
 	probes := 0
 	if follow != nil {
 		probes = len(follow.items)

@@ -23,7 +23,8 @@ const guardDir = "/run/clawrun-guard"
 
 // sshGuard is one host's guard state.
 type sshGuard struct {
-	saved map[string]bool // path -> existed before
+	saved   map[string]bool // path -> existed before
+	cleanup string          // removes backups no longer needed
 }
 
 func isSSHPath(p string) bool { return strings.HasPrefix(p, "/etc/ssh/") }
@@ -44,10 +45,17 @@ func guardPath(p string) string {
 	return guardDir + "/" + strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "%")
 }
 
-// before backs up the sshd files a plan is about to write (first time only).
-func (hr *hostRun) guardBefore(ctx context.Context, conn Conn, plan *modules.Plan) error {
+// guardPrefix starts a step script on the host's connection: the removal
+// of backups an earlier guard no longer needs, then backups of the sshd
+// files this plan writes (first time only). Both ride along with the
+// steps; a failed backup stops them.
+func (hr *hostRun) guardPrefix(plan *modules.Plan, become bool) (string, []string) {
 	if hr.h.Connection == "local" {
-		return nil
+		return "", nil
+	}
+	var b strings.Builder
+	if become {
+		b.WriteString(hr.guard.cleanup)
 	}
 	var paths []string
 	for p := range plan.Writes {
@@ -55,28 +63,38 @@ func (hr *hostRun) guardBefore(ctx context.Context, conn Conn, plan *modules.Pla
 			paths = append(paths, p)
 		}
 	}
+	if len(paths) > 0 {
+		fmt.Fprintf(&b, "( set -e; mkdir -p -m 0700 %s\n", guardDir)
+		for _, p := range paths {
+			fmt.Fprintf(&b, "if [ -e %s ]; then cp -a %s %s; echo %s; else echo %s; fi\n", modules.Quote(p), modules.Quote(p), modules.Quote(guardPath(p)),
+				modules.Quote("clawrun-guard: saved "+p), modules.Quote("clawrun-guard: absent "+p))
+		}
+		b.WriteString(") || { echo 'clawrun: sshd lock-out guard: backing up the sshd configuration failed' >&2; exit 1; }\n")
+	}
+	return b.String(), paths
+}
+
+// guardRan records what a step script's prefix did.
+func (hr *hostRun) guardRan(become bool, paths []string, stdout string) {
+	if become {
+		hr.guard.cleanup = ""
+	}
 	if len(paths) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "mkdir -p -m 0700 %s\n", guardDir)
-	for _, p := range paths {
-		fmt.Fprintf(&b, "if [ -e %s ]; then cp -a %s %s && echo %s; fi\n", modules.Quote(p), modules.Quote(p), modules.Quote(guardPath(p)), modules.Quote("saved "+p))
-	}
-	res, err := conn.Run(ctx, b.String(), true)
-	if err == nil {
-		err = res.Err()
-	}
-	if err != nil {
-		return fmt.Errorf("back up sshd configuration: %w", err)
+		return
 	}
 	if hr.guard.saved == nil {
 		hr.guard.saved = map[string]bool{}
 	}
+	// A path the prefix did not answer for was not backed up, and the
+	// steps did not run.
 	for _, p := range paths {
-		hr.guard.saved[p] = strings.Contains(res.Stdout, "saved "+p+"\n")
+		switch {
+		case strings.Contains(stdout, "clawrun-guard: saved "+p+"\n"):
+			hr.guard.saved[p] = true
+		case strings.Contains(stdout, "clawrun-guard: absent "+p+"\n"):
+			hr.guard.saved[p] = false
+		}
 	}
-	return nil
 }
 
 // after runs once ssh was reloaded or restarted: a fresh login must work,
@@ -97,7 +115,11 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 	}
 	if err == nil {
 		hr.r.logf("%s: sshd lock-out guard: a fresh login works", hr.h.Name)
-		hr.guardCleanup(ctx)
+		// The backups go with the next script (or at the end).
+		for p := range hr.guard.saved {
+			hr.guard.cleanup += "rm -f " + modules.Quote(guardPath(p)) + "\n"
+		}
+		hr.guard.saved = nil
 		return nil
 	}
 	var b strings.Builder
@@ -134,11 +156,14 @@ func (hr *hostRun) freshLogin(ctx context.Context) error {
 	return err
 }
 
+// guardCleanup removes backups still on the host, in a round trip of its own.
 func (hr *hostRun) guardCleanup(ctx context.Context) {
-	var b strings.Builder
+	b := hr.guard.cleanup
 	for p := range hr.guard.saved {
-		fmt.Fprintf(&b, "rm -f %s\n", modules.Quote(guardPath(p)))
+		b += "rm -f " + modules.Quote(guardPath(p)) + "\n"
 	}
-	hr.conn.Run(ctx, b.String(), true)
-	hr.guard.saved = nil
+	if b != "" {
+		hr.conn.Run(ctx, b, true)
+	}
+	hr.guard.saved, hr.guard.cleanup = nil, ""
 }
