@@ -63,12 +63,18 @@ func (a *Apt) state() string {
 // change, for the versions the plan names.
 func (a *Apt) Probe() string {
 	var b strings.Builder
-	b.WriteString("now=$(date +%s); if [ -d /var/lib/apt/lists ]; then echo \"lists_age=$((now - $(stat -c %Y /var/lib/apt/lists)))\"; fi\n")
-	b.WriteString("have_lists=no; for f in /var/lib/apt/lists/*_Packages*; do [ -e \"$f\" ] && have_lists=yes; break; done; echo \"have_lists=$have_lists\"\n")
+	// The lists only matter with update_cache (age: with cache_valid_time).
+	if a.CacheValidTime > 0 {
+		b.WriteString("now=$(date +%s); if [ -d /var/lib/apt/lists ]; then echo \"lists_age=$((now - $(stat -c %Y /var/lib/apt/lists)))\"; fi\n")
+	}
+	if a.UpdateCache {
+		b.WriteString("have_lists=no; for f in /var/lib/apt/lists/*_Packages*; do [ -e \"$f\" ] && have_lists=yes; break; done; echo \"have_lists=$have_lists\"\n")
+	}
 	if len(a.Packages) > 0 {
 		qs := quoteAll(a.Packages)
-		fmt.Fprintf(&b, "s=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Version}\\n' %s 2>/dev/null); printf '%%s\\n' \"$s\" | sed -n 's/^/pkg /p'\n", qs)
-		b.WriteString("s=\" $(printf '%s' \"$s\" | tr '\\n' ' ') \"\n")
+		// One process: the lines are printed and joined with builtins.
+		fmt.Fprintf(&b, "s=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Version}\\n' %s 2>/dev/null)\n", qs)
+		b.WriteString("set -f; o=$IFS; IFS='\n'; j=' '; for l in $s; do echo \"pkg $l\"; j=\"$j$l \"; done; IFS=$o; set +f; s=$j\n")
 		switch a.state() {
 		case "present":
 			fmt.Fprintf(&b, "want=''; for p in %s; do case \"$s\" in *\" ${p%%%%:*} ii \"*) ;; *) want=\"$want $p\";; esac; done\n", qs)
@@ -228,7 +234,7 @@ func (a *Apt) Plan(_ *Host, out string) (*Plan, error) {
 	update := a.UpdateCache && (stale || len(install) > 0 || upgrade)
 	if update {
 		if stale {
-			p.add("~", "update package lists%s", ageNote(st))
+			p.add("~", "update package lists%s", a.ageNote(st))
 		}
 		p.step("apt-get update", a.lockWait()+"apt-get update -q "+a.lockOpt()+" >/dev/null")
 	}
@@ -301,12 +307,14 @@ done
 `, a.timeout(), a.timeout())
 }
 
-func ageNote(st aptState) string {
-	if !st.HaveLists {
+// ageNote says why the lists are updated. Not their age in seconds: that
+// would differ between plan and apply a second later.
+func (a *Apt) ageNote(st aptState) string {
+	switch {
+	case !st.HaveLists:
 		return " (none yet)"
-	}
-	if st.ListsAge >= 0 {
-		return fmt.Sprintf(" (%ds old)", st.ListsAge)
+	case a.CacheValidTime > 0 && (st.ListsAge < 0 || st.ListsAge > a.CacheValidTime):
+		return fmt.Sprintf(" (older than %ds)", a.CacheValidTime)
 	}
 	return ""
 }

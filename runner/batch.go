@@ -19,27 +19,23 @@ type probeResult struct {
 }
 
 // batchScript joins probe scripts into one script with sectioned output.
-// Each probe runs in a subshell; its stdout is framed by markers carrying a
-// per-run nonce, its exit code and, on failure, its stderr.
+// Probes run in this shell, not a subshell each (a fork per task adds up);
+// they must not exit. Markers carrying a per-run nonce frame each probe's
+// stdout (with its exit code) and its stderr, on their own streams: no
+// temp file, no process of the batch's own.
 func batchScript(nonce string, scripts []string) string {
 	var b strings.Builder
-	// Probes run in this shell, not a subshell each (a fork per task
-	// adds up); they must not exit. Their stderr goes to one file, shown
-	// only for a probe that failed.
-	// A long-lived shell made the file once (clawrun_e, see shell.go).
-	b.WriteString("clawrun_own=\n[ -n \"$clawrun_e\" ] || { clawrun_e=$(mktemp) && clawrun_own=1; } || exit 1\n")
 	for i, s := range scripts {
-		fmt.Fprintf(&b, "printf '@@%s-begin %d\\n'\n", nonce, i)
-		fmt.Fprintf(&b, "{\n%s\n} 2>\"$clawrun_e\"; clawrun_rc=$?\n", s)
-		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$clawrun_rc\"\n", nonce, i)
-		fmt.Fprintf(&b, "if [ \"$clawrun_rc\" -ne 0 ]; then cat \"$clawrun_e\"; printf '\\n@@%s-err %d\\n'; fi\n", nonce, i)
+		fmt.Fprintf(&b, "printf '@@%s-begin %d\\n'; printf '@@%s-begin %d\\n' >&2\n", nonce, i, nonce, i)
+		fmt.Fprintf(&b, "{\n%s\n}; clawrun_rc=$?\n", s)
+		fmt.Fprintf(&b, "printf '\\n@@%s-end %d %%d\\n' \"$clawrun_rc\"; printf '\\n@@%s-end %d\\n' >&2\n", nonce, i, nonce, i)
 	}
-	b.WriteString("[ -z \"$clawrun_own\" ] || rm -f \"$clawrun_e\"\n")
 	return b.String()
 }
 
-// parseBatch splits batched output into n results.
-func parseBatch(nonce, out string, n int) ([]probeResult, error) {
+// parseBatch splits batched output into n results; a failed probe gets
+// its stderr section.
+func parseBatch(nonce, out, errOut string, n int) ([]probeResult, error) {
 	res := make([]probeResult, n)
 	rest := out
 	for i := 0; i < n; i++ {
@@ -60,14 +56,35 @@ func parseBatch(nonce, out string, n int) ([]probeResult, error) {
 		res[i].Code, _ = strconv.Atoi(strings.TrimSpace(line))
 		rest = after
 		if res[i].Code != 0 {
-			errEnd := fmt.Sprintf("\n@@%s-err %d\n", nonce, i)
-			if e := strings.Index(rest, errEnd); e >= 0 {
-				res[i].Stderr = rest[:e]
-				rest = rest[e+len(errEnd):]
-			}
+			res[i].Stderr = section(errOut, nonce, i)
 		}
 	}
 	return res, nil
+}
+
+// section is probe i's part of stderr.
+func section(errOut, nonce string, i int) string {
+	begin := fmt.Sprintf("@@%s-begin %d\n", nonce, i)
+	j := strings.Index(errOut, begin)
+	if j < 0 {
+		return ""
+	}
+	s := errOut[j+len(begin):]
+	if k := strings.Index(s, fmt.Sprintf("\n@@%s-end %d\n", nonce, i)); k >= 0 {
+		s = s[:k]
+	}
+	return s
+}
+
+// unmarked is stderr without the batch's marker lines, for messages.
+func unmarked(errOut, nonce string) string {
+	var keep []string
+	for _, l := range strings.Split(errOut, "\n") {
+		if !strings.HasPrefix(l, "@@"+nonce+"-") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
 }
 
 func newNonce() string {
@@ -84,23 +101,33 @@ type probeItem struct {
 	Become bool
 }
 
-// batch is a set of probes sent as one script with sectioned output. File
-// probes share one extra, last section.
+// batch is a set of probes sent as one script with sectioned output. Equal
+// probe scripts (two cron tasks of one user) run once; file probes share
+// one extra, last section.
 type batch struct {
 	nonce   string
 	items   []probeItem
 	scripts []string
+	section []int // item -> its script's section; -1 for file probes
 }
 
 func newBatch(items []probeItem) *batch {
-	b := &batch{nonce: newNonce(), items: items, scripts: make([]string, len(items))}
+	b := &batch{nonce: newNonce(), items: items, section: make([]int, len(items))}
+	seen := map[string]int{}
 	var specs []modules.FileSpec
 	for i, it := range items {
-		b.scripts[i] = it.Script
 		if it.File != nil {
-			b.scripts[i] = "true"
+			b.section[i] = -1
 			specs = append(specs, *it.File)
+			continue
 		}
+		k, ok := seen[it.Script]
+		if !ok {
+			k = len(b.scripts)
+			seen[it.Script] = k
+			b.scripts = append(b.scripts, it.Script)
+		}
+		b.section[i] = k
 	}
 	if len(specs) > 0 {
 		b.scripts = append(b.scripts, modules.BatchFileProbe(specs))
@@ -112,27 +139,28 @@ func (b *batch) script() string { return batchScript(b.nonce, b.scripts) }
 
 // parse maps the batch's output back to one result per item.
 func (b *batch) parse(out, stderr string) ([]probeResult, error) {
-	r, err := parseBatch(b.nonce, out, len(b.scripts))
+	r, err := parseBatch(b.nonce, out, stderr, len(b.scripts))
 	if err != nil {
-		return nil, sudoHint(fmt.Errorf("%w (%s)", err, strings.TrimSpace(stderr)), stderr)
+		return nil, sudoHint(fmt.Errorf("%w (%s)", err, unmarked(stderr, b.nonce)), stderr)
 	}
-	if len(r) == len(b.items) {
-		return r, nil
-	}
-	shared := r[len(r)-1]
-	outs := modules.SplitFileProbe(shared.Out)
-	r = r[:len(r)-1]
+	res := make([]probeResult, len(b.items))
+	var outs map[string]string
 	for i, it := range b.items {
-		if it.File == nil {
+		if k := b.section[i]; k >= 0 {
+			res[i] = r[k]
 			continue
+		}
+		shared := r[len(r)-1]
+		if outs == nil {
+			outs = modules.SplitFileProbe(shared.Out)
 		}
 		o, ok := outs[it.File.Path]
 		if !ok {
 			o = "type=absent\n"
 		}
-		r[i] = probeResult{Out: o, Code: shared.Code, Stderr: shared.Stderr}
+		res[i] = probeResult{Out: o, Code: shared.Code, Stderr: shared.Stderr}
 	}
-	return r, nil
+	return res, nil
 }
 
 // sameBecome reports whether every item runs with the given privileges.

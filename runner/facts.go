@@ -11,7 +11,7 @@ import (
 // It runs without sudo, which would drop SSH_CONNECTION.
 const factsScript = `. /etc/os-release 2>/dev/null
 echo "os_id=$ID"; echo "os_version=$VERSION_ID"
-set -- $(uname -m -n)
+if read -r n </proc/sys/kernel/hostname && read -r m </proc/sys/kernel/arch; then set -- "$n" "$m"; else set -- $(uname -n -m); fi 2>/dev/null
 echo "hostname=$1"; echo "arch=$2"
 while read -r k v _; do [ "$k" = MemTotal: ] && echo "memory_kb=$v"; done < /proc/meminfo
 if [ -d /run/systemd/system ]; then echo init=systemd; else echo init=other; fi

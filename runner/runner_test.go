@@ -2,52 +2,61 @@ package runner
 
 import (
 	"bytes"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-func TestBatchRoundTrip(t *testing.T) {
+// TestBatchInShell runs a batch with /bin/sh, as a host would, and parses
+// what it printed.
+func TestBatchInShell(t *testing.T) {
 	cases := []struct {
-		name    string
-		outputs []string
-		codes   []int
+		name   string
+		script string
+		out    string
+		code   int
+		stderr string
 	}{
-		{name: "plain", outputs: []string{"a=1\n", "b=2"}, codes: []int{0, 0}},
-		{name: "no trailing newline and empty", outputs: []string{"x", ""}, codes: []int{0, 0}},
-		{name: "failure carries stderr", outputs: []string{"partial\n"}, codes: []int{3}},
-		{name: "output that looks like a marker", outputs: []string{"@@0000-end 0 0\n"}, codes: []int{0}},
+		{name: "plain", script: "echo a=1", out: "a=1\n"},
+		{name: "no trailing newline", script: "printf x", out: "x"},
+		{name: "empty", script: "true", out: ""},
+		{name: "failure carries its stderr", script: "echo partial; echo boom >&2; false", out: "partial\n", code: 1, stderr: "boom"},
+		{name: "stderr of a success is dropped", script: "echo noise >&2; echo ok", out: "ok\n"},
+		{name: "output that looks like a marker", script: "echo '@@0000-end 0 0'", out: "@@0000-end 0 0\n"},
+		{name: "same script again", script: "echo a=1", out: "a=1\n"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			nonce := "feedface"
-			var b strings.Builder
-			for i, o := range c.outputs {
-				b.WriteString("@@" + nonce + "-begin " + itoa(i) + "\n" + o + "\n@@" + nonce + "-end " + itoa(i) + " " + itoa(c.codes[i]) + "\n")
-				if c.codes[i] != 0 {
-					b.WriteString("boom\n@@" + nonce + "-err " + itoa(i) + "\n")
-				}
-			}
-			res, err := parseBatch(nonce, b.String(), len(c.outputs))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, r := range res {
-				if r.Out != c.outputs[i] || r.Code != c.codes[i] {
-					t.Errorf("section %d: got %q/%d want %q/%d", i, r.Out, r.Code, c.outputs[i], c.codes[i])
-				}
-				if r.Code != 0 && r.Stderr != "boom" {
-					t.Errorf("section %d: stderr %q", i, r.Stderr)
-				}
-			}
-		})
+	items := make([]probeItem, len(cases))
+	for i, c := range cases {
+		items[i] = probeItem{Script: c.script}
+	}
+	bt := newBatch(items)
+	if n := strings.Count(bt.script(), "echo a=1"); n != 1 {
+		t.Errorf("an equal probe runs %d times, want once", n)
+	}
+	cmd := exec.Command("/bin/sh", "-s")
+	cmd.Stdin = strings.NewReader(bt.script())
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	res, err := bt.parse(out.String(), errb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		r := res[i]
+		if r.Out != c.out || r.Code != c.code || strings.TrimSpace(r.Stderr) != c.stderr {
+			t.Errorf("%s: got %q/%d/%q, want %q/%d/%q", c.name, r.Out, r.Code, r.Stderr, c.out, c.code, c.stderr)
+		}
 	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestBatchTruncated(t *testing.T) {
-	if _, err := parseBatch("n", "@@n-begin 0\nabc", 1); err == nil {
+	if _, err := parseBatch("n", "@@n-begin 0\nabc", "", 1); err == nil {
 		t.Error("truncated output accepted")
 	}
 }
@@ -64,13 +73,13 @@ func TestParseFacts(t *testing.T) {
 }
 
 func FuzzParseBatch(f *testing.F) {
-	f.Add("@@n-begin 0\nx\n@@n-end 0 0\n@@n-begin 1\n\n@@n-end 1 2\nerr\n@@n-err 1\n", 2)
-	f.Add("@@n-end 0 0\n@@n-begin 0\n", 1)
-	f.Fuzz(func(t *testing.T, out string, n int) {
+	f.Add("@@n-begin 0\nx\n@@n-end 0 0\n@@n-begin 1\n\n@@n-end 1 2\n", "@@n-begin 1\nerr\n@@n-end 1\n", 2)
+	f.Add("@@n-end 0 0\n@@n-begin 0\n", "@@n-end 0\n@@n-begin 0", 1)
+	f.Fuzz(func(t *testing.T, out, errOut string, n int) {
 		if n < 0 || n > 64 {
 			return
 		}
-		parseBatch("n", out, n)
+		parseBatch("n", out, errOut, n)
 	})
 }
 

@@ -62,11 +62,11 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		// sudo -S reads the first line; the shell reads the rest.
 		init = c.password + "\n"
 	}
-	// One file for the probes' stderr serves every batch (batch.go).
-	init += "clawrun_e=$(mktemp) && trap 'rm -f \"$clawrun_e\"' EXIT\n"
-	if _, err := io.WriteString(stdin, init); err != nil {
-		sh.close()
-		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
+	if init != "" {
+		if _, err := io.WriteString(stdin, init); err != nil {
+			sh.close()
+			return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
+		}
 	}
 	return sh, nil
 }
