@@ -143,5 +143,12 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	if explicit && !implicit {
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
 	}
+	// enable then start is one systemctl call: enable --now.
+	for i := 0; i+1 < len(p.Steps); i++ {
+		if p.Steps[i].Desc == "enable" && p.Steps[i+1].Desc == "start" {
+			p.Steps[i] = Step{Desc: "enable --now", Script: "systemctl enable --now -- " + u}
+			p.Steps = append(p.Steps[:i+1], p.Steps[i+2:]...)
+		}
+	}
 	return p, nil
 }

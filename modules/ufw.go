@@ -2,6 +2,7 @@ package modules
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -367,16 +368,59 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 	}
-	script := ""
-	if len(cmds) > 0 {
-		script = "set -e\n" + strings.Join(cmds, " >/dev/null\n") + " >/dev/null\n"
-	}
+	script := ufwCommands(cmds)
 	if u.State == "enabled" && !enabled {
 		script += ufwEnable
 	}
 	p.step("ufw", script)
 	return p, nil
 }
+
+// ufwCommands runs ufw commands. Two or more go through one python3 that
+// drives ufw's own frontend, the code /usr/sbin/ufw runs: every ufw
+// process would pay Python's start and ufw's capability test (ten
+// iptables calls) again. Where that frontend cannot be loaded (another
+// ufw), the commands run one by one.
+func ufwCommands(cmds []string) string {
+	if len(cmds) == 0 {
+		return ""
+	}
+	cli := "set -e\n" + strings.Join(cmds, " >/dev/null\n") + " >/dev/null\n"
+	if len(cmds) == 1 {
+		return cli
+	}
+	list, _ := json.Marshal(cmds)
+	return "rc=0; python3 - <<'CLAWRUN_UFW' || rc=$?\ncmds = " + string(list) + "\n" + ufwDriver + "CLAWRUN_UFW\n" +
+		"if [ \"$rc\" = 100 ]; then\n" + cli + "elif [ \"$rc\" != 0 ]; then exit \"$rc\"; fi\n"
+}
+
+// ufwDriver follows /usr/sbin/ufw's main: the lock, parse_command and
+// do_action per command. Exit 100: the frontend is not what it expects,
+// and nothing was changed.
+const ufwDriver = `import sys
+# ufw checks that the program running it is root's and not writable.
+sys.argv = ['/usr/sbin/ufw']
+try:
+    import gettext, shlex
+    import ufw.common, ufw.frontend, ufw.util
+    gettext.install(ufw.common.programName)
+    ui = ufw.frontend.UFWFrontend(False)
+    parsed = [ufw.frontend.parse_command(shlex.split(c)) for c in cmds]
+    lock = ufw.util.create_lock(lockfile='/run/ufw.lock', dryrun=False)
+except Exception:
+    sys.exit(100)
+try:
+    for pr in parsed:
+        if 'rule' in pr.data:
+            ui.do_action(pr.action, pr.data['rule'], pr.data['iptype'], True)
+        else:
+            ui.do_action(pr.action, '', '', True)
+except ufw.common.UFWError as e:
+    sys.stderr.write('ERROR: %s\n' % e.value)
+    sys.exit(1)
+finally:
+    ufw.util.release_lock(lock)
+`
 
 // ufwEnable turns ufw on the way ufw.service does at boot: ENABLED=yes and
 // `ufw-init start`, which loads before.rules, user.rules (logging
