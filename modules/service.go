@@ -112,7 +112,12 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		// on every run).
 		if !active && !st.ConditionUnmet {
 			p.add("~", "start %s", s.unit())
-			p.step("start", "systemctl start -- "+u)
+			// Enabling then starting is one systemctl call.
+			if n := len(p.Steps); n > 0 && p.Steps[n-1].Desc == "enable" {
+				p.Steps[n-1] = Step{Desc: "enable --now", Script: "systemctl enable --now -- " + u}
+			} else {
+				p.step("start", "systemctl start -- "+u)
+			}
 		}
 	case "stopped":
 		if active {
@@ -132,7 +137,7 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	implicit := false
 	for _, st := range p.Steps {
 		switch st.Desc {
-		case "enable", "disable", "mask", "unmask":
+		case "enable", "enable --now", "disable", "mask", "unmask":
 			implicit = true
 		}
 	}
@@ -142,13 +147,6 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	explicit := needReload || (s.DaemonReload && st.Load != "loaded" && len(p.Steps) > 0)
 	if explicit && !implicit {
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
-	}
-	// enable then start is one systemctl call: enable --now.
-	for i := 0; i+1 < len(p.Steps); i++ {
-		if p.Steps[i].Desc == "enable" && p.Steps[i+1].Desc == "start" {
-			p.Steps[i] = Step{Desc: "enable --now", Script: "systemctl enable --now -- " + u}
-			p.Steps = append(p.Steps[:i+1], p.Steps[i+2:]...)
-		}
 	}
 	return p, nil
 }

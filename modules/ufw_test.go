@@ -35,7 +35,7 @@ func TestUFWCommandsDriver(t *testing.T) {
 				}
 			}
 			// python3 must get the program with the command list.
-			write("python3", "grep -q '^cmds = \\[\"ufw default deny incoming\",' || exit 9\nexit "+itoa(c.python)+"\n")
+			write("python3", "grep -q '^cmds = \\[\"ufw default deny incoming\",' || exit 9\nexit "+strconv.Itoa(c.python)+"\n")
 			write("ufw", "echo \"$*\" >>"+log+"\n")
 			cmd := exec.Command("/bin/sh", "-c", ufwCommands(cmds))
 			cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
@@ -54,5 +54,3 @@ func TestUFWCommandsDriver(t *testing.T) {
 		t.Errorf("one command needs no driver:\n%s", s)
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
