@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -224,6 +225,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 			total.BytesUp += rc.Stats.BytesUp
 			total.BytesDown += rc.Stats.BytesDown
 			total.Processes += rc.Stats.Processes
+			total.ConnectRetries += rc.Stats.ConnectRetries
 		}
 	}
 	r.emit(&Event{Type: "run_done", Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
@@ -267,6 +269,10 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	// between tasks.
 	work := context.WithoutCancel(ctx)
 	if err := hr.connect(work); err != nil {
+		var ce *connectError
+		if errors.As(err, &ce) && ce.retries > 0 {
+			hr.rc.Stats = &Stats{ConnectRetries: ce.retries}
+		}
 		hr.rc.Unreachable++
 		hr.failed = true
 		r.emit(&Event{Type: "task", Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
@@ -717,7 +723,7 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	nonce := bt.nonce
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
-	if become {
+	if become && !hr.loginIsRoot() {
 		// The probes reach sudo's shell through a quoted here-document: a
 		// password (sudo -S) is its first line, never an argument.
 		sudo := "sudo -n -- /bin/sh -s"
@@ -742,6 +748,15 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	return bt.parse(r.Stdout[i+len(marker):], r.Stderr)
 }
 
+// loginIsRoot: the scripts already run as root, so become needs no sudo
+// (root-only images often have none).
+func (hr *hostRun) loginIsRoot() bool {
+	if hr.h.Connection == "local" {
+		return os.Geteuid() == 0
+	}
+	return hr.h.User == "root"
+}
+
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
 	if p.Code != 0 {
 		return nil, fmt.Errorf("probe failed with exit status %d: %s", p.Code, strings.TrimSpace(p.Stderr))
@@ -753,10 +768,16 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*
 // lock-out guard.
 func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	err := hr.runSteps(ctx, conn, t, become, plan)
-	if err == nil && conn == hr.conn && isSSHUnit(t) {
-		if err = hr.guardAfter(ctx); err != nil {
-			hr.followed = nil // taken before the guard reverted sshd
-		}
+	if conn != hr.conn || !isSSHUnit(t) {
+		return err
+	}
+	if err != nil {
+		// ssh refused the new configuration: it must not stay for the
+		// next restart, and its backups must not be cleaned up.
+		return hr.guardFailed(ctx, err)
+	}
+	if err = hr.guardAfter(ctx); err != nil {
+		hr.followed = nil // taken before the guard reverted sshd
 	}
 	return err
 }

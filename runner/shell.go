@@ -47,6 +47,8 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sess.Close()
 		return nil, fmt.Errorf("open session: %w", err)
 	}
+	// A root login runs become's scripts itself: no sudo needed or invoked.
+	become = become && !c.root
 	if err := sess.Start(shellCommand(become, c.password != "")); err != nil {
 		sess.Close()
 		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))

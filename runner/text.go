@@ -177,7 +177,7 @@ func (t *TextRenderer) recap(e *Event) {
 		fmt.Fprintln(t.W, line)
 		if t.Stats && r.Stats != nil {
 			s := r.Stats
-			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes)
+			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d connect_retries=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes, s.ConnectRetries)
 		}
 	}
 }
