@@ -695,6 +695,12 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 	t0 := time.Now()
 	var res []probeResult
 	var err error
+	limit := ProbeTimeout
+	for _, t := range tasks {
+		limit = max(limit, t.Timeout)
+	}
+	ctx, cancel := withTimeout(ctx, limit, "probe")
+	defer cancel()
 	if hr.factsPending {
 		res, err = hr.factsAndProbes(ctx, items)
 	} else {
@@ -803,9 +809,10 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		// would go unnoticed.
 		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: step %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
-	// The next tasks' probes ride along when they run with the same privileges.
+	// The next tasks' probes ride along when they run with the same
+	// privileges (not with a timeout: it bounds the task's own steps).
 	var follow *batch
-	if conn == hr.conn && len(hr.follow) > 0 {
+	if conn == hr.conn && len(hr.follow) > 0 && t.Timeout == 0 {
 		if items := hr.probeItems(hr.follow); sameBecome(items, become) {
 			follow = newBatch(items)
 			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", follow.nonce, follow.script())
@@ -815,6 +822,11 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	ctx = withNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
+	if t.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = withTimeout(ctx, t.Timeout, "task")
+		defer cancel()
+	}
 	res, err := conn.Run(ctx, b.String(), become)
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)

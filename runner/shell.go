@@ -110,6 +110,10 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	outDone, errDone := false, false
 	for !outDone || !errDone {
 		select {
+		case <-ctx.Done():
+			// Past its timeout: the shell is busy and is discarded.
+			sh.sess.Signal(ssh.SIGTERM)
+			return nil, true, context.Cause(ctx)
 		case b, ok := <-sh.out:
 			if !ok {
 				outDone, ended = true, true
@@ -171,4 +175,13 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 func (sh *remoteShell) close() {
 	sh.stdin.Close()
 	sh.sess.Close()
+	// A shell ended by a timeout still has output on the way.
+	go func() {
+		for range sh.out {
+		}
+	}()
+	go func() {
+		for range sh.err {
+		}
+	}()
 }
