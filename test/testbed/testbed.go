@@ -206,10 +206,42 @@ func (tb *Testbed) Veth(host string) string { return fmt.Sprintf("ctb%d-%s", tb.
 // client and returns its combined output.
 func (tb *Testbed) SSH(t testing.TB, host, command string) (string, error) {
 	t.Helper()
-	cmd := exec.Command("ssh", "-i", tb.Key, "-o", "UserKnownHostsFile="+tb.KnownHosts, "-o", "StrictHostKeyChecking=yes",
-		"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "admin@"+tb.Address(host), "sudo -n sh -c "+shellQuote(command))
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return tb.ssh("admin", host, "sudo -n sh -c "+shellQuote(command))
+}
+
+// RootSSH runs a command on host logged in as root, without sudo.
+func (tb *Testbed) RootSSH(t testing.TB, host, command string) (string, error) {
+	t.Helper()
+	return tb.ssh("root", host, command)
+}
+
+// ssh retries, as clawrun does, what a host restarting sshd answers:
+// refused, reset, or closed before the SSH banner, with backoff for up to
+// 10 s. Refused logins and host keys end it at once.
+func (tb *Testbed) ssh(user, host, command string) (string, error) {
+	wait := 25 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		cmd := exec.Command("ssh", "-i", tb.Key, "-o", "UserKnownHostsFile="+tb.KnownHosts, "-o", "StrictHostKeyChecking=yes",
+			"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", user+"@"+tb.Address(host), command)
+		out, err := cmd.CombinedOutput()
+		if err == nil || cmd.ProcessState.ExitCode() != 255 || !transient(string(out)) || time.Now().Add(wait).After(deadline) {
+			return string(out), err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// transient: OpenSSH's messages for a connection that ended before the
+// login (ssh exits 255 for these and for its own failures alike).
+func transient(out string) bool {
+	for _, m := range []string{"Connection refused", "Connection reset", "kex_exchange_identification", "Connection closed by"} {
+		if strings.Contains(out, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // MustSSH is SSH that fails the test on error.
