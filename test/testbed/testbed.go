@@ -60,7 +60,7 @@ func Available() string {
 
 // Start boots n hosts, or adopts a testbed already up when CLAWRUN_TESTBED
 // names its state folder (as .ci/run does). Call Stop when done.
-func Start(n int) (*Testbed, error) {
+func Start(n int) (tb *Testbed, err error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if current != nil {
@@ -70,11 +70,11 @@ func Start(n int) (*Testbed, error) {
 		reason = r
 		return nil, fmt.Errorf("%s", r)
 	}
-	slot, err := Slot()
-	if err != nil {
-		return nil, err
+	slot, serr := Slot()
+	if serr != nil {
+		return nil, serr
 	}
-	tb := &Testbed{Slot: slot, Net: fmt.Sprintf("10.66.%d", slot), Dir: os.Getenv("CLAWRUN_TESTBED")}
+	tb = &Testbed{Slot: slot, Net: fmt.Sprintf("10.66.%d", slot), Dir: os.Getenv("CLAWRUN_TESTBED")}
 	// A testbed named by CLAWRUN_TESTBED and up is adopted and left up.
 	// Otherwise one is booted: files left by an earlier, ended session
 	// (stale mounts, namespaces) are torn down first by testbed.sh up.
@@ -87,6 +87,14 @@ func Start(n int) (*Testbed, error) {
 	}
 	if !adopt {
 		tb.owned = true
+		// What a failed Start booted is torn down (testbed.sh up does so
+		// itself when the boot fails).
+		booted := tb
+		defer func() {
+			if err != nil {
+				booted.Stop()
+			}
+		}()
 		if out, err := tb.script("up", fmt.Sprint(n)); err != nil {
 			return nil, fmt.Errorf("testbed up: %v\n%s", err, out)
 		}

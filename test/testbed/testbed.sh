@@ -177,8 +177,8 @@ cmd_up() {
   cmd_down   # whatever an earlier, ended run left: mounts, namespaces, bridge
   # Each container's systemd holds many inotify instances: the default
   # limit (128 per user) stops the boot of the 20th host or so.
-  [ "$(sysctl -n fs.inotify.max_user_instances)" -ge 4096 ] || sysctl -qw fs.inotify.max_user_instances=4096
-  [ "$(sysctl -n fs.inotify.max_user_watches)" -ge 524288 ] || sysctl -qw fs.inotify.max_user_watches=524288
+  raise_sysctl fs.inotify.max_user_instances 4096
+  raise_sysctl fs.inotify.max_user_watches 524288
   mkdir -p "$STATE/hosts"
   ip link show $BRIDGE >/dev/null 2>&1 || {
     ip link add $BRIDGE type bridge; ip addr add "$NET.1/24" dev $BRIDGE; ip link set $BRIDGE up; }
@@ -186,6 +186,26 @@ cmd_up() {
   for i in "${names[@]}"; do wait_ssh "$i"; done
   write_files "${names[@]}"
   log "up: ${names[*]} (inventory $STATE/inventory.hcl)"
+}
+
+# raise_sysctl KEY MIN raises a machine-wide limit and notes its old value
+# in the cache; the last testbed of any slot to go down restores it.
+raise_sysctl() {
+  local key=$1 min=$2 cur
+  cur=$(sysctl -n "$key")
+  [ "$cur" -ge "$min" ] && return
+  mkdir -p "$CACHE"
+  grep -q "^$key=" "$CACHE/sysctl.orig" 2>/dev/null || echo "$key=$cur" >>"$CACHE/sysctl.orig"
+  sysctl -qw "$key=$min"
+}
+
+restore_sysctls() {
+  [ -f "$CACHE/sysctl.orig" ] || return 0
+  # Another slot's testbed still runs: it needs the limits.
+  ip -o link show type bridge 2>/dev/null | grep -q ' clawtb[0-9]:' && return 0
+  local kv
+  while read -r kv; do [ -n "$kv" ] && sysctl -qw "$kv" || true; done <"$CACHE/sysctl.orig"
+  rm -f "$CACHE/sysctl.orig"
 }
 
 stop() {
@@ -219,13 +239,22 @@ cmd_down() {
   for d in $(ip netns list 2>/dev/null | awk -v p="$NS" 'index($1, p) == 1 {print $1}'); do ip netns del "$d" || true; done
   ip link del $BRIDGE 2>/dev/null || true
   rm -rf "$STATE/hosts"
+  # Everything up wrote; the folder itself when nothing else is in it.
+  rm -f "$STATE/inventory.hcl" "$STATE/known_hosts" "$STATE/id_ed25519" "$STATE/hosts.txt"
+  rmdir "$STATE" 2>/dev/null || true
+  locked restore_sysctls
 }
 
 case "${1:-}" in
   deps) cmd_deps ;;
   base) locked cmd_deps; locked cmd_base ;;
   repo) locked cmd_deps; locked cmd_repo ;;
-  up) shift; cmd_up "$@" ;;
+  up)
+    # A boot that fails half-way tears down what it started. (A separate
+    # bash: set -e does not apply inside a command tested with ||.)
+    shift
+    if ! bash "$0" up-only "$@"; then log "up failed: tearing down"; cmd_down; exit 1; fi ;;
+  up-only) shift; cmd_up "$@" ;;
   reset) shift; cmd_reset "$@" ;;
   down) cmd_down ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
