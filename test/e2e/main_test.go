@@ -27,7 +27,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build clawrun: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	tb, err := testbed.Start(3)
+	// Three Debian 12 hosts, and one Debian 13 host for the tests that
+	// run on both releases (OnTrixie).
+	tb, err := testbed.StartReleases(3, 1)
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			// CI installs the testbed's tools: a skip there would hide a break.

@@ -162,3 +162,14 @@ handler "service" "reload_ssh" {
 	}
 	expect(t, "h3", tb.MustSSH(t, "h3", "test -e "+conf+" && echo broken-left || echo restored; sshd -t && echo sshd-ok"), "restored\nsshd-ok")
 }
+
+// TestVPSPlaybookDebian13: the runbook's playbook on Debian 13 (trixie),
+// as TestVPSPlaybook does on Debian 12: converge, rerun changed=0, the
+// state checked on the host.
+func TestVPSPlaybookDebian13(t *testing.T) {
+	tb := testbed.Get(t).OnTrixie(t)
+	tb.Reset(t, tb.Hosts...)
+	expect(t, tb.Hosts[0], tb.MustSSH(t, tb.Hosts[0], ". /etc/os-release; echo $VERSION_CODENAME"), "trixie")
+	converge(t, tb, "../../../playbooks/vps.hcl", "--var-file", "vps-test.hcl", "--var", "admin_cidr="+tb.Subnet())
+	checkVPS(t, tb)
+}

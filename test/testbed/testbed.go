@@ -28,8 +28,12 @@ type Testbed struct {
 	Inventory  string   // inventory file with every host in group "vps"
 	KnownHosts string   // known_hosts with every host's key
 	Key        string   // private key of user admin (and root)
-	Hosts      []string // h1, h2, ...
-	owned      bool     // booted by this process: tear down in Stop
+	Hosts      []string // h1, h2, ... (Debian 12)
+	// Trixie are the Debian 13 hosts t1, t2, ..., in TrixieInventory (not
+	// in Inventory, so that tests of every host stay on one release).
+	Trixie          []string
+	TrixieInventory string
+	owned           bool // booted by this process: tear down in Stop
 	server     *http.Server
 }
 
@@ -58,9 +62,13 @@ func Available() string {
 	return ""
 }
 
-// Start boots n hosts, or adopts a testbed already up when CLAWRUN_TESTBED
-// names its state folder (as .ci/run does). Call Stop when done.
-func Start(n int) (tb *Testbed, err error) {
+// Start boots n Debian 12 hosts, or adopts a testbed already up when
+// CLAWRUN_TESTBED names its state folder (as .ci/run does). Call Stop when
+// done.
+func Start(n int) (*Testbed, error) { return StartReleases(n, 0) }
+
+// StartReleases is Start with trixie Debian 13 hosts besides.
+func StartReleases(n, trixie int) (tb *Testbed, err error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if current != nil {
@@ -95,12 +103,19 @@ func Start(n int) (tb *Testbed, err error) {
 				booted.Stop()
 			}
 		}()
-		if out, err := tb.script("up", fmt.Sprint(n)); err != nil {
+		if out, err := tb.script("up", fmt.Sprint(n), fmt.Sprint(trixie)); err != nil {
 			return nil, fmt.Errorf("testbed up: %v\n%s", err, out)
 		}
 	}
 	if out, err := tb.script("repo"); err != nil {
 		return nil, fmt.Errorf("testbed repo: %v\n%s", err, out)
+	}
+	if t, _ := os.ReadFile(filepath.Join(tb.Dir, "hosts-trixie.txt")); len(t) > 0 {
+		tb.Trixie = strings.Fields(string(t))
+		tb.TrixieInventory = filepath.Join(tb.Dir, "inventory-trixie.hcl")
+		if out, err := tb.script("repo", "trixie"); err != nil {
+			return nil, fmt.Errorf("testbed repo trixie: %v\n%s", err, out)
+		}
 	}
 	tb.Inventory = filepath.Join(tb.Dir, "inventory.hcl")
 	tb.KnownHosts = filepath.Join(tb.Dir, "known_hosts")
@@ -179,9 +194,25 @@ func (tb *Testbed) serveRepo() error {
 		}
 		return fmt.Errorf("serve package repository: %w", err)
 	}
-	tb.server = &http.Server{Handler: http.FileServer(http.Dir(filepath.Join(cache, "repo")))}
+	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh boot).
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(cache, "repo"))))
+	mux.Handle("/trixie/", http.StripPrefix("/trixie/", http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))))
+	tb.server = &http.Server{Handler: mux}
 	go tb.server.Serve(ln)
 	return nil
+}
+
+// OnTrixie returns a view of the testbed whose Hosts and Inventory are its
+// Debian 13 hosts, or skips the test when it has none.
+func (tb *Testbed) OnTrixie(t testing.TB) *Testbed {
+	t.Helper()
+	if len(tb.Trixie) == 0 {
+		t.Skip("SKIP: the testbed has no Debian 13 host (boot one with: testbed.sh up 3 1)")
+	}
+	v := *tb
+	v.Hosts, v.Inventory = tb.Trixie, tb.TrixieInventory
+	return &v
 }
 
 // Reset reboots hosts on a fresh overlay: first-boot state, new host keys
@@ -196,6 +227,9 @@ func (tb *Testbed) Reset(t testing.TB, hosts ...string) {
 // Address returns a host's IP address.
 func (tb *Testbed) Address(host string) string {
 	var n int
+	if _, err := fmt.Sscanf(host, "t%d", &n); err == nil {
+		return fmt.Sprintf("%s.%d", tb.Net, 40+n) // Debian 13 (testbed.sh host_ip)
+	}
 	fmt.Sscanf(host, "h%d", &n)
 	return fmt.Sprintf("%s.%d", tb.Net, 10+n)
 }
