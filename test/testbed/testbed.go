@@ -34,7 +34,7 @@ type Testbed struct {
 	Trixie          []string
 	TrixieInventory string
 	owned           bool // booted by this process: tear down in Stop
-	server     *http.Server
+	server          *http.Server
 }
 
 var (
