@@ -173,3 +173,39 @@ func TestVPSPlaybookDebian13(t *testing.T) {
 	converge(t, tb, "../../../playbooks/vps.hcl", "--var-file", "vps-test.hcl", "--var", "admin_cidr="+tb.Subnet())
 	checkVPS(t, tb)
 }
+
+// TestRootOnlyBootstrap: README's two commands from a root-only host (sudo
+// gone) to the runbook's sudo user: the first as root with --tags
+// packages,user, the second as that user, root login then disabled.
+func TestRootOnlyBootstrap(t *testing.T) {
+	tb := testbed.Get(t)
+	const h = "h2"
+	tb.Reset(t, h)
+	pub, err := os.ReadFile(tb.Key + ".pub")
+	if err != nil {
+		pub = []byte(strings.TrimSpace(mustRootSSH(t, tb, h, "cat /root/.ssh/authorized_keys")))
+	}
+	vars := []string{"--var-file", "vps-test.hcl", "--var", "admin_cidr=" + tb.Subnet(),
+		"--var", "admin_user_sudo=true", "--var", "admin_sudo_nopasswd=true",
+		"--var", `admin_authorized_keys=["` + strings.TrimSpace(string(pub)) + `"]`}
+	mustRootSSH(t, tb, h, "mv /usr/bin/sudo /usr/bin/sudo.clawtest-off")
+	restore := func() { tb.RootSSH(t, h, "test -e /usr/bin/sudo || mv /usr/bin/sudo.clawtest-off /usr/bin/sudo") }
+	t.Cleanup(restore)
+	t.Cleanup(func() { tb.Reset(t, h) }) // root login is off afterwards
+	root := inventoryWith(t, tb, `user          = "admin"`, `user          = "root"`)
+	r := clawrun(t, "testdata", nil, append([]string{"apply", "../../../playbooks/vps.hcl", "-i", root, "--limit", h, "--tags", "packages,user"}, vars...)...)
+	if r.Code != 0 {
+		t.Fatalf("first run as root: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	restore() // as if apt had installed it
+	user := inventoryWith(t, tb, `user          = "admin"`, `user          = "moltbot"`)
+	r = clawrun(t, "testdata", nil, append([]string{"apply", "../../../playbooks/vps.hcl", "-i", user, "--limit", h}, vars...)...)
+	if r.Code != 0 {
+		t.Fatalf("second run as moltbot: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	expect(t, h, tb.MustSSH(t, h, "sshd -T | grep '^permitrootlogin'; id -nG moltbot | tr ' ' '\\n' | grep -x sudo; stat -c '%a %U' /etc/sudoers.d/90-clawrun-admin"),
+		"permitrootlogin no\nsudo\n440 root")
+	if _, err := tb.RootSSH(t, h, "true"); err == nil {
+		t.Errorf("root can still log in")
+	}
+}
