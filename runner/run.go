@@ -314,7 +314,7 @@ func (hr *hostRun) connect(ctx context.Context) error {
 		return err
 	}
 	hr.r.logf("%s: connected (%s)", hr.h.Name, hr.h.Connection)
-	hr.info = &modules.Host{Name: hr.h.Name}
+	hr.info = &modules.Host{Name: hr.h.Name, Local: hr.h.Connection == "local"}
 	if !hr.r.pb.UsesFacts {
 		hr.factsPending = true // gathered with the first probe
 		return nil
@@ -548,7 +548,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	if t.Spec.Delegate != "" {
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
-		conn, info, become = hr.r.local, &modules.Host{Name: "localhost"}, false
+		conn, info, become = hr.r.local, &modules.Host{Name: "localhost", Local: true}, false
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
 			hr.fail(t.ID, t.Spec.Module, err, start)
