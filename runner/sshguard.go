@@ -143,7 +143,7 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 }
 
 func (hr *hostRun) freshLogin(ctx context.Context) error {
-	probe, err := dialSSH(ctx, hr.h, hr.r.opts.Dial)
+	probe, err := hr.r.dial(ctx, hr.h)
 	if err != nil {
 		return err
 	}
