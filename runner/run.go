@@ -42,6 +42,10 @@ type Options struct {
 	// from it and tasks that would now do something else.
 	Record *PlanFile
 	Replay *PlanFile
+	// Connect, when set, opens the connection to a host that is not
+	// `connection = "local"` instead of SSH (and the sshd guard's fresh
+	// login): the engine's fast tests use a fake host.
+	Connect func(ctx context.Context, h *inventory.Host) (Conn, error)
 }
 
 // Status of a task on a host.
@@ -86,6 +90,10 @@ type Recap struct {
 	Skipped     int    `json:"skipped"`
 	Unreachable int    `json:"unreachable"`
 	Stats       *Stats `json:"stats,omitempty"`
+
+	// Ignored counts failures of tasks with ignore_errors: they neither
+	// stop the host nor fail the run (as in Ansible).
+	Ignored int `json:"ignored"`
 }
 
 // Renderer turns events into output.
@@ -309,7 +317,7 @@ func (hr *hostRun) connect(ctx context.Context) error {
 	var err error
 	if hr.h.Connection == "local" {
 		hr.conn = &localConn{password: hr.r.opts.Dial.BecomePassword}
-	} else if hr.conn, err = dialSSH(ctx, hr.h, hr.r.opts.Dial); err != nil {
+	} else if hr.conn, err = hr.r.dial(ctx, hr.h); err != nil {
 		hr.conn = nil
 		return err
 	}
@@ -551,15 +559,13 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		conn, info, become = hr.r.local, &modules.Host{Name: "localhost", Local: true}, false
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
-			hr.fail(t.ID, t.Spec.Module, err, start)
-			return false, t.IgnoreErrors
+			return false, hr.failTask(t, err, start)
 		}
 		p = res[0]
 	}
 	plan, err := hr.plan(t, info, p)
 	if err != nil {
-		hr.fail(t.ID, t.Spec.Module, err, start)
-		return false, t.IgnoreErrors
+		return false, hr.failTask(t, err, start)
 	}
 	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat}
 	if pf := hr.r.opts.Record; pf != nil {
@@ -600,13 +606,14 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
 			ev.DurationMS = time.Since(start).Milliseconds()
-			hr.rc.Failed++
-			hr.r.emit(ev)
-			if !t.IgnoreErrors {
+			if t.IgnoreErrors {
+				hr.rc.Ignored++
+			} else {
+				hr.rc.Failed++
 				hr.failed = true
-				return true, false
 			}
-			return true, true
+			hr.r.emit(ev)
+			return true, t.IgnoreErrors
 		}
 	}
 	ev.Status = StatusChanged
@@ -854,6 +861,19 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	return nil
 }
 
+// failTask reports a task's failure; with ignore_errors it is counted as
+// ignored and the host goes on. It reports whether the host may go on.
+func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool {
+	if !t.IgnoreErrors {
+		hr.fail(t.ID, t.Spec.Module, err, start)
+		return false
+	}
+	hr.rc.Ignored++
+	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
+		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
+	return true
+}
+
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
 	hr.rc.Failed++
 	hr.failed = true
@@ -918,9 +938,13 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
-				ev.Status, ev.Error = StatusFailed, err.Error()
-				hr.rc.Failed++
-				hr.failed = true
+				ev.Status, ev.Error, ev.Ignored = StatusFailed, err.Error(), t.IgnoreErrors
+				if t.IgnoreErrors {
+					hr.rc.Ignored++
+				} else {
+					hr.rc.Failed++
+					hr.failed = true
+				}
 				hr.r.emit(ev)
 				continue
 			}

@@ -162,7 +162,7 @@ func (hr *hostRun) guardRestore(ctx context.Context) error {
 }
 
 func (hr *hostRun) freshLogin(ctx context.Context) error {
-	probe, err := dialSSH(ctx, hr.h, hr.r.opts.Dial)
+	probe, err := hr.r.dial(ctx, hr.h)
 	if err != nil {
 		return err
 	}

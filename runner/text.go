@@ -165,7 +165,7 @@ func (t *TextRenderer) recap(e *Event) {
 		if t.mode == "plan" {
 			changed = "to_change"
 		}
-		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable)
+		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d ignored=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable, r.Ignored)
 		switch {
 		case r.Failed > 0 || r.Unreachable > 0:
 			line = t.c(cRed, line)

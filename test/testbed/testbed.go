@@ -155,6 +155,9 @@ func Get(t testing.TB) *Testbed {
 		if r == "" {
 			r = "testbed not started (TestMain must call testbed.Start)"
 		}
+		if Required() {
+			t.Fatal("real-host test cannot run, and CI requires it: " + r)
+		}
 		t.Skip("SKIP real-host test: " + r)
 	}
 	return tb
