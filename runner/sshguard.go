@@ -168,7 +168,7 @@ func (hr *hostRun) freshLogin(ctx context.Context) error {
 	}
 	defer probe.Close()
 	atomic.AddInt64(&hr.conn.Stats().Handshakes, 1)
-	atomic.AddInt64(&hr.conn.Stats().ConnectRetries, probe.stats.ConnectRetries)
+	atomic.AddInt64(&hr.conn.Stats().ConnectRetries, probe.Stats().ConnectRetries)
 	res, err := probe.Run(ctx, "true", false)
 	if err == nil {
 		err = res.Err()

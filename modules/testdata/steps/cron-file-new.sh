@@ -17,7 +17,8 @@ trap 'rm -f "$t" $s' EXIT INT TERM HUP
 if [ -e '/etc/cron.d/clawrun' ]; then chmod --reference='/etc/cron.d/clawrun' "$t"; chown --reference='/etc/cron.d/clawrun' "$t"; else chmod 0644 "$t"; fi
 chmod 0644 "$t"
 chown 'root':'root' "$t"
-printf %s 'IyBjbGF3cnVuOiBjbGVhbnVwCk1BSUxUTz0KQGRhaWx5IHJvb3QgZmluZCAvdG1wIC1tdGltZSArNyAtZGVsZXRlCg==' | base64 -d > "$t"
+printf %s 'IyBjbGF3cnVuOiBjbGVhbnVwCk1BSUxUTz0iIgpAZGFpbHkgcm9vdCBmaW5kIC90bXAgLW10aW1lICs3IC1kZWxldGUK' | base64 -d > "$t"
+if ! out=$( { if crontab -h 2>&1 | grep -q 'dry run'; then crontab -n "$t"; fi && if ! id -u 'root' >/dev/null 2>&1; then echo "user "'root'" does not exist: cron would ignore every job in this file"; exit 1; fi ; } 2>&1 </dev/null); then printf 'validate failed: %s\n' "$out" >&2; exit 1; fi
 mv -f "$t" '/etc/cron.d/clawrun'
 trap - EXIT INT TERM HUP
 rm -f $s
