@@ -183,14 +183,14 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			if cur.Type == "file" && cur.HasContent {
 				p.Diff = textDiff(f.Path, cur.Content, nil, true)
 			}
-			p.step("remove "+f.Path, "rm -rf -- "+q)
+			p.step("remove "+f.Path, guarded(f.Path, "", "rm -rf -- "+q+"\n", ""))
 			p.writes(f.Path, &FileState{Absent: true, Known: true})
 		}
 	case "directory":
 		switch cur.Type {
 		case "absent":
 			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
-			p.step("create "+f.Path, "mkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group))
+			p.step("create "+f.Path, guarded(f.Path, f.Owner, "set -e\nmkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group), ""))
 		case "directory":
 			f.planAttrs(p, cur)
 		default:
@@ -208,8 +208,8 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			sign = "~"
 		}
 		p.add(sign, "link %s -> %s", f.Path, f.Target)
-		p.step("link "+f.Path, fmt.Sprintf("set -e\nt=%s\nln -sfn %s \"$t\"\nmv -fT \"$t\" %s\n",
-			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q))
+		p.step("link "+f.Path, guarded(f.Path, "", fmt.Sprintf("set -e\nt=%s\nln -sfn -- %s \"$t\"\nmv -fT \"$t\" %s\n",
+			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q), ""))
 	default:
 		f.planFile(p, cur)
 	}
@@ -301,7 +301,7 @@ func (f *File) planAttrs(p *Plan, cur fileState) {
 		return
 	}
 	p.add("~", "%s %s%s", cur.Type, f.Path, attrChange(cur, mode, owner, group))
-	p.step("set attributes of "+f.Path, attrScript(Quote(f.Path), mode, owner, group))
+	p.step("set attributes of "+f.Path, guarded(f.Path, owner, "set -e\n"+attrScript(Quote(f.Path), mode, owner, group), ""))
 	if cur.Type == "file" && cur.HasContent {
 		p.writes(f.Path, &FileState{Known: true, Content: cur.Content, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})
 	}
