@@ -62,10 +62,34 @@ func (c *Cron) Check(a Attrs) hcl.Diagnostics {
 	if len(c.Env) > 0 && c.CronFile == "" && a["cron_file"].Known {
 		diags = append(diags, a.Diag("env", "env needs cron_file", "Variables in a user crontab apply to every job of that user; use cron_file."))
 	}
-	if strings.Contains(c.Command, "\n") {
+	if strings.ContainsAny(c.Command, "\n\r") {
 		diags = append(diags, a.Diag("command", "Invalid command", "A cron command is one line."))
 	}
+	// A newline in an env value or the user would start a line of its
+	// own in the crontab: a job nobody declared.
+	for _, k := range sortedKeys(c.Env) {
+		if !cronEnvName.MatchString(k) {
+			diags = append(diags, a.Diag("env", "Invalid env name", fmt.Sprintf("%q is not a variable name (letters, digits and _).", k)))
+		}
+		if strings.ContainsAny(c.Env[k], "\n\r") {
+			diags = append(diags, a.Diag("env", "Invalid env value", fmt.Sprintf("The value of %s holds a line break; cron reads one line per variable.", k)))
+		}
+	}
+	if strings.ContainsAny(c.User, " \t\n\r") {
+		diags = append(diags, a.Diag("user", "Invalid user", fmt.Sprintf("%q is not a user name.", c.User)))
+	}
 	return diags
+}
+
+var cronEnvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (c *Cron) user() string {

@@ -250,27 +250,38 @@ func famAddr(s string, v6 bool) (string, bool) {
 }
 
 // command renders the ufw command line that adds (or deletes) a rule.
+// Tuples come from the host's user.rules as well as from the playbook:
+// every field is a shell word of its own (the CLI fallback runs the line
+// with sh, the driver splits it with shlex, which reads the same quotes).
 func (t ufwTuple) command(del bool) string {
 	var b strings.Builder
 	b.WriteString("ufw ")
 	if del {
 		b.WriteString("delete ")
 	}
-	b.WriteString(t.Action + " " + t.Direction)
+	b.WriteString(word(t.Action) + " " + word(t.Direction))
 	if t.Iface != "" {
-		b.WriteString(" on " + Quote(t.Iface))
+		b.WriteString(" on " + word(t.Iface))
 	}
 	if t.Proto != "any" {
-		b.WriteString(" proto " + t.Proto)
+		b.WriteString(" proto " + word(t.Proto))
 	}
-	b.WriteString(" from " + anyAddr(t.Src) + " to " + anyAddr(t.Dst))
+	b.WriteString(" from " + word(anyAddr(t.Src)) + " to " + word(anyAddr(t.Dst)))
 	if t.DPort != "any" {
-		b.WriteString(" port " + t.DPort)
+		b.WriteString(" port " + word(t.DPort))
 	}
 	if t.Comment != "" && !del {
 		b.WriteString(" comment " + Quote(t.Comment))
 	}
 	return b.String()
+}
+
+// word quotes s for sh and shlex unless it is plainly one harmless word.
+func word(s string) string {
+	if s != "" && s[0] != '-' && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/,") == "" {
+		return s
+	}
+	return Quote(s)
 }
 
 func anyAddr(a string) string {
