@@ -118,6 +118,9 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 		cur = overlay(h, c.path(), cur)
+		if err := cur.needContent(c.path(), "cron"); err != nil {
+			return nil, err
+		}
 	} else {
 		m := kv(out)
 		cur.Type = "absent"

@@ -204,3 +204,90 @@ func userSSH(t *testing.T, home, outside string) string {
 	return planSteps(t, &User{Name: "nobody", Home: home, AuthorizedKeys: &[]string{"ssh-ed25519 AAAA x"}},
 		"passwd=nobody:x:65534:65534::"+home+":/bin/sh\ngroups=\n")
 }
+
+// TestProbeRecordsCannotBeForged: a link target and a file name holding
+// newlines and tabs (host data) must not make records for other paths.
+func TestProbeRecordsCannotBeForged(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("real\n"), 0o644)
+	evil := "x\nS\tregular file\t777\tmallory\tmallory\t1\t" + victim + "\nC\t" + victim + "\tZm9yZ2VkCg==\nL\t" + victim + "\t/etc/shadow"
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(evil, link); err != nil {
+		t.Fatal(err)
+	}
+	odd := filepath.Join(dir, "odd\tE\t0") // a playbook path: tabs pass, a newline fails the probe
+	os.WriteFile(odd, []byte("o\n"), 0o644)
+	specs := []FileSpec{{Path: link}, {Path: victim}, {Path: odd}}
+	out, err := runSh(t, BatchFileProbe(specs))
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	got, err := SplitFileProbe(specs, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := parseFileProbe(got[victim])
+	if err != nil || st.Type != "file" || st.Mode != "0644" || string(st.Content) != "real\n" {
+		t.Errorf("victim's record forged: %+v %v\n%s", st, err, got[victim])
+	}
+	if st, _ := parseFileProbe(got[link]); st.Type != "link" || st.Target != evil {
+		t.Errorf("link target %q, want %q", st.Target, evil)
+	}
+	if st, _ := parseFileProbe(got[odd]); st.Type != "file" || string(st.Content) != "o\n" {
+		t.Errorf("odd name: %+v", st)
+	}
+	// The single-path probe (fileProbe) as well.
+	out1, _ := runSh(t, fileProbe(link, ""))
+	if st, err := parseFileProbe(out1); err != nil || st.Type != "link" || st.Target != evil || st.HasContent {
+		t.Errorf("fileProbe: %+v %v", st, err)
+	}
+}
+
+func TestProbeRecordsRejected(t *testing.T) {
+	specs := []FileSpec{{Path: "/a"}, {Path: "/b"}}
+	for name, out := range map[string]string{
+		"unrequested index":   "E\t2\n",
+		"unrequested name":    "S\tregular file\t644\troot\troot\t1\t/etc/shadow\n",
+		"duplicate":           "E\t0\nE\t0\n",
+		"duplicate content":   "C\t1\tYQ==\nC\t1\tYg==\n",
+		"index with a prefix": "E\t01\n",
+		"stray line":          "type=file\n",
+	} {
+		if _, err := SplitFileProbe(specs, out); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for name, out := range map[string]string{
+		"content not matching sha256": "type=file\nsha256=" + sha([]byte("a\nb\n")) + "\ncontent=YQo=\n",
+		"key twice":                   "type=file\ntype=absent\n",
+	} {
+		if _, err := parseFileProbe(out); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestLineRefusesLargeFile: line must never plan from part of a file.
+func TestLineRefusesLargeFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big")
+	big := strings.Repeat("0123456789abcde\n", (MaxContent/16)+1)
+	os.WriteFile(p, []byte(big), 0o644)
+	l := &LineInFile{Path: p, Line: "x"}
+	out, err := runSh(t, l.Probe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Plan(&Host{}, out); err == nil || !strings.Contains(err.Error(), "line edits files up to 16 MiB") {
+		t.Fatalf("want a clear refusal, got %v", err)
+	}
+	// Output cut short (a scanner limit, a lost link): refused, not planned.
+	small := filepath.Join(t.TempDir(), "small")
+	os.WriteFile(small, []byte("a\nb\nc\n"), 0o644)
+	out, _ = runSh(t, (&LineInFile{Path: small}).Probe())
+	i := strings.Index(out, "content=")
+	cut := out[:i+12] + "\n"
+	if p, err := (&LineInFile{Path: small, Line: "x"}).Plan(&Host{}, cut); err == nil {
+		t.Fatalf("planned from a cut probe: %+v", p.Diff)
+	}
+}

@@ -1,7 +1,6 @@
 package modules
 
 import (
-	"bufio"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -23,16 +22,31 @@ func embed(data []byte) string {
 }
 
 // kv parses "key=value" lines; later keys win, other lines are ignored.
+// No line length limit: what the host may send is bounded by the
+// connection (see runner), and a scanner's limit would silently cut.
 func kv(out string) map[string]string {
 	m := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
 			m[k] = v
 		}
 	}
 	return m
+}
+
+// kvOnce is kv for output whose keys appear once: a repeated key is an
+// error, not a value to pick.
+func kvOnce(out string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("probe output has %s= twice", k)
+			}
+			m[k] = v
+		}
+	}
+	return m, nil
 }
 
 // WriteSpec describes an atomic file write.
