@@ -21,13 +21,17 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 	args := strings.Fields(shellCommand(become, c.password != ""))
 	cmd := exec.Command(args[0], args[1:]...)
 	stdin := stdinFor(script, become, c.password)
-	var out, errb bytes.Buffer
+	var errb bytes.Buffer
+	out := &capped{max: maxStdout}
 	ew := stderrWriter(ctx, &errb, &c.stats)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, ew
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), out, ew
 	err := cmd.Run()
 	ew.(*noticeWriter).flush()
-	c.stats.add(len(stdin), out.Len()+errb.Len())
-	res := &Result{Stdout: out.String(), Stderr: errb.String()}
+	c.stats.add(len(stdin), out.buf.Len()+errb.Len())
+	if out.dropped > 0 {
+		return nil, fmt.Errorf("%w (%d bytes; the rest was dropped): a task printed far more than clawrun reads", ErrOutputLimit, int64(out.buf.Len())+out.dropped)
+	}
+	res := &Result{Stdout: out.buf.String(), Stderr: errb.String()}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		res.Code = ee.ExitCode()
