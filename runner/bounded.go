@@ -45,19 +45,29 @@ func (m *markScan) feed(b []byte) (before, text []byte, done bool) {
 // rest is what is left when the stream ends without the marker.
 func (m *markScan) rest() []byte { return m.pending }
 
-// capped keeps the first max bytes written to it and counts the rest.
+// capped keeps the first max bytes written to it and counts the rest. A
+// plain slice: append grows large slices by a quarter, where a
+// bytes.Buffer would double to twice the limit.
 type capped struct {
-	buf     bytes.Buffer
+	buf     []byte
 	max     int
 	dropped int64
 }
 
 func (c *capped) Write(p []byte) (int, error) {
 	n := len(p)
-	if room := c.max - c.buf.Len(); room < len(p) {
+	if room := c.max - len(c.buf); room < len(p) {
 		c.dropped += int64(len(p) - max(room, 0))
 		p = p[:max(room, 0)]
 	}
-	c.buf.Write(p)
+	c.buf = append(c.buf, p...)
 	return n, nil
+}
+
+// overflow is the error for output over the limit, nil within it.
+func (c *capped) overflow() error {
+	if c.dropped == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (%d bytes; the rest was dropped): a task printed far more than clawrun reads", ErrOutputLimit, int64(len(c.buf))+c.dropped)
 }

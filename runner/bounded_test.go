@@ -35,18 +35,20 @@ func TestMarkScanBoundedAndLinear(t *testing.T) {
 	out.Write(b)
 	elapsed := time.Since(start)
 	var after runtime.MemStats
+	runtime.GC() // what stays live, not garbage awaiting collection
 	runtime.ReadMemStats(&after)
 	if !done || string(text) != "3" {
 		t.Fatalf("marker not found: %v %q", done, text)
 	}
-	if out.buf.Len() != maxStdout || out.dropped != total+4-maxStdout {
-		t.Errorf("kept %d, dropped %d", out.buf.Len(), out.dropped)
+	if len(out.buf) != maxStdout || out.dropped != total+4-maxStdout {
+		t.Errorf("kept %d, dropped %d", len(out.buf), out.dropped)
 	}
-	if grown := int64(after.HeapInuse) - int64(before.HeapInuse); grown > 2*maxStdout {
+	if grown := int64(after.HeapInuse) - int64(before.HeapInuse); grown > maxStdout*5/4+(1<<20) {
 		t.Errorf("heap grew by %d MB for 200 MB of output", grown>>20)
 	}
 	t.Logf("200 MB scanned in %s; heap in use %d MB -> %d MB", elapsed.Round(time.Millisecond), before.HeapInuse>>20, after.HeapInuse>>20)
-	if elapsed > 5*time.Second {
+	runtime.KeepAlive(out)
+	if elapsed > 20*time.Second { // the old loop: minutes
 		t.Errorf("200 MB took %s", elapsed)
 	}
 }

@@ -27,11 +27,11 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), out, ew
 	err := cmd.Run()
 	ew.(*noticeWriter).flush()
-	c.stats.add(len(stdin), out.buf.Len()+errb.Len())
-	if out.dropped > 0 {
-		return nil, fmt.Errorf("%w (%d bytes; the rest was dropped): a task printed far more than clawrun reads", ErrOutputLimit, int64(out.buf.Len())+out.dropped)
+	c.stats.add(len(stdin), len(out.buf)+errb.Len())
+	if err := out.overflow(); err != nil {
+		return nil, err
 	}
-	res := &Result{Stdout: out.buf.String(), Stderr: errb.String()}
+	res := &Result{Stdout: string(out.buf), Stderr: errb.String()}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		res.Code = ee.ExitCode()

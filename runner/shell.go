@@ -141,10 +141,10 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	atomic.AddInt64(&st.RoundTrips, 1)
 	atomic.AddInt64(&st.BytesUp, int64(len(req)))
 	atomic.AddInt64(&st.BytesDown, down)
-	res = &Result{Stdout: out.buf.String(), Stderr: errb.String(), Code: code}
-	if out.dropped > 0 && !ended {
-		return res, false, fmt.Errorf("%w (%d bytes; the rest was dropped): a task printed far more than clawrun reads", ErrOutputLimit, int64(out.buf.Len())+out.dropped)
+	if err := out.overflow(); err != nil && !ended {
+		return nil, false, err
 	}
+	res = &Result{Stdout: string(out.buf), Stderr: errb.String(), Code: code}
 	if !ended {
 		return res, false, nil
 	}
