@@ -78,7 +78,7 @@ func (t *TextRenderer) Event(e *Event) {
 		t.recap(e)
 		return
 	case "notice":
-		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, e.Message)
+		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return
 	}
 	host := fmt.Sprintf("%-*s", t.width, e.Host)
@@ -91,7 +91,7 @@ func (t *TextRenderer) Event(e *Event) {
 		if e.Ignored {
 			label += " (ignored)"
 		}
-		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(e.Error, t.width+4))
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(termSafe(e.Error), t.width+4))
 	case StatusOK, StatusSkipped:
 		if t.Verbose {
 			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
@@ -121,7 +121,7 @@ func (t *TextRenderer) Event(e *Event) {
 			if t.mode == "apply" {
 				text = strings.TrimPrefix(text, "would ")
 			}
-			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), text)
+			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), termSafe(text))
 		}
 		if t.Diffs && e.Diff != "" {
 			t.diff(e.Diff)
@@ -138,7 +138,7 @@ func indentRest(s string, n int) string {
 
 func (t *TextRenderer) diff(d string) {
 	pad := strings.Repeat(" ", t.width+8)
-	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+	for _, l := range strings.Split(strings.TrimRight(termSafe(d), "\n"), "\n") {
 		color := ""
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
