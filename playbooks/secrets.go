@@ -115,3 +115,14 @@ func (s *Secrets) Redact(text string) string {
 
 // Contains reports whether text holds any secret.
 func (s *Secrets) Contains(text string) bool { return s.Redact(text) != text }
+
+// Has reports whether str itself was recorded as secret.
+func (s *Secrets) Has(str string) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.vals[strings.TrimSpace(str)]
+	return ok
+}

@@ -239,6 +239,8 @@ type hostRun struct {
 	failed  bool
 	changed map[string]bool // handler name -> notified
 	caveat  string          // plan: set once an opaque task would change
+	// opaqueApplied: apply ran a task whose effects no probe predicts.
+	opaqueApplied bool
 	guard   sshGuard
 	// follow are the tasks (then handlers) whose probes ride along with
 	// the steps of the one being applied; followed their results.
@@ -335,11 +337,12 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	r := hr.r
 	f := hr.info.Facts
 	var random playbooks.RandomSource
+	var replayed []string
 	switch {
 	case r.opts.Record != nil:
 		random = r.opts.Record.recorder(hr.h.Name)
 	case r.opts.Replay != nil:
-		random = r.opts.Replay.replayer(hr.h.Name)
+		random = r.opts.Replay.replayer(hr.h.Name, &replayed)
 	}
 	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
 	var tasks []*playbooks.Task
@@ -359,6 +362,9 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	}
 	if diags.HasErrors() {
 		return nil, nil, errors.New(diagText(diags))
+	}
+	if err := replayedSensitive(replayed, r.secrets); err != nil {
+		return nil, nil, err
 	}
 	return tasks, handlers, nil
 }
@@ -562,7 +568,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
@@ -590,6 +596,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		}
 	}
 	if hr.r.opts.Apply {
+		if plan.Opaque != "" && t.Spec.Delegate == "" {
+			hr.opaqueApplied = true
+		}
 		if err := hr.execute(work, conn, t, become, plan); err != nil {
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
@@ -624,10 +633,9 @@ func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) err
 		if !ok {
 			return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
 		}
-		if pt.Caveat != "" {
-			continue // planned against a state a package install changes
-		}
-		if probeDigest(t.Module, probes[i]) != pt.Probe {
+		// Every task is compared, caveat or not: these probes, like the
+		// plan's, see the host before anything changed.
+		if hr.r.opts.Replay.probeDigest(t.Module, probes[i]) != pt.Probe {
 			return fmt.Errorf("task %s drifted since the plan: the host changed; plan again", t.ID)
 		}
 	}
@@ -640,14 +648,17 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 	if !ok {
 		return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
 	}
-	if pt.Caveat != "" {
+	if hr.opaqueApplied {
+		// A package install of this run did things no probe foresaw; the
+		// plan showed this task with a caveat. Decided here, never read
+		// from the file.
 		return nil
 	}
 	now := StatusOK
 	if plan.Changed() {
 		now = StatusChanged
 	}
-	if now != pt.Status || (plan.Changed() && stepsDigest(plan, hr.r.secrets) != pt.Steps) {
+	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.r.secrets) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
 	}
 	return nil
@@ -713,19 +724,16 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		hr.setFacts(res.Stdout)
 		return runProbes(ctx, hr.conn, items)
 	}
+	if become && hr.r.opts.Dial.BecomePassword != "" {
+		return hr.factsBesideProbes(ctx, items)
+	}
 	bt := newBatch(items)
 	nonce := bt.nonce
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
 	if become {
-		// The probes reach sudo's shell through a quoted here-document: a
-		// password (sudo -S) is its first line, never an argument.
-		sudo := "sudo -n -- /bin/sh -s"
-		pw := ""
-		if hr.r.opts.Dial.BecomePassword != "" && hr.h.Connection != "local" {
-			sudo, pw = "sudo -S -p '' -- /bin/sh -s", hr.r.opts.Dial.BecomePassword+"\n"
-		}
-		fmt.Fprintf(&b, "%s <<'CLAWRUN_%s'\n%sexport LC_ALL=C\n%s\nCLAWRUN_%s\n", sudo, nonce, pw, bt.script(), nonce)
+		// The probes reach sudo's shell through a quoted here-document.
+		fmt.Fprintf(&b, "sudo -n -- /bin/sh -s <<'CLAWRUN_%s'\nexport LC_ALL=C\n%s\nCLAWRUN_%s\n", nonce, bt.script(), nonce)
 	} else {
 		b.WriteString(bt.script())
 	}
@@ -740,6 +748,27 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	}
 	hr.setFacts(r.Stdout[:i])
 	return bt.parse(r.Stdout[i+len(marker):], r.Stderr)
+}
+
+// factsBesideProbes gathers facts in the login user's shell and runs the
+// probes in the root shell at the same time. With a sudo password the
+// probes cannot ride in a here-document: the password is written only when
+// sudo prompts for it (sudoHandshake), which needs the shell's own stdin.
+func (hr *hostRun) factsBesideProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
+	var facts *Result
+	var factsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		facts, factsErr = hr.conn.Run(ctx, factsScript, false)
+	}()
+	res, err := runProbes(ctx, hr.conn, items)
+	<-done
+	if factsErr != nil {
+		return nil, factsErr
+	}
+	hr.setFacts(facts.Stdout)
+	return res, err
 }
 
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {

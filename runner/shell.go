@@ -33,6 +33,8 @@ type remoteShell struct {
 	out, err chan []byte // chunks as they arrive; closed at EOF
 	exited   chan struct{}
 	exitErr  error // the session's end (after exited is closed)
+	// errRest is stderr read with sudo's greeting, owed to the first script.
+	errRest []byte
 }
 
 func (c *sshConn) startShell(become bool) (*remoteShell, error) {
@@ -47,7 +49,13 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sess.Close()
 		return nil, fmt.Errorf("open session: %w", err)
 	}
-	if err := sess.Start(shellCommand(become, c.password != "")); err != nil {
+	prompted := become && c.password != ""
+	nonce := newNonce()
+	cmdline := shellCommand(become)
+	if prompted {
+		cmdline = sudoPrompted(nonce)
+	}
+	if err := sess.Start(cmdline); err != nil {
 		sess.Close()
 		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
 	}
@@ -57,16 +65,13 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sh.exitErr = sess.Wait()
 		close(sh.exited)
 	}()
-	init := ""
-	if become && c.password != "" {
-		// sudo -S reads the first line; the shell reads the rest.
-		init = c.password + "\n"
-	}
-	if init != "" {
-		if _, err := io.WriteString(stdin, init); err != nil {
+	if prompted {
+		rest, err := sudoHandshake(stdin, sh.err, c.password, nonce)
+		if err != nil {
 			sh.close()
-			return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
+			return nil, c.lost(err)
 		}
+		sh.errRest = rest
 	}
 	return sh, nil
 }
@@ -103,7 +108,9 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	outMark, errMark := []byte("@@"+nonce+" "), []byte("@@"+nonce+"\n")
 	var out, errb bytes.Buffer
 	ew := stderrWriter(ctx, &errb, st).(*noticeWriter)
-	var outBuf, errBuf []byte
+	var outBuf []byte
+	errBuf := sh.errRest
+	sh.errRest = nil
 	code := -1
 	outDone, errDone := false, false
 	for !outDone || !errDone {

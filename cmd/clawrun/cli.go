@@ -246,11 +246,15 @@ func doValidate(c *cobra.Command, pbPath string, f *flags) error {
 func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	var replay *runner.PlanFile
 	if apply {
-		pf, isPlan, err := runner.LoadPlanFile(pbPath)
-		if err != nil && isPlan {
-			return err
-		}
-		if isPlan {
+		if src, err := os.ReadFile(pbPath); err == nil && runner.IsPlanFile(src) {
+			key, err := runner.PlanKey(false)
+			if err != nil {
+				return err
+			}
+			pf, err := runner.LoadPlanFile(pbPath, src, key)
+			if err != nil {
+				return err
+			}
 			if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
 				return fmt.Errorf("apply PLANFILE takes inventory, limit, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
 			}
@@ -277,7 +281,15 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			return err
 		}
 	case f.out != "":
-		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags)
+		key, err := runner.PlanKey(true)
+		if err != nil {
+			return err
+		}
+		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+	}
+	// Credentials of the controller are redacted like sensitive values.
+	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
+		prep.Secrets.Add(os.Getenv(name))
 	}
 	stdout := c.OutOrStdout()
 	var r runner.Renderer
