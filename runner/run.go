@@ -241,7 +241,7 @@ type hostRun struct {
 	caveat  string          // plan: set once an opaque task would change
 	// opaqueApplied: apply ran a task whose effects no probe predicts.
 	opaqueApplied bool
-	guard   sshGuard
+	guard         sshGuard
 	// follow are the tasks (then handlers) whose probes ride along with
 	// the steps of the one being applied; followed their results.
 	follow   []*playbooks.Task
