@@ -666,7 +666,7 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 
 func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	ev.Changes = plan.Lines
-	ev.Diff = plan.Diff
+	ev.Diff = redactDiff(plan.Diff, hr.r.secrets, carriesSecret(t))
 	if t.Sensitive {
 		ev.Diff = ""
 		for i := range ev.Changes {
@@ -676,6 +676,16 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 			ev.Diff = "(diff hidden: sensitive task)\n"
 		}
 	}
+}
+
+// carriesSecret reports whether a task's configuration holds a sensitive value.
+func carriesSecret(t *playbooks.Task) bool {
+	for _, a := range t.Attrs {
+		if a.Sensitive {
+			return true
+		}
+	}
+	return false
 }
 
 func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -155,15 +156,24 @@ func useColor(mode string, w io.Writer) bool {
 
 // printDiags writes diagnostics with file:line:col and the source line.
 func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
+	printDiagsRedacted(w, diags, color, nil)
+}
+
+// printDiagsRedacted writes diagnostics with every secret redacted: HCL
+// quotes values (escaped) and the variables an expression uses.
+func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secrets *playbooks.Secrets) {
 	if len(diags) == 0 {
 		return
 	}
+	var buf bytes.Buffer
+	defer func() { io.WriteString(out, secrets.Redact(buf.String())) }()
+	w := &buf
 	files := playbooks.Files()
 	for k, v := range inventory.Parser.Files() {
 		files[k] = v
 	}
 	width := 0
-	if f, ok := w.(*os.File); ok {
+	if f, ok := out.(*os.File); ok {
 		width, _, _ = term.GetSize(int(f.Fd()))
 	}
 	dw := hcl.NewDiagnosticTextWriter(w, files, uint(width), color)
@@ -223,7 +233,10 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 	}
 	secrets := &playbooks.Secrets{}
 	diags = append(diags, pb.Check(vars, checks, secrets)...)
-	printDiags(stderr, diags, color)
+	for _, v := range vars {
+		secrets.AddValue(v) // also those of variables no task used
+	}
+	printDiagsRedacted(stderr, diags, color, secrets)
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}
 	}
