@@ -126,6 +126,8 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		case StatusFailed, StatusUnreachable:
 			c.failed++
 			g = group{task: e.Task, failed: true, errText: e.Error, kind: e.Status}
+		case StatusNotChecked:
+			g = group{task: e.Task, kind: "not checked", errText: e.Message}
 		default:
 			k := kind(e)
 			switch k {
@@ -177,6 +179,9 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		switch {
 		case g.failed:
 			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n```\n%s\n```\n", g.task, g.kind, hosts, strings.TrimSpace(g.errText))
+			continue
+		case g.kind == "not checked":
+			fmt.Fprintf(&b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
 			continue
 		case g.kind == "handler":
 			verb := "runs"

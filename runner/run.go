@@ -30,8 +30,11 @@ type Options struct {
 	ForceHandlers bool
 	Verbose       bool
 	Stats         bool
-	Dial          DialOptions
-	Inputs        playbooks.Inputs
+	// NoExec (plan --no-exec) runs no shell the playbook wrote (command's
+	// unless): such tasks are reported "not checked".
+	NoExec bool
+	Dial   DialOptions
+	Inputs playbooks.Inputs
 	// Renderer receives every event.
 	Renderer Renderer
 	// Log, when set, receives the debug log (-v), redacted.
@@ -50,6 +53,9 @@ const (
 	StatusSkipped     = "skipped"
 	StatusFailed      = "failed"
 	StatusUnreachable = "unreachable"
+	// StatusNotChecked: plan --no-exec did not probe the task, since its
+	// probe runs a command the playbook wrote.
+	StatusNotChecked = "not_checked"
 )
 
 // Event is one thing that happened. Every string in it is redacted.
@@ -84,6 +90,7 @@ type Recap struct {
 	Failed      int    `json:"failed"`
 	Skipped     int    `json:"skipped"`
 	Unreachable int    `json:"unreachable"`
+	NotChecked  int    `json:"not_checked,omitempty"`
 	Stats       *Stats `json:"stats,omitempty"`
 }
 
@@ -124,8 +131,8 @@ func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.V
 // Changes reports whether any host changed (apply) or would change (plan).
 func (r *Run) Changes() bool {
 	for _, rc := range r.recap {
-		if rc.Changed > 0 {
-			return true
+		if rc.Changed > 0 || rc.NotChecked > 0 {
+			return true // a task not checked may change
 		}
 	}
 	return false
@@ -545,6 +552,12 @@ func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult)
 // changed (or would change) and whether the host may go on.
 func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
 	conn, info, become := hr.conn, hr.info, hr.become(t)
+	if hr.noExec(t) {
+		hr.rc.NotChecked++
+		hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
+			Message: "not checked: its probe runs a command the playbook wrote (--no-exec)", DurationMS: time.Since(start).Milliseconds()})
+		return false, true
+	}
 	if t.Spec.Delegate != "" {
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
@@ -678,6 +691,12 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	}
 }
 
+// noExec reports whether plan --no-exec leaves the task unprobed.
+func (hr *hostRun) noExec(t *playbooks.Task) bool {
+	us, ok := t.Module.(modules.UserShell)
+	return hr.r.opts.NoExec && ok && us.RunsUserShell()
+}
+
 // carriesSecret reports whether a task's configuration holds a sensitive value.
 func carriesSecret(t *playbooks.Task) bool {
 	for _, a := range t.Attrs {
@@ -691,7 +710,7 @@ func carriesSecret(t *playbooks.Task) bool {
 func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || hr.noExec(t) {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}

@@ -44,6 +44,7 @@ type flags struct {
 	color             string
 	verbose           bool
 	forceHandlers     bool
+	noExec            bool
 	stats             bool
 	check             bool
 	fixed             map[string]cty.Value // apply PLANFILE: the plan's variables
@@ -84,6 +85,7 @@ func run(args []string) int {
 	plan.Flags().BoolVar(&f.diff, "diff", true, "print full diffs (always on for plan)")
 	plan.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
 	plan.Flags().StringVar(&f.out, "out", "", "save the plan for `apply FILE`")
+	plan.Flags().BoolVar(&f.noExec, "no-exec", false, "run no command the playbook wrote (command's unless): such tasks show as not checked")
 	apply := &cobra.Command{
 		Use:   "apply PLAYBOOK -i INVENTORY | apply PLANFILE",
 		Short: "Make hosts match the playbook",
@@ -283,6 +285,9 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			}
 		}
 	}
+	if f.noExec && f.out != "" {
+		return fmt.Errorf("plan --no-exec cannot be saved with --out: tasks it did not check cannot be applied as planned")
+	}
 	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
 	if err != nil {
 		return err
@@ -324,7 +329,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	defer stop()
 	opts := runner.Options{
 		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
-		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r,
+		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r, NoExec: f.noExec,
 		Dial: runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
 			BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE")},
 	}
