@@ -173,8 +173,9 @@ func (j *JQEdit) run(doc any) (any, error) {
 // secretKey matches keys whose values are credentials whatever their source.
 var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|api_?key|private_?key|credential)s?$`)
 
-// describe prints one change; values of credential-like keys, or that hold a
-// sensitive argument, print as (sensitive value) on both sides.
+// describe prints one change; values of credential-like keys, and all
+// values of a task with a sensitive argument, print as (sensitive value)
+// on both sides.
 func (j *JQEdit) describe(c jsonChange) string {
 	show := func(v any) string {
 		s := compactJSON(v)
@@ -183,7 +184,9 @@ func (j *JQEdit) describe(c jsonChange) string {
 		}
 		return s
 	}
-	hidden := secretKey.MatchString(lastKey(c.Path)) || j.holdsSecret(c.New)
+	// With a sensitive argument every value is hidden: jq can encode it
+	// (@base64, @uri, string slicing) past any search for the value.
+	hidden := secretKey.MatchString(lastKey(c.Path)) || len(j.secretArgs) > 0 || j.holdsSecret(c.New)
 	val := func(v any) string {
 		if hidden {
 			return "(sensitive value)"

@@ -11,6 +11,7 @@ import (
 	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -70,7 +71,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
 			continue
 		}
-		hf, d := Parser.ParseHCL(src, f)
+		// A parser of its own: var files hold secrets, and diagnostics
+		// quote source lines only from files the shared parser knows.
+		hf, d := hclparse.NewParser().ParseHCL(src, f)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -88,8 +91,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for _, kvp := range in.Vars {
 		k, val, ok := strings.Cut(kvp, "=")
 		if !ok {
+			// Not quoted back: it may be a secret pasted without its name.
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var",
-				Detail: fmt.Sprintf("%q is not NAME=VALUE.", kvp)})
+				Detail: "A --var value has no '=': write NAME=VALUE."})
 			continue
 		}
 		set(k, cty.NilVal, &val, nil, "--var")
@@ -264,7 +268,12 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		if d.HasErrors() {
 			return nil, diags
 		}
-		fe, _ = fe.Unmark()
+		if fe.IsMarked() || (fe.IsKnown() && !fe.IsNull() && fe.Type().IsSetType() && fe.ContainsMarked()) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in for_each",
+				Detail:  "for_each keys name the task instances, and names are printed: iterate over a non-sensitive map or set (a map's values may be sensitive, its keys not).",
+				Subject: spec.ForEach.Range().Ptr()})
+			return nil, diags
+		}
 		switch {
 		case !fe.IsKnown():
 			insts = []inst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}

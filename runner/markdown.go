@@ -132,6 +132,8 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 				c.failed++
 			}
 			g = group{task: e.Task, failed: true, errText: e.Error, kind: kind}
+		case StatusNotChecked:
+			g = group{task: e.Task, kind: "not checked", errText: e.Message}
 		default:
 			k := kind(e)
 			switch k {
@@ -184,6 +186,9 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		case g.failed:
 			e := strings.TrimSpace(g.errText)
 			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
+			continue
+		case g.kind == "not checked":
+			fmt.Fprintf(&b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
 			continue
 		case g.kind == "handler":
 			verb := "runs"

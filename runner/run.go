@@ -31,8 +31,11 @@ type Options struct {
 	ForceHandlers bool
 	Verbose       bool
 	Stats         bool
-	Dial          DialOptions
-	Inputs        playbooks.Inputs
+	// NoExec (plan --no-exec) runs no shell the playbook wrote (command's
+	// unless): such tasks are reported "not checked".
+	NoExec bool
+	Dial   DialOptions
+	Inputs playbooks.Inputs
 	// Renderer receives every event.
 	Renderer Renderer
 	// Log, when set, receives the debug log (-v), redacted.
@@ -55,6 +58,9 @@ const (
 	StatusSkipped     = "skipped"
 	StatusFailed      = "failed"
 	StatusUnreachable = "unreachable"
+	// StatusNotChecked: plan --no-exec did not probe the task, since its
+	// probe runs a command the playbook wrote.
+	StatusNotChecked = "not_checked"
 )
 
 // Event is one thing that happened. Every string in it is redacted.
@@ -89,6 +95,7 @@ type Recap struct {
 	Failed      int    `json:"failed"`
 	Skipped     int    `json:"skipped"`
 	Unreachable int    `json:"unreachable"`
+	NotChecked  int    `json:"not_checked,omitempty"`
 	Stats       *Stats `json:"stats,omitempty"`
 
 	// Ignored counts failures of tasks with ignore_errors: they neither
@@ -133,8 +140,8 @@ func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.V
 // Changes reports whether any host changed (apply) or would change (plan).
 func (r *Run) Changes() bool {
 	for _, rc := range r.recap {
-		if rc.Changed > 0 {
-			return true
+		if rc.Changed > 0 || rc.NotChecked > 0 {
+			return true // a task not checked may change
 		}
 	}
 	return false
@@ -249,7 +256,9 @@ type hostRun struct {
 	failed  bool
 	changed map[string]bool // handler name -> notified
 	caveat  string          // plan: set once an opaque task would change
-	guard   sshGuard
+	// opaqueApplied: apply ran a task whose effects no probe predicts.
+	opaqueApplied bool
+	guard         sshGuard
 	// follow are the tasks (then handlers) whose probes ride along with
 	// the steps of the one being applied; followed their results.
 	follow   []*playbooks.Task
@@ -349,11 +358,12 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	r := hr.r
 	f := hr.info.Facts
 	var random playbooks.RandomSource
+	var replayed []string
 	switch {
 	case r.opts.Record != nil:
 		random = r.opts.Record.recorder(hr.h.Name)
 	case r.opts.Replay != nil:
-		random = r.opts.Replay.replayer(hr.h.Name)
+		random = r.opts.Replay.replayer(hr.h.Name, &replayed)
 	}
 	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
 	var tasks []*playbooks.Task
@@ -373,6 +383,9 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	}
 	if diags.HasErrors() {
 		return nil, nil, errors.New(diagText(diags))
+	}
+	if err := replayedSensitive(replayed, r.secrets); err != nil {
+		return nil, nil, err
 	}
 	return tasks, handlers, nil
 }
@@ -553,6 +566,12 @@ func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult)
 // changed (or would change) and whether the host may go on.
 func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
 	conn, info, become := hr.conn, hr.info, hr.become(t)
+	if hr.noExec(t) {
+		hr.rc.NotChecked++
+		hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
+			Message: "not checked: its probe runs a command the playbook wrote (--no-exec)", DurationMS: time.Since(start).Milliseconds()})
+		return false, true
+	}
 	if t.Spec.Delegate != "" {
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
@@ -574,7 +593,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
@@ -602,6 +621,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		}
 	}
 	if hr.r.opts.Apply {
+		if plan.Opaque != "" && t.Spec.Delegate == "" {
+			hr.opaqueApplied = true
+		}
 		if err := hr.execute(work, conn, t, become, plan); err != nil {
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
@@ -637,10 +659,9 @@ func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) err
 		if !ok {
 			return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
 		}
-		if pt.Caveat != "" {
-			continue // planned against a state a package install changes
-		}
-		if probeDigest(t.Module, probes[i]) != pt.Probe {
+		// Every task is compared, caveat or not: these probes, like the
+		// plan's, see the host before anything changed.
+		if hr.r.opts.Replay.probeDigest(t.Module, probes[i]) != pt.Probe {
 			return fmt.Errorf("task %s drifted since the plan: the host changed; plan again", t.ID)
 		}
 	}
@@ -653,14 +674,17 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 	if !ok {
 		return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
 	}
-	if pt.Caveat != "" {
+	if hr.opaqueApplied {
+		// A package install of this run did things no probe foresaw; the
+		// plan showed this task with a caveat. Decided here, never read
+		// from the file.
 		return nil
 	}
 	now := StatusOK
 	if plan.Changed() {
 		now = StatusChanged
 	}
-	if now != pt.Status || (plan.Changed() && stepsDigest(plan, hr.r.secrets) != pt.Steps) {
+	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.r.secrets) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
 	}
 	return nil
@@ -668,7 +692,7 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 
 func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	ev.Changes = plan.Lines
-	ev.Diff = plan.Diff
+	ev.Diff = redactDiff(plan.Diff, hr.r.secrets, carriesSecret(t))
 	if t.Sensitive {
 		ev.Diff = ""
 		for i := range ev.Changes {
@@ -680,10 +704,26 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	}
 }
 
+// noExec reports whether plan --no-exec leaves the task unprobed.
+func (hr *hostRun) noExec(t *playbooks.Task) bool {
+	us, ok := t.Module.(modules.UserShell)
+	return hr.r.opts.NoExec && ok && us.RunsUserShell()
+}
+
+// carriesSecret reports whether a task's configuration holds a sensitive value.
+func carriesSecret(t *playbooks.Task) bool {
+	for _, a := range t.Attrs {
+		if a.Sensitive {
+			return true
+		}
+	}
+	return false
+}
+
 func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || hr.noExec(t) {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
@@ -732,19 +772,16 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		hr.setFacts(res.Stdout)
 		return runProbes(ctx, hr.conn, items)
 	}
+	if become && hr.r.opts.Dial.BecomePassword != "" {
+		return hr.factsBesideProbes(ctx, items)
+	}
 	bt := newBatch(items)
 	nonce := bt.nonce
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
 	if become && !hr.loginIsRoot() {
-		// The probes reach sudo's shell through a quoted here-document: a
-		// password (sudo -S) is its first line, never an argument.
-		sudo := "sudo -n -- /bin/sh -s"
-		pw := ""
-		if hr.r.opts.Dial.BecomePassword != "" && hr.h.Connection != "local" {
-			sudo, pw = "sudo -S -p '' -- /bin/sh -s", hr.r.opts.Dial.BecomePassword+"\n"
-		}
-		fmt.Fprintf(&b, "%s <<'CLAWRUN_%s'\n%sexport LC_ALL=C\n%s\nCLAWRUN_%s\n", sudo, nonce, pw, bt.script(), nonce)
+		// The probes reach sudo's shell through a quoted here-document.
+		fmt.Fprintf(&b, "sudo -n -- /bin/sh -s <<'CLAWRUN_%s'\nexport LC_ALL=C\n%s\nCLAWRUN_%s\n", nonce, bt.script(), nonce)
 	} else {
 		b.WriteString(bt.script())
 	}
@@ -768,6 +805,27 @@ func (hr *hostRun) loginIsRoot() bool {
 		return os.Geteuid() == 0
 	}
 	return hr.h.User == "root"
+}
+
+// factsBesideProbes gathers facts in the login user's shell and runs the
+// probes in the root shell at the same time. With a sudo password the
+// probes cannot ride in a here-document: the password is written only when
+// sudo prompts for it (sudoHandshake), which needs the shell's own stdin.
+func (hr *hostRun) factsBesideProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
+	var facts *Result
+	var factsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		facts, factsErr = hr.conn.Run(ctx, factsScript, false)
+	}()
+	res, err := runProbes(ctx, hr.conn, items)
+	<-done
+	if factsErr != nil {
+		return nil, factsErr
+	}
+	hr.setFacts(facts.Stdout)
+	return res, err
 }
 
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {

@@ -92,6 +92,8 @@ func (t *TextRenderer) Event(e *Event) {
 			label += " (ignored)"
 		}
 		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(termSafe(e.Error), t.width+4))
+	case StatusNotChecked:
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cYellow, "?"), e.Task, termSafe(e.Message))
 	case StatusOK, StatusSkipped:
 		if t.Verbose {
 			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
@@ -166,6 +168,9 @@ func (t *TextRenderer) recap(e *Event) {
 			changed = "to_change"
 		}
 		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d ignored=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable, r.Ignored)
+		if r.NotChecked > 0 {
+			line += fmt.Sprintf(" not_checked=%d", r.NotChecked)
+		}
 		switch {
 		case r.Failed > 0 || r.Unreachable > 0:
 			line = t.c(cRed, line)
