@@ -211,35 +211,43 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 		p.step("link "+f.Path, fmt.Sprintf("set -e\nt=%s\nln -sfn %s \"$t\"\nmv -fT \"$t\" %s\n",
 			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q))
 	default:
-		f.planFile(p, cur)
+		if err := f.planFile(p, cur); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
 
-func (f *File) planFile(p *Plan, cur fileState) {
+func (f *File) planFile(p *Plan, cur fileState) error {
 	switch cur.Type {
 	case "absent":
 		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
-		return
+		return nil
 	case "file":
 	case "link":
 		p.add("~", "link %s replaced by a file", f.Path)
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
-		return
+		return nil
 	default:
-		p.Lines = append(p.Lines, Line{Sign: "~", Text: fmt.Sprintf("%s is a %s", f.Path, cur.Type)})
-		return
+		// Writing would fail (a directory) or block (a FIFO); replacing it
+		// would destroy what it holds. Neither may pass as "ok".
+		what := "a " + cur.Type
+		if cur.Type == "other" {
+			what = "a FIFO, socket or device"
+		}
+		return fmt.Errorf("%s is %s, not a regular file: remove it first (a file task with state = \"absent\") or choose another path", f.Path, what)
 	}
 	if f.hasData && cur.SHA256 != sha(f.data) {
 		p.add("~", "file %s%s", f.Path, attrChange(cur, f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, cur.Content, f.data, true)
 		p.write(f.spec())
-		return
+		return nil
 	}
 	f.planAttrs(p, cur)
+	return nil
 }
 
 // overlay replaces probed state with what earlier tasks of this plan write.
