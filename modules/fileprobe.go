@@ -79,7 +79,7 @@ done
 		case contains(ws, "") || !same(ws):
 			b.WriteString(content)
 		default:
-			fmt.Fprintf(&b, "case \"$sums\" in *%s*) ;; *) %s;; esac\n", Quote(ws[0]+"  "+p), strings.TrimSuffix(content, "\n"))
+			fmt.Fprintf(&b, "case \"$sums\" in *%s*) ;; *) %s;; esac\n", Quote(sumLine(ws[0], p)), strings.TrimSuffix(content, "\n"))
 		}
 	}
 	return b.String()
@@ -132,9 +132,8 @@ func SplitFileProbe(out string) map[string]string {
 			s := get(f[1])
 			s.content, s.hasContent = f[2], true
 		default:
-			// sha256sum: "<64 hex>  <path>"
-			if len(l) > 66 && l[64] == ' ' && l[65] == ' ' {
-				get(l[66:]).sha = l[:64]
+			if sum, p, ok := parseSumLine(l); ok {
+				get(p).sha = sum
 			}
 		}
 	}
@@ -165,4 +164,30 @@ func SplitFileProbe(out string) map[string]string {
 		res[p] = b.String()
 	}
 	return res
+}
+
+// sumLine is the line sha256sum prints for a file: a name holding a
+// backslash or newline is escaped and the line starts with a backslash.
+func sumLine(sum, p string) string {
+	if !strings.ContainsAny(p, "\\\n") {
+		return sum + "  " + p
+	}
+	p = strings.NewReplacer("\\", "\\\\", "\n", "\\n").Replace(p)
+	return "\\" + sum + "  " + p
+}
+
+// parseSumLine reads one sha256sum line, escaped names included.
+func parseSumLine(l string) (sum, p string, ok bool) {
+	escaped := strings.HasPrefix(l, "\\")
+	if escaped {
+		l = l[1:]
+	}
+	if len(l) <= 66 || l[64] != ' ' || l[65] != ' ' {
+		return "", "", false
+	}
+	sum, p = l[:64], l[66:]
+	if escaped {
+		p = strings.NewReplacer("\\\\", "\\", "\\n", "\n").Replace(p)
+	}
+	return sum, p, true
 }

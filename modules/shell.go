@@ -61,7 +61,7 @@ func writeScript(w WriteSpec, staged bool) string {
 		b.WriteString("s=\n")
 	}
 	fmt.Fprintf(&b, "set -e\nt=$(mktemp %s)\ntrap 'rm -f \"$t\" $s' EXIT INT TERM HUP\n", Quote(dirOf(w.Path)+"/.clawrun."+baseOf(w.Path)+".XXXXXX"))
-	fmt.Fprintf(&b, "if [ -e %s ]; then chmod --reference=%s \"$t\"; chown --reference=%s \"$t\"; else chmod 0644 \"$t\"; fi\n", p, p, p)
+	fmt.Fprintf(&b, "if [ -e %s ]; then chown --reference=%s \"$t\"; chmod --reference=%s \"$t\"; else chmod 0644 \"$t\"; fi\n", p, p, p)
 	b.WriteString(attrScript(`"$t"`, w.Mode, w.Owner, w.Group))
 	if staged {
 		b.WriteString("cat \"$s\" > \"$t\"\n")
@@ -82,9 +82,8 @@ func writeScript(w WriteSpec, staged bool) string {
 // attrScript sets mode, owner and group of the file named by the shell word target.
 func attrScript(target, mode, owner, group string) string {
 	var b strings.Builder
-	if mode != "" {
-		fmt.Fprintf(&b, "chmod %s %s\n", mode, target)
-	}
+	// Owner first: chown clears a file's setuid and setgid bits, so a
+	// chmod before it would not settle.
 	switch {
 	case owner != "" && group != "":
 		fmt.Fprintf(&b, "chown %s:%s %s\n", Quote(owner), Quote(group), target)
@@ -92,6 +91,12 @@ func attrScript(target, mode, owner, group string) string {
 		fmt.Fprintf(&b, "chown %s %s\n", Quote(owner), target)
 	case group != "":
 		fmt.Fprintf(&b, "chgrp %s %s\n", Quote(group), target)
+	}
+	if mode != "" {
+		// The extra leading zero makes GNU chmod clear a directory's
+		// setgid and setuid bits too: "0755" on a 2775 directory would
+		// leave 2755 and never settle.
+		fmt.Fprintf(&b, "chmod 0%s %s\n", normMode(mode), target)
 	}
 	return b.String()
 }

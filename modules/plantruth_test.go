@@ -1,0 +1,56 @@
+package modules
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestBatchFileProbeEscapedNames runs the batch probe on this machine over
+// names sha256sum escapes (backslash): the hash must be found, so an
+// unchanged file plans no change (issue 19 item 6).
+func TestBatchFileProbeEscapedNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{`back\slash.conf`, "plain.conf", `two\\n.conf`} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte("same\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command("sh", "-c", BatchFileProbe([]FileSpec{{p, sha([]byte("same\n"))}})).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			probe := SplitFileProbe(string(out))[p]
+			f := &File{Path: p}
+			f.SetContent([]byte("same\n"))
+			plan, err := f.Plan(&Host{}, probe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Changed() || len(plan.Lines) > 0 {
+				t.Errorf("unchanged file plans %v\nprobe output:\n%s", plan.Lines, out)
+			}
+		})
+	}
+}
+
+// TestAttrScriptClearsSetgidOnDirectories: GNU chmod keeps a directory's
+// setgid bit for "chmod 0755"; the planned mode must be the mode applied.
+func TestAttrScriptClearsSetgidOnDirectories(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(d, 0o2775|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("sh", "-c", "chmod 2775 "+Quote(d)+"\n"+attrScript(Quote(d), "0755", "", "")).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	out, _ := exec.Command("stat", "-c", "%a", d).Output()
+	if got := string(out); got != "755\n" {
+		t.Errorf("mode after chmod 0755 of a 2775 directory: %s", got)
+	}
+}
