@@ -54,3 +54,43 @@ func TestAttrScriptClearsSetgidOnDirectories(t *testing.T) {
 		t.Errorf("mode after chmod 0755 of a 2775 directory: %s", got)
 	}
 }
+
+func TestUFWHostCanonicalForms(t *testing.T) {
+	ports := []struct{ in, want string }{
+		{"443,80", "80,443"},
+		{"80", "80"},
+		{"8000:8100,22,80", "22,80,8000:8100"},
+		{"80:90,80", "80,80:90"},
+		{"any", "any"},
+	}
+	for _, c := range ports {
+		if got := ufwPortForm(c.in); got != c.want {
+			t.Errorf("ufwPortForm(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	levels := []struct{ want, cur, got string }{
+		{"on", "medium", "medium"},
+		{"on", "off", "low"},
+		{"on", "", "low"},
+		{"high", "medium", "high"},
+		{"off", "low", "off"},
+	}
+	for _, c := range levels {
+		if got := ufwLogLevel(c.want, c.cur); got != c.got {
+			t.Errorf("ufw logging %s at %s leaves %q, want %q", c.want, c.cur, got, c.got)
+		}
+	}
+}
+
+func TestJQWholeFloatSettles(t *testing.T) {
+	for _, f := range []float64{1e15, 1e18, 1e20, 123456789012345678} {
+		written := encodeOrdered(map[string]any{"limit": f}, nil, "  ")
+		back, _, err := decodeOrdered(written)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !jsonEqual(back, map[string]any{"limit": f}) {
+			t.Errorf("%g written as %s does not compare equal when read back", f, written)
+		}
+	}
+}

@@ -101,7 +101,13 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 			p.step("enable", "systemctl enable -- "+u)
 		} else if !*s.Enabled && enabled && st.UnitFile != "static" {
 			p.add("~", "disable %s", s.unit())
-			p.step("disable", "systemctl disable -- "+u)
+			script := "systemctl disable -- " + u
+			if st.UnitFile == "enabled-runtime" {
+				// Runtime links live in /run; plain disable keeps them
+				// and the task would disable again every run.
+				script = "systemctl disable --runtime -- " + u
+			}
+			p.step("disable", script)
 		}
 	}
 	active := st.Active == "active" || st.Active == "activating" || st.Active == "reloading"

@@ -208,7 +208,7 @@ func parseTuple(s string) (ufwTuple, bool) {
 
 // tuples returns the stored form of a declared rule, per address family.
 func (r UFWRule) tuples(ipv6 bool) []ufwTuple {
-	base := ufwTuple{Action: r.Action, Proto: or(r.Proto, "any"), DPort: or(r.Port, "any"), SPort: "any",
+	base := ufwTuple{Action: r.Action, Proto: or(r.Proto, "any"), DPort: ufwPortForm(or(r.Port, "any")), SPort: "any",
 		Direction: or(r.Direction, "in"), Iface: r.Interface, Comment: r.Comment}
 	if base.Proto == "any" && base.DPort == "any" {
 		base.Proto = "any"
@@ -334,10 +334,7 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 		if cur == "" {
 			cur = "off"
 		}
-		want := u.Logging
-		if want == "on" {
-			want = "low"
-		}
+		want := ufwLogLevel(u.Logging, cur)
 		if want != cur {
 			p.add("~", "logging: %s -> %s", cur, want)
 			cmds = append(cmds, "ufw logging "+u.Logging)
