@@ -191,6 +191,7 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 		case "absent":
 			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 			p.step("create "+f.Path, "mkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group))
+			p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: normMode(f.Mode), Owner: f.Owner, Group: f.Group})
 		case "directory":
 			f.planAttrs(p, cur)
 		default:
@@ -208,19 +209,23 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			sign = "~"
 		}
 		p.add(sign, "link %s -> %s", f.Path, f.Target)
+		p.writes(f.Path, &FileState{Known: true, Link: f.Target})
 		p.step("link "+f.Path, fmt.Sprintf("set -e\nt=%s\nln -sfn %s \"$t\"\nmv -fT \"$t\" %s\n",
 			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q))
 	default:
-		if err := f.planFile(p, cur); err != nil {
+		if err := f.planFile(h, p, cur); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
 }
 
-func (f *File) planFile(p *Plan, cur fileState) error {
+func (f *File) planFile(h *Host, p *Plan, cur fileState) error {
 	switch cur.Type {
 	case "absent":
+		if err := creatable(h, f.Path); err != nil {
+			return err
+		}
 		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
@@ -256,16 +261,31 @@ func overlay(h *Host, path string, cur fileState) fileState {
 		return cur
 	}
 	pf, ok := h.Pending[path]
-	if !ok || !pf.Known {
+	if !ok {
+		if goneAncestor(h, path) != "" {
+			return fileState{Type: "absent"}
+		}
 		return cur
 	}
-	if pf.Absent {
+	if !pf.Known {
+		return cur
+	}
+	switch {
+	case pf.Absent:
 		return fileState{Type: "absent"}
+	case pf.Link != "":
+		return fileState{Type: "link", Target: pf.Link}
 	}
 	next := fileState{Type: "file", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group,
 		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content)}
-	if cur.Type != "file" {
+	if pf.Dir {
+		next = fileState{Type: "directory", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group}
+	}
+	if cur.Type != next.Type {
 		next.Mode, next.Owner, next.Group = "0644", "root", "root"
+		if pf.Dir {
+			next.Mode = "0755"
+		}
 	}
 	if pf.Mode != "" {
 		next.Mode = pf.Mode
@@ -277,6 +297,32 @@ func overlay(h *Host, path string, cur fileState) fileState {
 		next.Group = pf.Group
 	}
 	return next
+}
+
+// goneAncestor returns the directory above path that an earlier task of
+// this plan removes, or "".
+func goneAncestor(h *Host, path string) string {
+	if h == nil {
+		return ""
+	}
+	for d := dirOf(path); d != "/" && d != ""; d = dirOf(d) {
+		if pf, ok := h.Pending[d]; ok {
+			if pf.Known && pf.Absent {
+				return d
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// creatable fails the plan of a new file whose directory an earlier task
+// removes: apply's write would fail there too, with a less clear error.
+func creatable(h *Host, path string) error {
+	if d := goneAncestor(h, path); d != "" {
+		return fmt.Errorf("cannot create %s: an earlier task removes %s", path, d)
+	}
+	return nil
 }
 
 // write plans an atomic write and records its predicted result.
@@ -310,8 +356,11 @@ func (f *File) planAttrs(p *Plan, cur fileState) {
 	}
 	p.add("~", "%s %s%s", cur.Type, f.Path, attrChange(cur, mode, owner, group))
 	p.step("set attributes of "+f.Path, attrScript(Quote(f.Path), mode, owner, group))
-	if cur.Type == "file" && cur.HasContent {
+	switch {
+	case cur.Type == "file" && cur.HasContent:
 		p.writes(f.Path, &FileState{Known: true, Content: cur.Content, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})
+	case cur.Type == "directory":
+		p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})
 	}
 }
 

@@ -112,6 +112,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		if !j.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to start from {})", j.Path)
 		}
+		if err := creatable(h, j.Path); err != nil {
+			return nil, err
+		}
 		doc = map[string]any{}
 	default:
 		return nil, fmt.Errorf("%s is a %s, not a file", j.Path, cur.Type)

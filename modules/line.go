@@ -73,6 +73,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		if !l.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to create it)", l.Path)
 		}
+		if err := creatable(h, l.Path); err != nil {
+			return nil, err
+		}
 	case "file":
 	default:
 		return nil, fmt.Errorf("%s is a %s, not a file", l.Path, cur.Type)

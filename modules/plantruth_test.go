@@ -94,3 +94,33 @@ func TestJQWholeFloatSettles(t *testing.T) {
 		}
 	}
 }
+
+// TestUserPredictsSkel: creating a user predicts the skeleton files a
+// later line task edits (issue 19 item 8).
+func TestUserPredictsSkel(t *testing.T) {
+	out, err := exec.Command("sh", "-c", (&User{Name: "clawrun-nosuchuser"}).Probe()).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &User{Name: "clawrun-nosuchuser"}
+	plan, err := u.Plan(&Host{}, string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Host{Pending: plan.Writes}
+	if _, err := os.Stat("/etc/skel/.bashrc"); err != nil {
+		t.Skip("no /etc/skel/.bashrc here")
+	}
+	l := &LineInFile{Path: "/home/clawrun-nosuchuser/.bashrc", Line: "umask 027"}
+	lp, err := l.Plan(h, "type=absent\n")
+	if err != nil {
+		t.Fatalf("line after user creation: %v", err)
+	}
+	if len(lp.Lines) != 1 || lp.Lines[0].Sign != "~" {
+		t.Errorf("line plans %v, want one ~ on the copied skeleton file", lp.Lines)
+	}
+	d := &File{Path: "/home/clawrun-nosuchuser", State: "directory", Mode: "0755", Owner: "clawrun-nosuchuser"}
+	if dp, err := d.Plan(h, "type=absent\n"); err != nil || dp.Changed() {
+		t.Errorf("home directory after user creation: %v %v", dp, err)
+	}
+}

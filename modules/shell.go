@@ -47,7 +47,8 @@ type WriteSpec struct {
 }
 
 // writeScript writes a file atomically: a temp file in the target's folder,
-// mode and owner set before the content lands, validate run on the temp
+// mode and owner set before the content lands (kept from the file it
+// replaces, never from a symlink's target: a plan predicts 0644 there), validate run on the temp
 // file, then rename. The trap removes the temp file on any failure.
 //
 // With staged set, the content is not in the script: it was uploaded over
@@ -61,7 +62,7 @@ func writeScript(w WriteSpec, staged bool) string {
 		b.WriteString("s=\n")
 	}
 	fmt.Fprintf(&b, "set -e\nt=$(mktemp %s)\ntrap 'rm -f \"$t\" $s' EXIT INT TERM HUP\n", Quote(dirOf(w.Path)+"/.clawrun."+baseOf(w.Path)+".XXXXXX"))
-	fmt.Fprintf(&b, "if [ -e %s ]; then chown --reference=%s \"$t\"; chmod --reference=%s \"$t\"; else chmod 0644 \"$t\"; fi\n", p, p, p)
+	fmt.Fprintf(&b, "if [ -e %s ] && [ ! -L %s ]; then chown --reference=%s \"$t\"; chmod --reference=%s \"$t\"; else chmod 0644 \"$t\"; fi\n", p, p, p, p)
 	b.WriteString(attrScript(`"$t"`, w.Mode, w.Owner, w.Group))
 	if staged {
 		b.WriteString("cat \"$s\" > \"$t\"\n")

@@ -370,6 +370,7 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 		script += ufwEnable
 	}
 	p.step("ufw", script)
+	p.Touches = []string{ufwStateKey}
 	return p, nil
 }
 

@@ -45,3 +45,11 @@ func ufwLogLevel(want, cur string) string {
 	}
 	return cur
 }
+
+// ufwStateKey names the firewall among the state plans touch: a later ufw
+// task plans against the rules as they are now, not as an earlier ufw
+// task leaves them, and says so.
+const ufwStateKey = "ufw"
+
+// StateKeys implements Keyed.
+func (u *UFW) StateKeys() []string { return []string{ufwStateKey} }

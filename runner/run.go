@@ -108,6 +108,9 @@ type Run struct {
 	// local runs delegated tasks; delegateMu serialises them across hosts.
 	local      *localConn
 	delegateMu sync.Mutex
+	// localPending is what delegated tasks planned so far write on the
+	// controller, for every host (plan only; under delegateMu).
+	localPending map[string]*modules.FileState
 	// Interrupted is set when ctx was cancelled mid-run.
 	Interrupted bool
 }
@@ -237,8 +240,9 @@ type hostRun struct {
 	info    *modules.Host
 	rc      *Recap
 	failed  bool
-	changed map[string]bool // handler name -> notified
-	caveat  string          // plan: set once an opaque task would change
+	changed map[string]bool   // handler name -> notified
+	caveat  string            // plan: set once an opaque task would change
+	touched map[string]string // plan: state key -> task whose change affects it
 	guard   sshGuard
 	// follow are the tasks (then handlers) whose probes ride along with
 	// the steps of the one being applied; followed their results.
@@ -543,6 +547,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
 		conn, info, become = hr.r.local, &modules.Host{Name: "localhost"}, false
+		if !hr.r.opts.Apply {
+			info.Pending = hr.r.localPending // earlier hosts' plans of it
+		}
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
 			hr.fail(t.ID, t.Spec.Module, err, start)
@@ -555,14 +562,15 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.fail(t.ID, t.Spec.Module, err, start)
 		return false, t.IgnoreErrors
 	}
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat}
+	caveat := hr.taskCaveat(t)
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat}
 	if pf := hr.r.opts.Record; pf != nil {
 		status := StatusOK
 		if plan.Changed() {
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
@@ -581,13 +589,8 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		return false, true
 	}
 	hr.describe(ev, t, plan)
-	if !hr.r.opts.Apply && t.Spec.Delegate == "" {
-		if hr.info.Pending == nil {
-			hr.info.Pending = map[string]*modules.FileState{}
-		}
-		for path, w := range plan.Writes {
-			hr.info.Pending[path] = w
-		}
+	if !hr.r.opts.Apply {
+		hr.predict(t, info, plan)
 	}
 	if hr.r.opts.Apply {
 		if err := hr.execute(work, conn, t, become, plan); err != nil {
