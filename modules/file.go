@@ -208,6 +208,10 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 		if cur.Type != "absent" {
 			sign = "~"
 		}
+		if cur.Type == "file" && cur.HasContent {
+			// The link replaces the file: show what is lost.
+			p.Diff = textDiff(f.Path, cur.Content, nil, true)
+		}
 		p.add(sign, "link %s -> %s", f.Path, f.Target)
 		p.writes(f.Path, &FileState{Known: true, Link: f.Target})
 		p.step("link "+f.Path, fmt.Sprintf("set -e\nt=%s\nln -sfn %s \"$t\"\nmv -fT \"$t\" %s\n",

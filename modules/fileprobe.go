@@ -25,6 +25,9 @@ var (
 
 // FileProbe implements FileProber.
 func (f *File) FileProbe() (string, string) {
+	if f.state() == "link" {
+		return f.Path, "" // a regular file there: its content, to show what the link destroys
+	}
 	if f.hasData {
 		return f.Path, sha(f.data)
 	}

@@ -132,11 +132,11 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		} else {
 			diffJSON("", doc, next, &changes)
 		}
-		sign := "~"
+		sign, note := "~", attrChange(cur, j.Mode, j.Owner, j.Group)
 		if cur.Type == "absent" {
-			sign = "+"
+			sign, note = "+", attrNote(j.Mode, j.Owner, j.Group)
 		}
-		p.add(sign, "json %s (%d paths)", j.Path, len(changes))
+		p.add(sign, "json %s (%d paths)%s", j.Path, len(changes), note)
 		var b strings.Builder
 		for _, c := range changes {
 			b.WriteString(j.describe(c) + "\n")

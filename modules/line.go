@@ -82,13 +82,16 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 	}
 	next := EditLines(string(cur.Content), l.Line, l.Regexp, l.State != "absent")
 	if next == string(cur.Content) && cur.Type == "file" {
+		// Same lines: only attributes may differ, as for jq-edit.
+		f := &File{Path: l.Path, Mode: l.Mode, Owner: l.Owner, Group: l.Group}
+		f.planAttrs(p, cur)
 		return p, nil
 	}
-	sign := "~"
+	sign, note := "~", attrChange(cur, l.Mode, l.Owner, l.Group)
 	if cur.Type == "absent" {
-		sign = "+"
+		sign, note = "+", attrNote(l.Mode, l.Owner, l.Group)
 	}
-	p.add(sign, "file %s", l.Path)
+	p.add(sign, "file %s%s", l.Path, note)
 	p.Diff = textDiff(l.Path, cur.Content, []byte(next), cur.Type == "file")
 	p.write(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate})
 	return p, nil

@@ -857,7 +857,7 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			}
 			if !hr.r.opts.Apply {
 				hr.rc.Changed++
-				ev.Changes = []modules.Line{{Sign: "!", Text: "would run"}}
+				ev.Changes = []modules.Line{{Sign: "!", Text: "may run"}}
 				hr.r.emit(ev)
 				continue
 			}
