@@ -86,6 +86,8 @@ type FileState struct {
 	// (Content is then unused).
 	Dir  bool
 	Link string
+	// Loaded: an earlier task's daemon-reload read this write already.
+	Loaded bool
 }
 
 // Facts are gathered in the first round trip to each host.

@@ -89,7 +89,7 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	u := Quote(s.unit())
 	// A loaded unit whose file changed, on disk or by an earlier task of
 	// this run (plan predicts it), needs a daemon-reload: a reported change.
-	needReload := st.NeedReload || st.newDropIn() || s.pendingUnit(h, st)
+	needReload := (!daemonReloaded(h) && (st.NeedReload || st.newDropIn())) || s.pendingUnit(h, st)
 	if needReload {
 		p.add("~", "daemon-reload (unit file changed)")
 	}
@@ -171,6 +171,9 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	explicit := needReload || (s.DaemonReload && st.Load != "loaded" && len(p.Steps) > 0)
 	if explicit && !implicit {
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
+	}
+	if explicit || implicit {
+		markReloaded(h, p)
 	}
 	return p, nil
 }

@@ -53,16 +53,20 @@ func (s *Service) pendingUnit(h *Host, st unitState) bool {
 	if h == nil || len(h.Pending) == 0 {
 		return false
 	}
-	if st.Fragment != "" && h.Pending[st.Fragment] != nil {
+	fresh := func(p string) bool { pf := h.Pending[p]; return pf != nil && !pf.Loaded }
+	if st.Fragment != "" && fresh(st.Fragment) {
 		return true
 	}
-	if st.FragmentTarget != "" && h.Pending[st.FragmentTarget] != nil {
+	if st.FragmentTarget != "" && fresh(st.FragmentTarget) {
 		return true
 	}
 	if st.Load != "loaded" {
 		return false // loaded on demand from what is on disk then
 	}
-	for p := range h.Pending {
+	for p, pf := range h.Pending {
+		if pf.Loaded {
+			continue
+		}
 		if dir, file := path.Split(p); strings.HasSuffix(file, ".conf") && slices.Contains(unitDirs, path.Dir(strings.TrimSuffix(dir, "/"))) &&
 			path.Base(strings.TrimSuffix(dir, "/")) == s.unit()+".d" {
 			return true
@@ -113,4 +117,27 @@ func (st unitState) startCheck(u string) string {
 	return fmt.Sprintf(`
 sleep 0.3
 case "$(systemctl show -p ActiveState -- %s)" in *=failed) echo "clawrun: "%s" failed right after it started: see journalctl -u "%s >&2; exit 1;; esac`, u, u, u)
+}
+
+// reloadKey marks, among a plan's predicted writes, that an earlier task
+// reloads systemd: what was on disk before is loaded from then on.
+const reloadKey = "systemd:daemon-reload"
+
+func daemonReloaded(h *Host) bool { return h != nil && h.Pending[reloadKey] != nil }
+
+// markReloaded records that this plan reloads systemd: files written by
+// earlier tasks are loaded after it, later services need no reload for
+// them (apply's probe then finds NeedDaemonReload=no).
+func markReloaded(h *Host, p *Plan) {
+	if h == nil {
+		return
+	}
+	for path, pf := range h.Pending {
+		if !pf.Loaded && !pf.Absent && !strings.Contains(path, ":") {
+			c := *pf
+			c.Loaded = true
+			p.writes(path, &c)
+		}
+	}
+	p.writes(reloadKey, &FileState{})
 }
