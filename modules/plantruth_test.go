@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -124,3 +125,58 @@ func TestUserPredictsSkel(t *testing.T) {
 		t.Errorf("home directory after user creation: %v %v", dp, err)
 	}
 }
+
+// TestPlanSeesEarlierTasks chains plans as the runner does in plan mode:
+// each plan's Writes become the next one's Pending (issue 19 item 8).
+func TestPlanSeesEarlierTasks(t *testing.T) {
+	absent := "type=absent\n"
+	file := "type=file\nmode=644\nowner=root\ngroup=root\nsize=2\nsha256=00\ncontent=eAo=\n"
+	cases := []struct {
+		name    string
+		earlier []Module
+		probes  []string
+		task    Module
+		probe   string
+		want    string // "ok", "change" or an error substring
+	}{
+		{"command creates after file", []Module{&File{Path: "/srv/m", Content: ptr("x\n")}}, []string{absent},
+			&Command{Cmd: "touch /srv/m", Creates: "/srv/m"}, "true\n", "ok"},
+		{"command creates after removal", []Module{&File{Path: "/srv", State: "absent"}}, []string{"type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\n"},
+			&Command{Cmd: "touch /srv/m", Creates: "/srv/m"}, "creates=1\n", "change"},
+		{"directory twice", []Module{&File{Path: "/srv/d", State: "directory", Mode: "0750"}}, []string{absent},
+			&File{Path: "/srv/d", State: "directory", Mode: "0750"}, absent, "ok"},
+		{"line on a link an earlier task makes", []Module{&File{Path: "/srv/l", State: "link", Target: "/srv/m"}}, []string{absent},
+			&LineInFile{Path: "/srv/l", Line: "x", Create: true}, absent, "is a link, not a file"},
+		{"line create in a removed directory", []Module{&File{Path: "/srv/gone", State: "absent"}}, []string{"type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\n"},
+			&LineInFile{Path: "/srv/gone/x.conf", Line: "x", Create: true}, file, "an earlier task removes /srv/gone"},
+		{"second cron task in one crontab", []Module{&Cron{Name: "a", Schedule: "0 1 * * *", Command: "true a"}}, []string{"type=crontab\n"},
+			&Cron{Name: "a", Schedule: "0 1 * * *", Command: "true a"}, "type=crontab\n", "ok"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := &Host{Pending: map[string]*FileState{}}
+			for i, m := range c.earlier {
+				p, err := m.Plan(h, c.probes[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, v := range p.Writes {
+					h.Pending[k] = v
+				}
+			}
+			p, err := c.task.Plan(h, c.probe)
+			got := "ok"
+			switch {
+			case err != nil:
+				got = err.Error()
+			case p.Changed():
+				got = "change"
+			}
+			if !strings.Contains(got, c.want) {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
