@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +33,10 @@ type PlanFile struct {
 	InventorySHA   string               `json:"inventory_sha256"`
 	Vars           map[string]string    `json:"vars"` // non-sensitive values, as JSON
 	VarsSHA256     string               `json:"vars_sha256"`
+	// Pinned names the variables set above the inventory (environment,
+	// var files, --var); apply fixes only those, so inventory vars keep
+	// their place. Absent in older plans: every recorded value is fixed.
+	Pinned []string `json:"pinned"`
 	Limit          string               `json:"limit,omitempty"`
 	Tags           []string             `json:"tags,omitempty"`
 	SkipTags       []string             `json:"skip_tags,omitempty"`
@@ -167,12 +172,23 @@ func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error
 	return nil
 }
 
-// FixedVars returns the plan's variable values, typed by the playbook.
+// SetPinned records which variables were set above the inventory.
+func (pf *PlanFile) SetPinned(pinned map[string]bool) {
+	pf.Pinned = []string{}
+	for k := range pinned {
+		pf.Pinned = append(pf.Pinned, k)
+	}
+	sort.Strings(pf.Pinned)
+}
+
+// FixedVars returns the plan's pinned variable values, typed by the
+// playbook; the rest come again from defaults and the inventory, whose
+// digests the plan checks.
 func (pf *PlanFile) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, error) {
 	out := map[string]cty.Value{}
 	for _, v := range pb.Variables {
 		raw, ok := pf.Vars[v.Name]
-		if !ok {
+		if !ok || (pf.Pinned != nil && !slices.Contains(pf.Pinned, v.Name)) {
 			continue
 		}
 		ty := v.Type

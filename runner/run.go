@@ -41,6 +41,9 @@ type Options struct {
 	// from it and tasks that would now do something else.
 	Record *PlanFile
 	Replay *PlanFile
+	// HostVars are the variables of hosts whose inventory vars set one
+	// (playbooks.VarSet.ByHost); other hosts see the run's vars.
+	HostVars map[string]map[string]cty.Value
 }
 
 // Status of a task on a host.
@@ -341,7 +344,11 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	case r.opts.Replay != nil:
 		random = r.opts.Replay.replayer(hr.h.Name)
 	}
-	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
+	vars := r.vars
+	if hv, ok := r.opts.HostVars[hr.h.Name]; ok {
+		vars = hv
+	}
+	scope, diags := r.pb.NewScope(vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, r.pb.MarkHostVars(hr.h.Vars), &f), random, r.secrets)
 	var tasks []*playbooks.Task
 	for _, spec := range r.pb.Tasks {
 		if !r.selected(spec) {

@@ -201,10 +201,8 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		printDiags(stderr, diags, color)
 		return nil, nil, nil, nil, exitError{1}
 	}
-	vars, d := pb.ResolveVars(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed}, requireInventory)
-	diags = append(diags, d...)
 	var hosts []*inventory.Host
-	var checks []playbooks.CheckHost
+	var invHosts []playbooks.InventoryHost
 	if inv != nil {
 		if bad := inv.CheckPatterns(pb.Hosts); len(bad) > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown hosts in playbook",
@@ -218,16 +216,25 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
 		}
 		for _, h := range hosts {
-			checks = append(checks, playbooks.CheckHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Vars: h.Vars})
+			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
+		}
+		if !requireInventory { // validate -i
+			diags = append(diags, unusedInventoryVars(pb, hosts)...)
 		}
 	}
+	vs, d := pb.Resolve(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed, Hosts: invHosts}, requireInventory)
+	diags = append(diags, d...)
+	var checks []playbooks.CheckHost
+	for _, h := range hosts {
+		checks = append(checks, playbooks.CheckHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Vars: h.Vars, VarValues: vs.For(h.Name)})
+	}
 	secrets := &playbooks.Secrets{}
-	diags = append(diags, pb.Check(vars, checks, secrets)...)
+	diags = append(diags, pb.Check(vs.Values, checks, secrets)...)
 	printDiags(stderr, diags, color)
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}
 	}
-	return pb, inv, hosts, &runner.Prepared{Vars: vars, Secrets: secrets}, nil
+	return pb, inv, hosts, &runner.Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
 }
 
 func doValidate(c *cobra.Command, pbPath string, f *flags) error {
@@ -278,6 +285,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		}
 	case f.out != "":
 		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags)
+		record.SetPinned(prep.Pinned)
 	}
 	stdout := c.OutOrStdout()
 	var r runner.Renderer
@@ -306,7 +314,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if f.verbose {
 		opts.Log = c.ErrOrStderr()
 	}
-	opts.Record, opts.Replay = record, replay
+	opts.Record, opts.Replay, opts.HostVars = record, replay, prep.HostVars
 	run := runner.New(pb, inv, prep.Vars, prep.Secrets, opts)
 	run.Execute(ctx, hosts)
 	r.Close()
@@ -396,4 +404,31 @@ func quoteList(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// unusedInventoryVars warns about inventory vars of the selected hosts that
+// the playbook neither declares as a variable nor reads: a var meant for
+// the playbook but misspelt, or meant for another playbook, would be
+// silently ignored otherwise.
+func unusedInventoryVars(pb *playbooks.Playbook, hosts []*inventory.Host) hcl.Diagnostics {
+	where := map[string][]string{}
+	var names []string
+	for _, h := range hosts {
+		for k := range h.Vars {
+			if _, ok := where[k]; !ok {
+				names = append(names, k)
+			}
+			where[k] = append(where[k], h.Name)
+		}
+	}
+	sort.Strings(names)
+	var diags hcl.Diagnostics
+	for _, n := range names {
+		if !pb.ReadsName(n) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unused inventory var",
+				Detail: fmt.Sprintf("Inventory var %q (hosts %s) is neither a variable of %s nor read by it (host.vars.%s); check its spelling.",
+					n, strings.Join(where[n], ", "), pb.File, n)})
+		}
+	}
+	return diags
 }
