@@ -25,24 +25,24 @@ import (
 // that became sensitive are not kept (apply draws new ones; the plan could
 // only ever show them as "(sensitive value)").
 type PlanFile struct {
-	Version        int                  `json:"clawrun_plan"`
-	Created        time.Time            `json:"created"`
-	Playbook       string               `json:"playbook"`
-	PlaybookSHA256 string               `json:"playbook_sha256"`
-	Inventory      string               `json:"inventory"`
-	InventorySHA   string               `json:"inventory_sha256"`
-	Vars           map[string]string    `json:"vars"` // non-sensitive values, as JSON
-	VarsSHA256     string               `json:"vars_sha256"`
+	Version        int               `json:"clawrun_plan"`
+	Created        time.Time         `json:"created"`
+	Playbook       string            `json:"playbook"`
+	PlaybookSHA256 string            `json:"playbook_sha256"`
+	Inventory      string            `json:"inventory"`
+	InventorySHA   string            `json:"inventory_sha256"`
+	Vars           map[string]string `json:"vars"` // non-sensitive values, as JSON
+	VarsSHA256     string            `json:"vars_sha256"`
 	// Pinned names the variables set above the inventory (environment,
 	// var files, --var); apply fixes only those, so inventory vars keep
 	// their place. Absent in older plans: every recorded value is fixed.
-	Pinned []string `json:"pinned"`
-	Limit          string               `json:"limit,omitempty"`
-	Tags           []string             `json:"tags,omitempty"`
-	SkipTags       []string             `json:"skip_tags,omitempty"`
-	Hosts          map[string]*PlanHost `json:"hosts"`
-	mu             sync.Mutex
-	randoms        map[string][]*string
+	Pinned   []string             `json:"pinned"`
+	Limit    string               `json:"limit,omitempty"`
+	Tags     []string             `json:"tags,omitempty"`
+	SkipTags []string             `json:"skip_tags,omitempty"`
+	Hosts    map[string]*PlanHost `json:"hosts"`
+	mu       sync.Mutex
+	randoms  map[string][]*string
 }
 
 // PlanHost is one host's part of a saved plan.
