@@ -21,8 +21,14 @@ import (
 	"golang.org/x/term"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, commit and buildDate may be set at build time with -ldflags
+// "-X main.version=..." (make release does); otherwise they come from the
+// build info the go command records (module version, VCS stamp).
+var (
+	version   = "dev"
+	commit    = ""
+	buildDate = ""
+)
 
 // exitError carries an exit code through cobra.
 type exitError struct{ code int }
@@ -116,12 +122,10 @@ func run(args []string) int {
 	inv.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	inv.Flags().StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
 	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
-	ver := &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Run:   func(c *cobra.Command, a []string) { fmt.Fprintln(c.OutOrStdout(), "clawrun", version) },
-	}
-	root.AddCommand(plan, apply, validate, fmtCmd, inv, ver)
+	root.AddCommand(plan, apply, validate, fmtCmd, inv)
+	root.AddCommand(docCommands(&f)...)
+	root.Version = versionString()
+	root.SetVersionTemplate("clawrun {{.Version}}\n")
 	// Go-style single-dash long flags (-check) are accepted too.
 	for i, a := range args {
 		if a == "-check" {
