@@ -74,6 +74,9 @@ type Event struct {
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
 	Message    string            `json:"message,omitempty"` // notice events
+	// Output is what a command task printed (stdout, then stderr), cut
+	// at 256 KiB and redacted.
+	Output string `json:"output,omitempty"`
 	// Caveat marks a plan made before an earlier task whose effects cannot
 	// be predicted (a package install): apply re-probes and may do less, or
 	// other things, for this task.
@@ -149,6 +152,7 @@ func (r *Run) emit(e *Event) {
 	e.Error = r.secrets.Redact(e.Error)
 	e.Message = r.secrets.Redact(e.Message)
 	e.Diff = r.secrets.Redact(e.Diff)
+	e.Output = r.secrets.Redact(e.Output)
 	for i := range e.Changes {
 		e.Changes[i].Text = r.secrets.Redact(e.Changes[i].Text)
 	}
@@ -254,6 +258,8 @@ type hostRun struct {
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
+	// output is what the last command task's steps printed (-v, JSON).
+	output string
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -597,7 +603,10 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		}
 	}
 	if hr.r.opts.Apply {
-		if err := hr.execute(work, conn, t, become, plan); err != nil {
+		hr.output = ""
+		err := hr.execute(work, conn, t, become, plan)
+		ev.Output = hr.output
+		if err != nil {
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
 			ev.DurationMS = time.Since(start).Milliseconds()
@@ -804,6 +813,9 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	res, err := conn.Run(ctx, b.String(), become)
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)
+	}
+	if err == nil && t.Spec.Module == "command" {
+		hr.output = commandOutput(res, follow)
 	}
 	probes := 0
 	if follow != nil {

@@ -92,6 +92,9 @@ func (t *TextRenderer) Event(e *Event) {
 			label += " (ignored)"
 		}
 		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(e.Error, t.width+4))
+		if t.Verbose && e.Output != "" {
+			t.output(e.Output)
+		}
 	case StatusOK, StatusSkipped:
 		if t.Verbose {
 			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
@@ -126,9 +129,20 @@ func (t *TextRenderer) Event(e *Event) {
 		if t.Diffs && e.Diff != "" {
 			t.diff(e.Diff)
 		}
+		if t.Verbose && e.Output != "" {
+			t.output(e.Output)
+		}
 		if e.Caveat != "" {
 			fmt.Fprintf(t.W, "%s      %s\n", strings.Repeat(" ", t.width), t.c(cDim, "? "+e.Caveat+": apply re-probes and may find some of this done"))
 		}
+	}
+}
+
+// output prints a command task's output under it, marked with "|".
+func (t *TextRenderer) output(o string) {
+	pad := strings.Repeat(" ", t.width+6)
+	for _, l := range strings.Split(strings.TrimRight(o, "\n"), "\n") {
+		fmt.Fprintf(t.W, "%s%s %s\n", pad, t.c(cDim, "|"), l)
 	}
 }
 

@@ -124,6 +124,7 @@ func run(args []string) int {
 	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
 	root.AddCommand(plan, apply, validate, fmtCmd, inv)
 	root.AddCommand(docCommands(&f)...)
+	root.AddCommand(execCommand(&f))
 	root.Version = versionString()
 	root.SetVersionTemplate("clawrun {{.Version}}\n")
 	// Go-style single-dash long flags (-check) are accepted too.
