@@ -98,3 +98,28 @@ func TestSSHConfigAlias(t *testing.T) {
 		t.Errorf("unknown host: exit %d, want 1 and %q\n%s%s", r.Code, want, r.Stdout, r.Stderr)
 	}
 }
+
+// TestExecAdHoc: clawrun exec runs on two hosts, groups identical output,
+// and exits 1 when the command fails on one.
+func TestExecAdHoc(t *testing.T) {
+	tb := testbed.Get(t)
+	dir := t.TempDir()
+	tb.MustSSH(t, "h1", "rm -f /var/tmp/claw-exec-flag")
+	tb.MustSSH(t, "h2", "touch /var/tmp/claw-exec-flag")
+	r := clawrun(t, dir, nil, "exec", "-i", tb.Inventory, "--limit", "h1,h2", "--", "id", "-un")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "== h1, h2 (2 hosts): exit 0\n  admin\n") {
+		t.Errorf("exec id: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = clawrun(t, dir, nil, "exec", "-i", tb.Inventory, "--limit", "h1,h2", "--become", "--", "id -un; cat /etc/hostname")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "== h1: exit 0\n  root\n  h1\n") || !strings.Contains(r.Stdout, "== h2: exit 0\n  root\n  h2\n") {
+		t.Errorf("exec --become: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = clawrun(t, dir, nil, "exec", "-i", tb.Inventory, "--limit", "h1,h2", "--", "test", "-e", "/var/tmp/claw-exec-flag")
+	if r.Code != 1 || !strings.Contains(r.Stdout, "== h1: FAILED, exit 1") || !strings.Contains(r.Stdout, "== h2: exit 0") {
+		t.Errorf("exec failing on h1: exit %d, want 1\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = clawrun(t, dir, nil, "exec", "-i", tb.Inventory, "--limit", "h1,h2", "--format", "json", "--", "test -e /var/tmp/claw-exec-flag")
+	if r.Code != 1 || !strings.Contains(r.Stdout, `"host":"h1","stdout":"","stderr":"","exit_code":1`) || !strings.Contains(r.Stdout, `"type":"exec_done"`) {
+		t.Errorf("exec --format json: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+}
