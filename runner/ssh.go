@@ -111,7 +111,10 @@ type DialOptions struct {
 	AcceptNewHostKeys bool
 	BecomePassword    string
 	Passphrase        string
-	Logf              func(format string, args ...any)
+	// Prompt, when set (a terminal), asks for an encrypted key's
+	// passphrase without echo.
+	Prompt func(prompt string) (string, error)
+	Logf   func(format string, args ...any)
 }
 
 var knownHostsMu sync.Mutex
@@ -202,10 +205,7 @@ func loadIdentity(file string, o DialOptions) (ssh.Signer, error) {
 	signer, err := ssh.ParsePrivateKey(pem)
 	var missing *ssh.PassphraseMissingError
 	if errors.As(err, &missing) {
-		if o.Passphrase == "" {
-			return nil, fmt.Errorf("identity file %s is encrypted: set CLAWRUN_KEY_PASSPHRASE", file)
-		}
-		signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(o.Passphrase))
+		signer, err = parseEncryptedKey(file, pem, o)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("parse identity file %s: %w", file, err)

@@ -51,6 +51,7 @@ type flags struct {
 	forceHandlers     bool
 	stats             bool
 	check             bool
+	askBecomePass     bool
 	fixed             map[string]cty.Value // apply PLANFILE: the plan's variables
 }
 
@@ -78,6 +79,7 @@ func run(args []string) int {
 		fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug log to stderr (never contains secrets)")
 		fs.BoolVar(&f.forceHandlers, "force-handlers", false, "run notified handlers even on failed hosts")
 		fs.BoolVar(&f.stats, "stats", false, "print per-host connection counters")
+		fs.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password (no echo)")
 	}
 	plan := &cobra.Command{
 		Use:   "plan PLAYBOOK -i INVENTORY",
@@ -313,9 +315,11 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	opts := runner.Options{
 		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
 		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r,
-		Dial: runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
-			BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE")},
 	}
+	if opts.Dial, err = dialOptions(f); err != nil {
+		return err
+	}
+	prep.Secrets.Add(opts.Dial.BecomePassword) // whatever echoes it, output does not
 	if f.verbose {
 		opts.Log = c.ErrOrStderr()
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/clawrun/clawrun/inventory"
@@ -42,8 +41,10 @@ func execCommand(f *flags) *cobra.Command {
 			}
 			ctx, stop := interruptContext()
 			defer stop()
-			dial := runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
-				BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE")}
+			dial, err := dialOptions(f)
+			if err != nil {
+				return err
+			}
 			results := runner.Exec(ctx, hosts, strings.Join(args, " "), become, f.forks, dial)
 			if f.format == "json" {
 				runner.RenderExecJSON(c.OutOrStdout(), results)
@@ -66,5 +67,6 @@ func execCommand(f *flags) *cobra.Command {
 	fs.StringVar(&f.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "trust hosts absent from known_hosts (never a changed key)")
 	fs.StringVar(&f.color, "color", "auto", "auto, always or never")
+	fs.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password (no echo)")
 	return c
 }
