@@ -132,7 +132,7 @@ func RenderExecText(w io.Writer, results []ExecResult) {
 			failed++
 		}
 	}
-	fmt.Fprintf(w, "\n%s, %d failed\n", plural(len(results), "host"), failed)
+	fmt.Fprintf(w, "\n%s, %d failed\n", Plural(len(results), "host"), failed)
 }
 
 // RenderExecJSON prints one "exec" event per host, then "exec_done".
@@ -168,8 +168,8 @@ func writeIndented(w io.Writer, s, prefix string) {
 	}
 }
 
-// plural is "1 host", "2 hosts".
-func plural(n int, noun string) string {
+// Plural is "1 host", "2 hosts".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return fmt.Sprintf("1 %s", noun)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -124,6 +125,7 @@ func run(args []string) int {
 	inv.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	inv.Flags().StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
 	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
+	inv.Flags().StringVar(&f.format, "format", "text", "text (an inventory in HCL) or json")
 	root.AddCommand(plan, apply, validate, fmtCmd, inv)
 	root.AddCommand(docCommands(&f)...)
 	root.AddCommand(execCommand(&f))
@@ -173,7 +175,8 @@ func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
 	if f, ok := w.(*os.File); ok {
 		width, _, _ = term.GetSize(int(f.Fd()))
 	}
-	dw := hcl.NewDiagnosticTextWriter(w, files, uint(width), color)
+	var buf bytes.Buffer
+	dw := hcl.NewDiagnosticTextWriter(&buf, files, uint(width), color)
 	for _, d := range diags {
 		// A file:line:col line first, for editors and CI annotations.
 		sev := "error"
@@ -185,7 +188,15 @@ func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
 		} else {
 			fmt.Fprintf(w, "clawrun: %s: %s\n", sev, d.Summary)
 		}
+		// HCL's writer starts with "Error: <summary>": the line above
+		// already said it, so only the excerpt and detail follow.
+		buf.Reset()
 		dw.WriteDiagnostic(d)
+		body := buf.String()
+		if _, rest, ok := strings.Cut(body, "\n"); ok {
+			body = strings.TrimPrefix(rest, "\n")
+		}
+		io.WriteString(w, strings.TrimRight(body, "\n")+"\n\n")
 	}
 }
 
@@ -245,24 +256,34 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 }
 
 func doValidate(c *cobra.Command, pbPath string, f *flags) error {
+	if err := checkColor(f.color); err != nil {
+		return err
+	}
 	pb, _, hosts, _, err := load(c, pbPath, f, false)
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%s is valid: %d tasks, %d handlers, %d variables", pbPath, len(pb.Tasks), len(pb.Handlers), len(pb.Variables))
+	msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, runner.Plural(len(pb.Tasks), "task"),
+		runner.Plural(len(pb.Handlers), "handler"), runner.Plural(len(pb.Variables), "variable"))
 	if f.inventory != "" {
-		msg += fmt.Sprintf(", checked for %d hosts", len(hosts))
+		msg += ", checked for " + runner.Plural(len(hosts), "host")
 	}
 	fmt.Fprintln(c.OutOrStdout(), msg)
 	return nil
 }
 
 func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
+	if err := checkRunFlags(f); err != nil {
+		return err
+	}
 	var replay *runner.PlanFile
 	if apply {
 		pf, isPlan, err := runner.LoadPlanFile(pbPath)
 		if err != nil && isPlan {
 			return err
+		}
+		if errors.Is(err, os.ErrNotExist) && strings.HasSuffix(pbPath, ".json") {
+			return fmt.Errorf("plan file %s does not exist: save one with clawrun plan PLAYBOOK -i INVENTORY --out %s", pbPath, pbPath)
 		}
 		if isPlan {
 			if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
@@ -282,6 +303,12 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	}
 	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
 	if err != nil {
+		return err
+	}
+	if err := checkTags(pb, f.tags, "--tags"); err != nil {
+		return err
+	}
+	if err := checkTags(pb, f.skipTags, "--skip-tags"); err != nil {
 		return err
 	}
 	var record *runner.PlanFile
@@ -373,6 +400,12 @@ func doInventory(c *cobra.Command, f *flags) error {
 	if f.inventory == "" {
 		return errors.New("inventory: pass -i INVENTORY")
 	}
+	if err := checkColor(f.color); err != nil {
+		return err
+	}
+	if f.format != "text" && f.format != "json" {
+		return fmt.Errorf("unknown --format %q for inventory (text, json)", f.format)
+	}
 	inv, diags := inventory.Load(f.inventory)
 	printDiags(c.ErrOrStderr(), diags, useColor(f.color, c.ErrOrStderr()))
 	if diags.HasErrors() {
@@ -382,37 +415,11 @@ func doInventory(c *cobra.Command, f *flags) error {
 	if err != nil {
 		return err
 	}
-	w := c.OutOrStdout()
-	for _, h := range hosts {
-		fmt.Fprintf(w, "host %q {\n", h.Name)
-		if h.Connection == "local" {
-			fmt.Fprintf(w, "  connection = \"local\"\n")
-		} else {
-			fmt.Fprintf(w, "  address    = %q\n  port       = %d\n  user       = %q\n", h.Address, h.Port, h.User)
-			if h.Jump != "" {
-				fmt.Fprintf(w, "  jump       = %q\n", h.Jump)
-			}
-		}
-		fmt.Fprintf(w, "  become     = %t\n  groups     = [%s]\n", h.Become, quoteList(h.Groups))
-		var keys []string
-		for k := range h.Vars {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(w, "  vars.%s = %s\n", k, runner.FormatValue(h.Vars[k]))
-		}
-		fmt.Fprintln(w, "}")
+	if f.format == "json" {
+		return inventoryJSON(c.OutOrStdout(), hosts)
 	}
+	c.OutOrStdout().Write(inventoryHCL(hosts))
 	return nil
-}
-
-func quoteList(l []string) string {
-	q := make([]string, len(l))
-	for i, s := range l {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return strings.Join(q, ", ")
 }
 
 // unusedInventoryVars warns about inventory vars of the selected hosts that
@@ -440,4 +447,51 @@ func unusedInventoryVars(pb *playbooks.Playbook, hosts []*inventory.Host) hcl.Di
 		}
 	}
 	return diags
+}
+
+// checkRunFlags rejects flag values that would otherwise be ignored or
+// misread, before anything is loaded.
+func checkRunFlags(f *flags) error {
+	if f.forks < 1 {
+		return fmt.Errorf("--forks must be at least 1, not %d", f.forks)
+	}
+	return checkColor(f.color)
+}
+
+func checkColor(mode string) error {
+	switch mode {
+	case "auto", "always", "never":
+		return nil
+	}
+	return fmt.Errorf("--color takes auto, always or never, not %q", mode)
+}
+
+// checkTags rejects a tag no task or handler carries: a typo would
+// otherwise select nothing (or skip nothing) and report success.
+func checkTags(pb *playbooks.Playbook, tags []string, flag string) error {
+	known := map[string]bool{}
+	for _, t := range append(append([]*playbooks.TaskSpec{}, pb.Tasks...), pb.Handlers...) {
+		for _, tag := range t.Tags {
+			known[tag] = true
+		}
+	}
+	var bad []string
+	for _, t := range tags {
+		if !known[t] {
+			bad = append(bad, t)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	var all []string
+	for t := range known {
+		all = append(all, t)
+	}
+	sort.Strings(all)
+	have := "no task has tags"
+	if len(all) > 0 {
+		have = "tags in " + pb.File + ": " + strings.Join(all, ", ")
+	}
+	return fmt.Errorf("%s %s: no task carries %s (%s)", flag, strings.Join(bad, ","), map[bool]string{true: "them", false: "it"}[len(bad) > 1], have)
 }
