@@ -161,6 +161,16 @@ func (r *Run) emit(e *Event) {
 	r.out.Event(e)
 }
 
+// taskStarted tells a renderer that shows live progress which task a
+// host is on.
+func (r *Run) taskStarted(host, task string) {
+	if p, ok := r.out.(interface{ TaskStarted(host, task string) }); ok {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		p.TaskStarted(host, task)
+	}
+}
+
 // logf writes a redacted debug line.
 func (r *Run) logf(format string, args ...any) {
 	if r.opts.Log == nil {
@@ -477,6 +487,7 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 		if end == len(tasks) {
 			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
 		}
+		hr.r.taskStarted(hr.h.Name, t.ID)
 		changed, ok := hr.runTask(work, t, p, start)
 		follow, followed := hr.follow, hr.followed
 		hr.follow, hr.followed = nil, nil
