@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"path"
+
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -66,9 +66,7 @@ type Loader interface {
 // Check validates the configuration without a host.
 func (f *File) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", f.State, "file", "directory", "absent", "link")
-	if f.Path != "" && !path.IsAbs(f.Path) {
-		diags = append(diags, a.Diag("path", "Path must be absolute", fmt.Sprintf("%q is relative.", f.Path)))
-	}
+	diags = append(diags, checkPath(a, "path", f.Path)...)
 	if f.Content != nil && f.Source != "" {
 		diags = append(diags, a.Diag("source", "Conflicting attributes", "Set content or source, not both."))
 	}

@@ -44,7 +44,7 @@ var (
 // Check compiles the program with its argument names, so jq errors are
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
-	diags := requireAbs(a, "path", j.Path)
+	diags := checkPath(a, "path", j.Path)
 	j.argNames, j.argValues, j.secretArgs = nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
@@ -139,7 +139,10 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 			b.WriteString(j.describe(c) + "\n")
 		}
 		p.Diff = b.String()
-		content := encodeOrdered(next, order, "  ")
+		content, err := encodeOrdered(next, order, "  ")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (file left untouched)", j.Path, err)
+		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
 		return p, nil
 	}

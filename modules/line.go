@@ -37,7 +37,7 @@ var (
 // Check validates the configuration.
 func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", l.State, "present", "absent")
-	diags = append(diags, requireAbs(a, "path", l.Path)...)
+	diags = append(diags, checkPath(a, "path", l.Path)...)
 	if l.Regexp != "" {
 		rx, err := regexp.Compile(l.Regexp)
 		if err != nil {

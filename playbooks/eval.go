@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
@@ -348,6 +349,8 @@ type Task struct {
 	Become       *bool
 	Sensitive    bool
 	IgnoreErrors bool
+	// Timeout bounds the task's steps (and its probe); 0: none.
+	Timeout time.Duration
 }
 
 // Instantiate evaluates a task for this host: for_each, when, meta
@@ -423,6 +426,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		}
 		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
 		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
+		diags = append(diags, durationMeta(ctx, spec.Timeout, "timeout", &t.Timeout)...)
 		ctor, ok := modules.Registry[spec.Module]
 		if !ok {
 			continue // reported by Load
@@ -464,6 +468,43 @@ func (s *Scope) boolMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, ta
 	}
 	if v.IsKnown() {
 		*target = v.True()
+	}
+	return nil
+}
+
+// durationMeta reads a duration: a number of seconds or a string such as
+// "90s" or "5m".
+func durationMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, target *time.Duration) hcl.Diagnostics {
+	if e == nil {
+		return nil
+	}
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.Unmark()
+	if !v.IsWhollyKnown() {
+		return nil
+	}
+	bad := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + name,
+		Detail: fmt.Sprintf("%s takes a positive number of seconds or a duration such as \"90s\" or \"5m\".", name), Subject: e.Range().Ptr()}}
+	switch {
+	case v.IsNull():
+		return bad
+	case v.Type() == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		if f <= 0 || f > 1e6 {
+			return bad
+		}
+		*target = time.Duration(f * float64(time.Second))
+	case v.Type() == cty.String:
+		d, err := time.ParseDuration(v.AsString())
+		if err != nil || d <= 0 {
+			return bad
+		}
+		*target = d
+	default:
+		return bad
 	}
 	return nil
 }

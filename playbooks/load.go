@@ -57,7 +57,7 @@ type TaskSpec struct {
 	Handler bool
 	Body    hcl.Body // module attributes (meta-attributes removed)
 
-	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
+	When, ForEach, Become, Sensitive, IgnoreErrors, Timeout hcl.Expression
 	// Delegate is "local" to run the task on the controller instead of
 	// the host (e.g. to record a generated token for the operator).
 	Delegate     string
@@ -90,6 +90,7 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "notify"}, {Name: "tags"}, {Name: "become"},
 	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"}, {Name: "delegate"},
+	{Name: "timeout"},
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
@@ -261,6 +262,7 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 		return nil
 	}
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
+	t.Timeout = get("timeout")
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // localConn runs scripts on the controller itself.
@@ -19,13 +21,21 @@ type localConn struct {
 func (c *localConn) Run(ctx context.Context, script string, become bool) (*Result, error) {
 	become = become && os.Geteuid() != 0
 	args := strings.Fields(shellCommand(become, c.password != ""))
-	cmd := exec.Command(args[0], args[1:]...)
+	// A timeout ends the shell and what it started (its own process
+	// group; sudo passes SIGTERM on).
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 2 * time.Second
 	stdin := stdinFor(script, become, c.password)
 	var out, errb bytes.Buffer
 	ew := stderrWriter(ctx, &errb, &c.stats)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, ew
 	err := cmd.Run()
 	ew.(*noticeWriter).flush()
+	if err := expired(ctx); err != nil {
+		return nil, err
+	}
 	c.stats.add(len(stdin), out.Len()+errb.Len())
 	res := &Result{Stdout: out.String(), Stderr: errb.String()}
 	var ee *exec.ExitError

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -44,6 +45,10 @@ type Options struct {
 	// HostVars are the variables of hosts whose inventory vars set one
 	// (playbooks.VarSet.ByHost); other hosts see the run's vars.
 	HostVars map[string]map[string]cty.Value
+	// Connect, when set, opens the connection to a host that is not
+	// `connection = "local"` instead of SSH (and the sshd guard's fresh
+	// login): the engine's fast tests use a fake host.
+	Connect func(ctx context.Context, h *inventory.Host) (Conn, error)
 }
 
 // Status of a task on a host.
@@ -91,6 +96,10 @@ type Recap struct {
 	Skipped     int    `json:"skipped"`
 	Unreachable int    `json:"unreachable"`
 	Stats       *Stats `json:"stats,omitempty"`
+
+	// Ignored counts failures of tasks with ignore_errors: they neither
+	// stop the host nor fail the run (as in Ansible).
+	Ignored int `json:"ignored"`
 }
 
 // Renderer turns events into output.
@@ -241,6 +250,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 			total.BytesUp += rc.Stats.BytesUp
 			total.BytesDown += rc.Stats.BytesDown
 			total.Processes += rc.Stats.Processes
+			total.ConnectRetries += rc.Stats.ConnectRetries
 		}
 	}
 	r.emit(&Event{Type: "run_done", Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
@@ -286,6 +296,10 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	// between tasks.
 	work := context.WithoutCancel(ctx)
 	if err := hr.connect(work); err != nil {
+		var ce *connectError
+		if errors.As(err, &ce) && ce.retries > 0 {
+			hr.rc.Stats = &Stats{ConnectRetries: ce.retries}
+		}
 		hr.rc.Unreachable++
 		hr.failed = true
 		r.emit(&Event{Type: "task", Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
@@ -322,12 +336,12 @@ func (hr *hostRun) connect(ctx context.Context) error {
 	var err error
 	if hr.h.Connection == "local" {
 		hr.conn = &localConn{password: hr.r.opts.Dial.BecomePassword}
-	} else if hr.conn, err = dialSSH(ctx, hr.h, hr.r.opts.Dial); err != nil {
+	} else if hr.conn, err = hr.r.dial(ctx, hr.h); err != nil {
 		hr.conn = nil
 		return err
 	}
 	hr.r.logf("%s: connected (%s)", hr.h.Name, hr.h.Connection)
-	hr.info = &modules.Host{Name: hr.h.Name}
+	hr.info = &modules.Host{Name: hr.h.Name, Local: hr.h.Connection == "local"}
 	if !hr.r.pb.UsesFacts {
 		hr.factsPending = true // gathered with the first probe
 		return nil
@@ -566,18 +580,16 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	if t.Spec.Delegate != "" {
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
-		conn, info, become = hr.r.local, &modules.Host{Name: "localhost"}, false
+		conn, info, become = hr.r.local, &modules.Host{Name: "localhost", Local: true}, false
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
-			hr.fail(t.ID, t.Spec.Module, err, start)
-			return false, t.IgnoreErrors
+			return false, hr.failTask(t, err, start)
 		}
 		p = res[0]
 	}
 	plan, err := hr.plan(t, info, p)
 	if err != nil {
-		hr.fail(t.ID, t.Spec.Module, err, start)
-		return false, t.IgnoreErrors
+		return false, hr.failTask(t, err, start)
 	}
 	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat}
 	if pf := hr.r.opts.Record; pf != nil {
@@ -621,13 +633,14 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
 			ev.DurationMS = time.Since(start).Milliseconds()
-			hr.rc.Failed++
-			hr.r.emit(ev)
-			if !t.IgnoreErrors {
+			if t.IgnoreErrors {
+				hr.rc.Ignored++
+			} else {
+				hr.rc.Failed++
 				hr.failed = true
-				return true, false
 			}
-			return true, true
+			hr.r.emit(ev)
+			return true, t.IgnoreErrors
 		}
 	}
 	ev.Status = StatusChanged
@@ -716,6 +729,12 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 	t0 := time.Now()
 	var res []probeResult
 	var err error
+	limit := ProbeTimeout
+	for _, t := range tasks {
+		limit = max(limit, t.Timeout)
+	}
+	ctx, cancel := withTimeout(ctx, limit, "probe")
+	defer cancel()
 	if hr.factsPending {
 		res, err = hr.factsAndProbes(ctx, items)
 	} else {
@@ -744,7 +763,7 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	nonce := bt.nonce
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
-	if become {
+	if become && !hr.loginIsRoot() {
 		// The probes reach sudo's shell through a quoted here-document: a
 		// password (sudo -S) is its first line, never an argument.
 		sudo := "sudo -n -- /bin/sh -s"
@@ -769,6 +788,15 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	return bt.parse(r.Stdout[i+len(marker):], r.Stderr)
 }
 
+// loginIsRoot: the scripts already run as root, so become needs no sudo
+// (root-only images often have none).
+func (hr *hostRun) loginIsRoot() bool {
+	if hr.h.Connection == "local" {
+		return os.Geteuid() == 0
+	}
+	return hr.h.User == "root"
+}
+
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
 	if p.Code != 0 {
 		return nil, fmt.Errorf("probe failed with exit status %d: %s", p.Code, strings.TrimSpace(p.Stderr))
@@ -780,10 +808,16 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*
 // lock-out guard.
 func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	err := hr.runSteps(ctx, conn, t, become, plan)
-	if err == nil && conn == hr.conn && isSSHUnit(t) {
-		if err = hr.guardAfter(ctx); err != nil {
-			hr.followed = nil // taken before the guard reverted sshd
-		}
+	if conn != hr.conn || !isSSHUnit(t) {
+		return err
+	}
+	if err != nil {
+		// ssh refused the new configuration: it must not stay for the
+		// next restart, and its backups must not be cleaned up.
+		return hr.guardFailed(ctx, err)
+	}
+	if err = hr.guardAfter(ctx); err != nil {
+		hr.followed = nil // taken before the guard reverted sshd
 	}
 	return err
 }
@@ -809,9 +843,10 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		// would go unnoticed.
 		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: step %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
-	// The next tasks' probes ride along when they run with the same privileges.
+	// The next tasks' probes ride along when they run with the same
+	// privileges (not with a timeout: it bounds the task's own steps).
 	var follow *batch
-	if conn == hr.conn && len(hr.follow) > 0 {
+	if conn == hr.conn && len(hr.follow) > 0 && t.Timeout == 0 {
 		if items := hr.probeItems(hr.follow); sameBecome(items, become) {
 			follow = newBatch(items)
 			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", follow.nonce, follow.script())
@@ -821,6 +856,11 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	ctx = withNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
+	if t.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = withTimeout(ctx, t.Timeout, "task")
+		defer cancel()
+	}
 	res, err := conn.Run(ctx, b.String(), become)
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)
@@ -849,6 +889,19 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		}
 	}
 	return nil
+}
+
+// failTask reports a task's failure; with ignore_errors it is counted as
+// ignored and the host goes on. It reports whether the host may go on.
+func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool {
+	if !t.IgnoreErrors {
+		hr.fail(t.ID, t.Spec.Module, err, start)
+		return false
+	}
+	hr.rc.Ignored++
+	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
+		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
+	return true
 }
 
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
@@ -915,9 +968,13 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
-				ev.Status, ev.Error = StatusFailed, err.Error()
-				hr.rc.Failed++
-				hr.failed = true
+				ev.Status, ev.Error, ev.Ignored = StatusFailed, err.Error(), t.IgnoreErrors
+				if t.IgnoreErrors {
+					hr.rc.Ignored++
+				} else {
+					hr.rc.Failed++
+					hr.failed = true
+				}
 				hr.r.emit(ev)
 				continue
 			}

@@ -47,6 +47,8 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sess.Close()
 		return nil, fmt.Errorf("open session: %w", err)
 	}
+	// A root login runs become's scripts itself: no sudo needed or invoked.
+	become = become && !c.root
 	if err := sess.Start(shellCommand(become, c.password != "")); err != nil {
 		sess.Close()
 		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
@@ -108,6 +110,10 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	outDone, errDone := false, false
 	for !outDone || !errDone {
 		select {
+		case <-ctx.Done():
+			// Past its timeout: the shell is busy and is discarded.
+			sh.sess.Signal(ssh.SIGTERM)
+			return nil, true, context.Cause(ctx)
 		case b, ok := <-sh.out:
 			if !ok {
 				outDone, ended = true, true
@@ -169,4 +175,13 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 func (sh *remoteShell) close() {
 	sh.stdin.Close()
 	sh.sess.Close()
+	// A shell ended by a timeout still has output on the way.
+	go func() {
+		for range sh.out {
+		}
+	}()
+	go func() {
+		for range sh.err {
+		}
+	}()
 }

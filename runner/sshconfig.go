@@ -323,9 +323,10 @@ func keyscanLine(hostport string) string {
 	return "ssh-keyscan -p " + port + " " + host
 }
 
-// dialJumpChain connects through every ProxyJump hop in turn and returns
-// the client of the last one; the target is dialled through it.
-func dialJumpChain(ctx context.Context, h *inventory.Host, o DialOptions, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, timeout time.Duration) (*ssh.Client, error) {
+// dialJumpChain connects through every ProxyJump hop in turn (each with
+// the connect retries of the target) and returns the client of the last
+// one; the target is dialled through it.
+func dialJumpChain(ctx context.Context, h *inventory.Host, o DialOptions, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, budget time.Duration, retries *int64) (*ssh.Client, error) {
 	cfgs, _ := sshConfigs()
 	hops, err := parseJumps(cfgs, h.Jump, h)
 	if err != nil {
@@ -343,23 +344,30 @@ func dialJumpChain(ctx context.Context, h *inventory.Host, o DialOptions, cb ssh
 		if err != nil {
 			return fail(fmt.Errorf("jump host %s: %w", hop.Addr, err))
 		}
-		var raw net.Conn
-		if prev == nil {
-			release, err := acquireHandshake(ctx, hop.Addr)
-			if err != nil {
-				return nil, err
+		through := prev
+		next, err := retryConnect(ctx, budget, hop.Addr, retries, func(timeout time.Duration) (*ssh.Client, attempt, error) {
+			var a attempt
+			var raw net.Conn
+			if through == nil {
+				release, err := acquireHandshake(ctx, hop.Addr)
+				if err != nil {
+					return nil, a, err
+				}
+				defer release()
+				d := net.Dialer{Timeout: timeout}
+				if raw, err = d.DialContext(ctx, "tcp", hop.Addr); err != nil {
+					return nil, a, err
+				}
+			} else if raw, err = through.Dial("tcp", hop.Addr); err != nil {
+				return nil, a, err
 			}
-			d := net.Dialer{Timeout: timeout}
-			raw, err = d.DialContext(ctx, "tcp", hop.Addr)
-			release()
-			if err != nil {
-				return nil, fmt.Errorf("%w: jump host %s: %v", ErrUnreachable, hop.Addr, err)
-			}
-		} else if raw, err = prev.Dial("tcp", hop.Addr); err != nil {
-			return fail(fmt.Errorf("%w: jump host %s: %v", ErrUnreachable, hop.Addr, err))
-		}
-		cfg := &ssh.ClientConfig{User: hop.Host.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout, HostKeyAlgorithms: db.HostKeyAlgorithms(hop.Addr)}
-		next, err := handshake(raw, hop.Addr, cfg, timeout)
+			cfg := &ssh.ClientConfig{User: hop.Host.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
+				HostKeyAlgorithms: db.HostKeyAlgorithms(hop.Addr), BannerCallback: authBannerRecorder(&a.authBanner)}
+			w := &watchConn{Conn: raw}
+			c, err := handshake(w, hop.Addr, cfg, timeout)
+			a.received = w.received()
+			return c, a, err
+		})
 		if err != nil {
 			return fail(fmt.Errorf("jump host %s: %w", hop.Addr, err))
 		}

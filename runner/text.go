@@ -262,7 +262,7 @@ func (t *TextRenderer) recap(e *Event) {
 		if t.mode == "plan" {
 			changed = "to_change"
 		}
-		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable)
+		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d ignored=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable, r.Ignored)
 		switch {
 		case r.Failed > 0 || r.Unreachable > 0:
 			line = t.c(cRed, line)
@@ -274,7 +274,7 @@ func (t *TextRenderer) recap(e *Event) {
 		fmt.Fprintln(t.W, line)
 		if t.Stats && r.Stats != nil {
 			s := r.Stats
-			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes)
+			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d connect_retries=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes, s.ConnectRetries)
 		}
 	}
 }
