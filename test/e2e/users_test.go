@@ -79,7 +79,20 @@ func TestSSHConfigAlias(t *testing.T) {
   IdentityFile ~/.ssh/clawtest_key
   IdentitiesOnly yes
   UserKnownHostsFile ~/.ssh/clawtest_known
-`, tb.Address("h2")))
+
+Host claw-hop1
+  HostName %s
+
+Match host claw-*
+  User admin
+  IdentityFile ~/.ssh/clawtest_key
+  IdentitiesOnly yes
+  UserKnownHostsFile ~/.ssh/clawtest_known
+
+Host claw-chain
+  HostName %s
+  ProxyJump claw-hop1,claw-alias
+`, tb.Address("h2"), tb.Address("h1"), tb.Address("h3")))
 	dir := t.TempDir()
 	writeFile(t, dir, "inv.hcl", "host \"claw-alias\" {\n  become = true\n}\n")
 	writeFile(t, dir, "pb.hcl", "task \"file\" \"marker\" {\n  path    = \"/var/tmp/claw-alias\"\n  content = \"via ${host.name}\\n\"\n}\n")
@@ -89,6 +102,20 @@ func TestSSHConfigAlias(t *testing.T) {
 		t.Fatalf("apply through an ssh config alias: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	expect(t, "h2", tb.MustSSH(t, "h2", "cat /var/tmp/claw-alias"), "via claw-alias")
+
+	// A ProxyJump chain from ssh config: h1, then h2, then h3; each hop
+	// and the target take User and IdentityFile from a Match host block.
+	count := "journalctl -u ssh -o cat | grep -c '^Accepted publickey for admin from " + tb.Address("h2") + " ' || true"
+	before := atoi(tb.MustSSH(t, "h3", count))
+	writeFile(t, dir, "chain.hcl", "host \"claw-chain\" {\n  become = true\n}\n")
+	r = clawrun(t, dir, env, "apply", "pb.hcl", "-i", "chain.hcl")
+	if r.Code != 0 {
+		t.Fatalf("apply through a ProxyJump chain: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	expect(t, "h3", tb.MustSSH(t, "h3", "cat /var/tmp/claw-alias"), "via claw-chain")
+	if after := atoi(tb.MustSSH(t, "h3", count)); after != before+1 {
+		t.Errorf("logins to h3 from h2 (the chain's last hop): %d -> %d, want one more", before, after)
+	}
 
 	// Without the host's key, the hint is the exact ssh-keyscan line.
 	writeFile(t, ssh, "clawtest_known", "")
