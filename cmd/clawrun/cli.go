@@ -101,10 +101,10 @@ func run(args []string) int {
 	addRunFlags(apply)
 	apply.Flags().BoolVar(&f.diff, "diff", false, "print full diffs of what changed")
 	validate := &cobra.Command{
-		Use:   "validate PLAYBOOK [-i INVENTORY]",
-		Short: "Check a playbook (and inventory) without connecting",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(c *cobra.Command, a []string) error { return doValidate(c, a[0], &f) },
+		Use:   "validate PLAYBOOK... [-i INVENTORY]",
+		Short: "Check playbooks (and inventory) without connecting",
+		Args:  cobra.MinimumNArgs(1),
+		RunE:  func(c *cobra.Command, a []string) error { return doValidate(c, a, &f) },
 	}
 	validate.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	validate.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE")
@@ -236,9 +236,6 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		for _, h := range hosts {
 			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
 		}
-		if !requireInventory { // validate -i
-			diags = append(diags, unusedInventoryVars(pb, hosts)...)
-		}
 	}
 	vs, d := pb.Resolve(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed, Hosts: invHosts}, requireInventory)
 	diags = append(diags, d...)
@@ -255,20 +252,40 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 	return pb, inv, hosts, &runner.Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
 }
 
-func doValidate(c *cobra.Command, pbPath string, f *flags) error {
+func doValidate(c *cobra.Command, pbPaths []string, f *flags) error {
 	if err := checkColor(f.color); err != nil {
 		return err
 	}
-	pb, _, hosts, _, err := load(c, pbPath, f, false)
-	if err != nil {
-		return err
+	var pbs []*playbooks.Playbook
+	var selected []*inventory.Host
+	seen := map[string]bool{}
+	failed := false
+	for _, pbPath := range pbPaths {
+		pb, _, hosts, _, err := load(c, pbPath, f, false)
+		if err != nil {
+			failed = true
+			continue
+		}
+		pbs = append(pbs, pb)
+		for _, h := range hosts {
+			if !seen[h.Name] {
+				seen[h.Name] = true
+				selected = append(selected, h)
+			}
+		}
+		msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, runner.Plural(len(pb.Tasks), "task"),
+			runner.Plural(len(pb.Handlers), "handler"), runner.Plural(len(pb.Variables), "variable"))
+		if f.inventory != "" {
+			msg += ", checked for " + runner.Plural(len(hosts), "host")
+		}
+		fmt.Fprintln(c.OutOrStdout(), msg)
 	}
-	msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, runner.Plural(len(pb.Tasks), "task"),
-		runner.Plural(len(pb.Handlers), "handler"), runner.Plural(len(pb.Variables), "variable"))
+	if failed {
+		return exitError{1}
+	}
 	if f.inventory != "" {
-		msg += ", checked for " + runner.Plural(len(hosts), "host")
+		printDiags(c.ErrOrStderr(), unusedInventoryVars(pbs, selected), useColor(f.color, c.ErrOrStderr()))
 	}
-	fmt.Fprintln(c.OutOrStdout(), msg)
 	return nil
 }
 
@@ -423,10 +440,9 @@ func doInventory(c *cobra.Command, f *flags) error {
 }
 
 // unusedInventoryVars warns about inventory vars of the selected hosts that
-// the playbook neither declares as a variable nor reads: a var meant for
-// the playbook but misspelt, or meant for another playbook, would be
-// silently ignored otherwise.
-func unusedInventoryVars(pb *playbooks.Playbook, hosts []*inventory.Host) hcl.Diagnostics {
+// no playbook given declares as a variable or reads: a var meant for a
+// playbook but misspelt would be silently ignored otherwise.
+func unusedInventoryVars(pbs []*playbooks.Playbook, hosts []*inventory.Host) hcl.Diagnostics {
 	where := map[string][]string{}
 	var names []string
 	for _, h := range hosts {
@@ -438,12 +454,20 @@ func unusedInventoryVars(pb *playbooks.Playbook, hosts []*inventory.Host) hcl.Di
 		}
 	}
 	sort.Strings(names)
+	var files []string
+	for _, pb := range pbs {
+		files = append(files, pb.File)
+	}
 	var diags hcl.Diagnostics
 	for _, n := range names {
-		if !pb.ReadsName(n) {
+		used := false
+		for _, pb := range pbs {
+			used = used || pb.ReadsName(n)
+		}
+		if !used {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unused inventory var",
-				Detail: fmt.Sprintf("Inventory var %q (hosts %s) is neither a variable of %s nor read by it (host.vars.%s); check its spelling.",
-					n, strings.Join(where[n], ", "), pb.File, n)})
+				Detail: fmt.Sprintf("Inventory var %q (hosts %s) is neither a variable of %s nor read by it (host.vars.%s); check its spelling, or validate it with the playbooks that use it.",
+					n, strings.Join(where[n], ", "), strings.Join(files, ", "), n)})
 		}
 	}
 	return diags
