@@ -25,9 +25,10 @@ import (
 // `ssh -G`: clawrun is one static binary that also runs where no OpenSSH
 // client is installed (CI images, containers), one process per host would
 // cost every run, and `ssh -G` reads the passwd entry's home instead of
-// $HOME. The parser knows Host, Match host/originalhost/user/all and
-// Include; `Match exec` it refuses (it would run commands), and so does
-// clawrun: such a config fails the hosts with the way out in the message.
+// $HOME. The parser knows Host, Match host, Match all and Include; other
+// Match criteria it refuses (exec would run commands), and so does
+// clawrun: such a config fails the hosts with the way out in the message
+// rather than being half-read.
 
 // sshConfigEnv overrides the user's ssh config file; "none" skips ssh
 // configuration entirely.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/clawrun/clawrun/inventory"
@@ -100,5 +101,20 @@ func TestKeyscanLine(t *testing.T) {
 		if got := keyscanLine(in); got != want {
 			t.Errorf("%s: %s", in, got)
 		}
+	}
+}
+
+// TestSSHConfigUnsupportedMatch: a config the parser cannot read fails with
+// the way out, instead of being half-read; "none" skips ssh config.
+func TestSSHConfigUnsupportedMatch(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(f, []byte("Match exec \"true\"\n  User x\n"), 0o600)
+	t.Setenv("CLAWRUN_SSH_CONFIG", f)
+	if _, err := loadSSHConfigs(); err == nil || !strings.Contains(err.Error(), "CLAWRUN_SSH_CONFIG=none") {
+		t.Errorf("Match exec: %v", err)
+	}
+	t.Setenv("CLAWRUN_SSH_CONFIG", "none")
+	if cfgs, err := loadSSHConfigs(); err != nil || cfgs != nil {
+		t.Errorf("none: %v %v", cfgs, err)
 	}
 }
