@@ -75,6 +75,11 @@ func (c *Cron) Check(a Attrs) hcl.Diagnostics {
 			diags = append(diags, a.Diag("env", "Invalid env value", fmt.Sprintf("%s: %s", k, err)))
 		}
 	}
+	// A newline in the user would start a line of its own in the crontab:
+	// a job nobody declared (env values are checked above).
+	if strings.ContainsAny(c.User, " \t\n\r") {
+		diags = append(diags, a.Diag("user", "Invalid user", fmt.Sprintf("%q is not a user name.", c.User)))
+	}
 	return diags
 }
 
@@ -126,6 +131,9 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 		cur = overlay(h, c.path(), cur)
+		if err := cur.needContent(c.path(), "cron"); err != nil {
+			return nil, err
+		}
 	} else {
 		m := kv(out)
 		cur.Type = "absent"

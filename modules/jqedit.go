@@ -101,6 +101,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, j.Path, cur)
+	if err := cur.needContent(j.Path, "jq-edit"); err != nil {
+		return nil, err
+	}
 	var doc any
 	var order *orderTree
 	switch cur.Type {

@@ -65,6 +65,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, l.Path, cur)
+	if err := cur.needContent(l.Path, "line"); err != nil {
+		return nil, err
+	}
 	p := &Plan{}
 	switch cur.Type {
 	case "absent":

@@ -222,6 +222,14 @@ func famAddr(s string, v6 bool) (string, bool) {
 	return p.String(), true
 }
 
+// word quotes s for sh and shlex unless it is plainly one harmless word.
+func word(s string) string {
+	if s != "" && s[0] != '-' && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/,") == "" {
+		return s
+	}
+	return Quote(s)
+}
+
 // Plan computes the ufw commands, in the order the runbook prescribes:
 // defaults and rules first, enable last.
 func (u *UFW) Plan(h *Host, out string) (*Plan, error) {

@@ -111,15 +111,15 @@ func (t ufwTuple) command(del bool) string {
 	if del {
 		b.WriteString("delete ")
 	}
-	b.WriteString(t.Action + " " + t.Direction)
+	b.WriteString(word(t.Action) + " " + word(t.Direction))
 	if t.Iface != "" {
 		b.WriteString(" on " + Quote(t.Iface))
 	}
 	if t.Log != "" {
-		b.WriteString(" " + t.Log)
+		b.WriteString(" " + word(t.Log))
 	}
 	if t.Proto != "any" && t.DApp == "" && t.SApp == "" {
-		b.WriteString(" proto " + t.Proto)
+		b.WriteString(" proto " + word(t.Proto))
 	}
 	b.WriteString(" from " + Quote(anyAddr(t.Src)))
 	switch {

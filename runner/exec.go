@@ -114,7 +114,7 @@ func RenderExecText(w io.Writer, results []ExecResult) {
 		}
 		switch {
 		case g.r.Error != "":
-			fmt.Fprintf(w, "== %s: UNREACHABLE: %s\n", who, g.r.Error)
+			fmt.Fprintf(w, "== %s: UNREACHABLE: %s\n", who, termSafe(g.r.Error))
 			continue
 		case g.r.ExitCode != 0:
 			fmt.Fprintf(w, "== %s: FAILED, exit %d\n", who, g.r.ExitCode)
@@ -164,7 +164,7 @@ func writeIndented(w io.Writer, s, prefix string) {
 		return
 	}
 	for _, l := range strings.Split(s, "\n") {
-		fmt.Fprintf(w, "%s%s\n", prefix, l)
+		fmt.Fprintf(w, "%s%s\n", prefix, termSafe(l))
 	}
 }
 

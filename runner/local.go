@@ -28,16 +28,20 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 2 * time.Second
 	stdin := stdinFor(script, become, c.password)
-	var out, errb bytes.Buffer
+	var errb bytes.Buffer
+	out := &capped{max: maxStdout}
 	ew := stderrWriter(ctx, &errb, &c.stats)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, ew
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), out, ew
 	err := cmd.Run()
 	ew.(*noticeWriter).flush()
 	if err := expired(ctx); err != nil {
 		return nil, err
 	}
-	c.stats.add(len(stdin), out.Len()+errb.Len())
-	res := &Result{Stdout: out.String(), Stderr: errb.String()}
+	c.stats.add(len(stdin), len(out.buf)+errb.Len())
+	if err := out.overflow(); err != nil {
+		return nil, err
+	}
+	res := &Result{Stdout: string(out.buf), Stderr: errb.String()}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		res.Code = ee.ExitCode()

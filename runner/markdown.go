@@ -182,7 +182,8 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		}
 		switch {
 		case g.failed:
-			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n```\n%s\n```\n", g.task, g.kind, hosts, strings.TrimSpace(g.errText))
+			e := strings.TrimSpace(g.errText)
+			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
 			continue
 		case g.kind == "handler":
 			verb := "runs"
@@ -194,7 +195,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		}
 		sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
 		fmt.Fprintf(&b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
-		b.WriteString("```\n" + g.lines + "```\n")
+		b.WriteString(fence(g.lines) + "\n" + g.lines + fence(g.lines) + "\n")
 		if g.caveat != "" {
 			fmt.Fprintf(&b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
 		}
@@ -204,7 +205,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 				d = d[:maxDiff] + "\n… (diff truncated)\n"
 				truncated = true
 			}
-			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n```diff\n%s\n```\n</details>\n", strings.TrimRight(d, "\n"))
+			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n%sdiff\n%s\n%s\n</details>\n", fence(d), strings.TrimRight(d, "\n"), fence(d))
 		}
 	}
 	if truncated {

@@ -838,10 +838,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 			}
 			s.Script = strings.ReplaceAll(s.Script, modules.StagedToken, modules.Quote(path))
 		}
-		// Not "( step ) || ...": POSIX shells ignore set -e inside a
-		// subshell that is part of an AND-OR list, and a failed write
-		// would go unnoticed.
-		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: step %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
+		b.WriteString(stepScript(i, s))
 	}
 	// The next tasks' probes ride along when they run with the same
 	// privileges (not with a timeout: it bounds the task's own steps).
@@ -902,6 +899,15 @@ func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool 
 	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
 		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
 	return true
+}
+
+// stepScript runs step i and stops the script when it fails. Not
+// "( step ) || ...": POSIX shells ignore set -e inside a subshell that is
+// part of an AND-OR list, and a failed write would go unnoticed. The
+// description holds playbook values (paths): a quoted printf argument,
+// never part of a format or of a double-quoted word.
+func stepScript(i int, s modules.Step) string {
+	return fmt.Sprintf("( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then printf 'clawrun: step %d (%%s) failed\\n' %s >&2; exit \"$rc\"; fi\n", s.Script, i+1, modules.Quote(s.Desc))
 }
 
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {

@@ -376,6 +376,9 @@ func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result,
 		c.shellMu.Unlock()
 		sh.close()
 	}
+	if errors.Is(err, ErrOutputLimit) {
+		return nil, err // the shell goes on; only this script failed
+	}
 	if err != nil {
 		return nil, c.lost(err)
 	}

@@ -103,7 +103,7 @@ func (t *TextRenderer) Event(e *Event) {
 		t.recap(e)
 		return
 	case "notice":
-		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, e.Message)
+		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return
 	}
 	if t.mode == "plan" && e.Status == StatusChanged {
@@ -126,7 +126,7 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 		if e.Ignored {
 			label += " (ignored)"
 		}
-		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(e.Error, t.width+4))
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(termSafe(e.Error), t.width+4))
 		if t.Verbose && e.Output != "" {
 			t.output(e.Output)
 		}
@@ -159,7 +159,7 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 			if t.mode == "apply" {
 				text = strings.TrimPrefix(text, "would ")
 			}
-			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), text)
+			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), termSafe(text))
 		}
 		if t.Diffs && e.Diff != "" {
 			t.diff(e.Diff)
@@ -177,7 +177,7 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 func (t *TextRenderer) output(o string) {
 	pad := strings.Repeat(" ", t.width+6)
 	for _, l := range strings.Split(strings.TrimRight(o, "\n"), "\n") {
-		fmt.Fprintf(t.W, "%s%s %s\n", pad, t.c(cDim, "|"), l)
+		fmt.Fprintf(t.W, "%s%s %s\n", pad, t.c(cDim, "|"), termSafe(l))
 	}
 }
 
@@ -235,7 +235,7 @@ func indentRest(s string, n int) string {
 
 func (t *TextRenderer) diff(d string) {
 	pad := strings.Repeat(" ", t.width+8)
-	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+	for _, l := range strings.Split(strings.TrimRight(termSafe(d), "\n"), "\n") {
 		color := ""
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):

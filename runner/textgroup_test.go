@@ -49,3 +49,22 @@ func TestTextPlanGroupsHosts(t *testing.T) {
 		t.Errorf("caveat printed %d times, want once per host\n%s", n, got)
 	}
 }
+
+// TestHostOutputIsTerminalSafe: what a command prints on a host (exec, or
+// a command task with -v) reaches the terminal with controls escaped.
+func TestHostOutputIsTerminalSafe(t *testing.T) {
+	var b bytes.Buffer
+	RenderExecText(&b, []ExecResult{{Host: "h1", Stdout: "ok\x1b[2J\r\n", Stderr: "\x1b]0;owned\x07"}})
+	r := &TextRenderer{W: &b, Verbose: true}
+	r.Event(&Event{Type: "run_start", Mode: "apply", Hosts: []string{"h1"}})
+	r.Event(&Event{Type: "task", Host: "h1", Task: "command.x", Status: StatusChanged, Output: "said\x1b[1A\n"})
+	out := b.String()
+	for _, c := range []string{"\x1b", "\r", "\x07"} {
+		if strings.Contains(out, c) {
+			t.Errorf("output holds %q:\n%s", c, out)
+		}
+	}
+	if !strings.Contains(out, `ok\x1b[2J\x0d`) || !strings.Contains(out, `said\x1b[1A`) {
+		t.Errorf("escaped forms missing:\n%s", out)
+	}
+}
