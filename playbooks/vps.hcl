@@ -455,8 +455,8 @@ task "template" "gateway_unit" {
     env_file   = "${local.config_dir}/gateway.env"
     luks_mount = var.luks_mount
   }
-  notify   = [handler.restart_gateway]
-  tags     = ["gateway"]
+  notify = [handler.restart_gateway]
+  tags   = ["gateway"]
 }
 
 task "service" "gateway" {
