@@ -110,6 +110,9 @@ type Plan struct {
 	// Writes predicts the files the steps write, by path; the runner feeds
 	// them to later tasks' plans (Host.Pending) and guards sshd changes.
 	Writes map[string]*FileState
+	// Checks run in apply like steps but change nothing (a wait polling a
+	// port): a plan with checks and no steps is not a change.
+	Checks []Step
 }
 
 func (p *Plan) writes(path string, f *FileState) {
@@ -175,6 +178,7 @@ var Registry = map[string]Constructor{
 	"command":  func() Module { return &Command{} },
 	"line":     func() Module { return &LineInFile{} },
 	"user":     func() Module { return &User{} },
+	"wait":     func() Module { return &Wait{} },
 }
 
 // Names lists the registered modules, sorted.

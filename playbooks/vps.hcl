@@ -99,6 +99,12 @@ variable "gateway_cpu_quota" {
   description = "CPUQuota= of the gateway unit (runbook 10)."
 }
 
+variable "gateway_wait_timeout" {
+  type        = number
+  default     = 60
+  description = "Seconds to wait, after the gateway (re)starts, for it to accept connections on 127.0.0.1:gateway_port; 0 skips the check."
+}
+
 variable "gateway_token" {
   type        = string
   default     = null
@@ -399,7 +405,7 @@ task "jq-edit" "openclaw_config" {
     token   = var.gateway_token
     sandbox = var.agent_sandbox
   }
-  notify = [handler.restart_gateway]
+  notify = [handler.restart_gateway, handler.gateway_restarted]
   tags   = ["gateway"]
 }
 
@@ -438,8 +444,8 @@ task "template" "gateway_unit" {
     env_file   = "${local.config_dir}/gateway.env"
     luks_mount = var.luks_mount
   }
-  notify   = [handler.restart_gateway]
-  tags     = ["gateway"]
+  notify = [handler.restart_gateway, handler.gateway_restarted]
+  tags   = ["gateway"]
 }
 
 task "service" "gateway" {
@@ -448,6 +454,15 @@ task "service" "gateway" {
   enabled       = true
   daemon_reload = true
   tags          = ["gateway"]
+}
+
+# The gateway is up only when it listens: a unit that starts and then fails
+# (a missing binary, a bad config) fails the run here, not silently.
+task "wait" "gateway_up" {
+  port    = var.gateway_port
+  timeout = var.gateway_wait_timeout
+  when    = var.gateway_wait_timeout > 0
+  tags    = ["gateway"]
 }
 
 # --- 13) optional nginx reverse proxy -----------------------------------------
@@ -551,6 +566,13 @@ handler "service" "restart_gateway" {
   name          = "openclaw-gateway"
   state         = "restarted"
   daemon_reload = true
+}
+
+# Runs after restart_gateway (handlers run in declaration order).
+handler "wait" "gateway_restarted" {
+  port    = var.gateway_port
+  timeout = var.gateway_wait_timeout
+  when    = var.gateway_wait_timeout > 0
 }
 
 handler "service" "reload_nginx" {

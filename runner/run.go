@@ -575,6 +575,11 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
 	}
 	if !plan.Changed() {
+		if hr.r.opts.Apply && len(plan.Checks) > 0 {
+			if err := hr.runChecks(work, conn, t, become, plan); err != nil {
+				return false, hr.failTask(ev, t, err, start)
+			}
+		}
 		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
@@ -852,6 +857,12 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 				hr.r.emit(ev)
 				continue
 			}
+			if !hr.r.opts.Apply && readOnly(t) {
+				ev.Status = StatusOK
+				hr.rc.OK++
+				hr.r.emit(ev)
+				continue
+			}
 			if !hr.r.opts.Apply {
 				hr.rc.Changed++
 				ev.Changes = []modules.Line{{Sign: "!", Text: "would run"}}
@@ -882,6 +893,8 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 					hr.keepHandlerProbes(hr.follow, hr.followed)
 				}
 				hr.follow, hr.followed = nil, nil
+			} else if err == nil && len(plan.Checks) > 0 {
+				err = hr.runChecks(ctx, hr.conn, t, hr.become(t), plan)
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
