@@ -244,6 +244,9 @@ type Task struct {
 	Become       *bool
 	Sensitive    bool
 	IgnoreErrors bool
+	// Retries is how many more times apply runs a failed task, Delay
+	// seconds apart.
+	Retries, Delay int
 }
 
 // Instantiate evaluates a task for this host: for_each, when, meta
@@ -319,6 +322,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		}
 		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
 		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
+		diags = append(diags, s.retryMeta(ctx, spec, t)...)
 		ctor, ok := modules.Registry[spec.Module]
 		if !ok {
 			continue // reported by Load

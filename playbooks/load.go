@@ -58,6 +58,8 @@ type TaskSpec struct {
 	Body    hcl.Body // module attributes (meta-attributes removed)
 
 	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
+	// Retries and Delay re-run a failed task (see retries.go).
+	Retries, Delay hcl.Expression
 	// Delegate is "local" to run the task on the controller instead of
 	// the host (e.g. to record a generated token for the operator).
 	Delegate     string
@@ -90,6 +92,7 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "notify"}, {Name: "tags"}, {Name: "become"},
 	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"}, {Name: "delegate"},
+	{Name: "retries"}, {Name: "delay"},
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
@@ -261,6 +264,7 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 		return nil
 	}
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
+	t.Retries, t.Delay = get("retries"), get("delay")
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
 	}

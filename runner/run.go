@@ -75,6 +75,11 @@ type Event struct {
 	// be predicted (a package install): apply re-probes and may do less, or
 	// other things, for this task.
 	Caveat string `json:"caveat,omitempty"`
+	// Attempt numbers the tries of a task with retries (retry events,
+	// and the task event of a task that needed more than one).
+	Attempt int `json:"attempt,omitempty"`
+	// DelayS is the pause before the next attempt (retry events).
+	DelayS int `json:"delay_s,omitempty"`
 }
 
 // Recap counts one host's outcomes.
@@ -251,6 +256,8 @@ type hostRun struct {
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
+	// retry is set while a task with retries runs an attempt.
+	retry *retryState
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -464,7 +471,7 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 		if end == len(tasks) {
 			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
 		}
-		changed, ok := hr.runTask(work, t, p, start)
+		changed, ok := hr.runTaskRetrying(ctx, work, t, p, start)
 		follow, followed := hr.follow, hr.followed
 		hr.follow, hr.followed = nil, nil
 		if !ok {
@@ -545,6 +552,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		conn, info, become = hr.r.local, &modules.Host{Name: "localhost"}, false
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
+			if hr.retryLater(err) {
+				return false, false
+			}
 			hr.fail(t.ID, t.Spec.Module, err, start)
 			return false, t.IgnoreErrors
 		}
@@ -552,10 +562,13 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	}
 	plan, err := hr.plan(t, info, p)
 	if err != nil {
+		if hr.retryLater(err) {
+			return false, false
+		}
 		hr.fail(t.ID, t.Spec.Module, err, start)
 		return false, t.IgnoreErrors
 	}
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat}
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {
 		status := StatusOK
 		if plan.Changed() {
@@ -565,7 +578,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
-	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
+	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
 		if err := hr.checkPlanned(rp, t, plan); err != nil {
 			hr.fail(t.ID, t.Spec.Module, err, start)
 			return false, false
@@ -577,6 +590,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	if !plan.Changed() {
 		if hr.r.opts.Apply && len(plan.Checks) > 0 {
 			if err := hr.runChecks(work, conn, t, become, plan); err != nil {
+				if hr.retryLater(err) {
+					return false, false
+				}
 				return false, hr.failTask(ev, t, err, start)
 			}
 		}
@@ -596,6 +612,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	}
 	if hr.r.opts.Apply {
 		if err := hr.execute(work, conn, t, become, plan); err != nil {
+			if hr.retryLater(err) {
+				return true, false
+			}
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
 			ev.DurationMS = time.Since(start).Milliseconds()

@@ -77,6 +77,11 @@ func (t *TextRenderer) Event(e *Event) {
 	case "run_done":
 		t.recap(e)
 		return
+	case "retry":
+		if t.Verbose {
+			fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, indentRest(e.Error, t.width+4))
+		}
+		return
 	case "notice":
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, e.Message)
 		return
