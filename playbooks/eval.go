@@ -170,6 +170,9 @@ type Scope struct {
 	pb      *Playbook
 	Ctx     *hcl.EvalContext
 	Secrets *Secrets
+	random  RandomSource
+	// units holds included files' contexts, made on first use.
+	units map[*Unit]*unitScope
 }
 
 // NewScope evaluates locals for one host. random may be nil (crypto/rand).
@@ -184,9 +187,15 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 	for _, v := range vars {
 		secrets.AddValue(v)
 	}
+	diags := evalLocals(ctx, pb.Locals)
+	return &Scope{pb: pb, Ctx: ctx, Secrets: secrets, random: random}, diags
+}
+
+// evalLocals evaluates a file's locals into ctx's "local".
+func evalLocals(ctx *hcl.EvalContext, attrs []*hcl.Attribute) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	locals := map[string]cty.Value{}
-	pending := append([]*hcl.Attribute{}, pb.Locals...)
+	pending := append([]*hcl.Attribute{}, attrs...)
 	// Locals may refer to each other in any order: evaluate in passes.
 	for len(pending) > 0 {
 		var next []*hcl.Attribute
@@ -222,7 +231,7 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 		}
 		pending = next
 	}
-	return &Scope{pb: pb, Ctx: ctx, Secrets: secrets}, diags
+	return diags
 }
 
 func hasLocal(as []*hcl.Attribute, name string) bool {
@@ -252,14 +261,21 @@ type Task struct {
 // Instantiate evaluates a task for this host: for_each, when, meta
 // attributes and the module body. validating tolerates unknown values.
 func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+	base, on, diags := s.unitContext(spec.Unit)
+	if base == nil {
+		return nil, diags
+	}
+	if !on {
+		// The include's when is false: its tasks are skipped, unevaluated.
+		return []*Task{{Spec: spec, ID: spec.ID(), Skip: true}}, diags
+	}
 	type inst struct {
 		key  string
 		each cty.Value
 	}
 	insts := []inst{{}}
 	if spec.ForEach != nil {
-		fe, d := spec.ForEach.Value(s.Ctx)
+		fe, d := spec.ForEach.Value(base)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return nil, diags
@@ -297,10 +313,10 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 	}
 	var out []*Task
 	for _, in := range insts {
-		ctx := s.Ctx
+		ctx := base
 		id := spec.ID()
 		if spec.ForEach != nil {
-			ctx = s.Ctx.NewChild()
+			ctx = base.NewChild()
 			ctx.Variables = map[string]cty.Value{"each": in.each}
 			id = fmt.Sprintf("%s[%q]", id, in.key)
 		}
@@ -340,7 +356,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 			diags = append(diags, c.Check(attrs)...)
 		}
 		if src, ok := t.Module.(modules.Sourcer); ok {
-			diags = append(diags, src.LoadSources(&loader{dir: s.pb.Dir, ctx: ctx, secrets: s.Secrets}, attrs)...)
+			diags = append(diags, src.LoadSources(&loader{dir: s.unitDir(spec.Unit), ctx: ctx, secrets: s.Secrets}, attrs)...)
 		}
 		out = append(out, t)
 	}

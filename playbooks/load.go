@@ -21,7 +21,8 @@ import (
 type Playbook struct {
 	File string
 	Dir  string
-	// Source is the file's bytes, for digests of saved plans.
+	// Source is the file's bytes, then each included file's (see
+	// include.go), for digests of saved plans.
 	Source []byte
 
 	Hosts         []string // inventory groups or hosts; default all
@@ -67,10 +68,20 @@ type TaskSpec struct {
 	Notify       []string
 	NotifyRanges []hcl.Range
 	DeclRange    hcl.Range
+	// Unit is the include this task came from; nil in the playbook itself.
+	Unit *Unit
 }
 
-// ID is "module.name", the way output names a task.
-func (t *TaskSpec) ID() string { return t.Module + "." + t.Name }
+// ID is "module.name", the way output names a task; an included task's
+// carries the include's name ("ssh.file.sshd_hardening").
+func (t *TaskSpec) ID() string { return t.Unit.prefix() + t.Module + "." + t.Name }
+
+// Key names a handler for notify: its name, after the include's.
+func (t *TaskSpec) Key() string { return t.Unit.prefix() + t.Name }
+
+// HandlerID is how output names a handler ("handler.reload_ssh",
+// "ssh.handler.reload_ssh").
+func (t *TaskSpec) HandlerID() string { return t.Unit.prefix() + "handler." + t.Name }
 
 var rootSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -82,6 +93,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "task", LabelNames: []string{"module", "name"}},
 		{Type: "handler", LabelNames: []string{"module", "name"}},
+		{Type: "include", LabelNames: []string{"name"}},
 	},
 }
 
@@ -134,8 +146,22 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	if a, ok := content.Attributes["force_handlers"]; ok {
 		diags = append(diags, staticValue(a, cty.Bool, &pb.ForceHandlers)...)
 	}
+	diags = append(diags, pb.loadBlocks(content.Blocks, nil, []string{abs})...)
+	return pb, diags
+}
+
+// loadBlocks loads a file's variable, locals, task, handler and include
+// blocks: the playbook's own (u nil) or an included file's. stack holds
+// the absolute paths of the files being included, for cycles.
+func (pb *Playbook) loadBlocks(blocks hcl.Blocks, u *Unit, stack []string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	vars, locals := &pb.Variables, &pb.Locals
+	if u != nil {
+		vars, locals = &u.Variables, &u.Locals
+	}
+	var own []*TaskSpec
 	names := map[string]hcl.Range{}
-	for _, b := range content.Blocks {
+	for _, b := range blocks {
 		switch b.Type {
 		case "variable":
 			v, d := loadVariable(b)
@@ -145,7 +171,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 					diags = append(diags, dupDiag("variable", v.Name, b.DefRange, prev))
 				}
 				names["var."+v.Name] = b.DefRange
-				pb.Variables = append(pb.Variables, v)
+				*vars = append(*vars, v)
 			}
 		case "locals":
 			attrs, d := b.Body.JustAttributes()
@@ -155,7 +181,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 					diags = append(diags, dupDiag("local", a.Name, a.NameRange, prev))
 				}
 				names["local."+a.Name] = a.NameRange
-				pb.Locals = append(pb.Locals, a)
+				*locals = append(*locals, a)
 			}
 		case "task", "handler":
 			t, d := loadTask(b)
@@ -168,23 +194,35 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 				diags = append(diags, dupDiag(b.Type, t.Name, b.DefRange, prev))
 			}
 			names[key] = b.DefRange
+			t.Unit = u
+			u.addTags(t)
+			own = append(own, t)
 			if t.Handler {
 				pb.Handlers = append(pb.Handlers, t)
 			} else {
 				pb.Tasks = append(pb.Tasks, t)
 			}
+		case "include":
+			if prev, dup := names["include."+b.Labels[0]]; dup {
+				diags = append(diags, dupDiag("include", b.Labels[0], b.DefRange, prev))
+			}
+			names["include."+b.Labels[0]] = b.DefRange
+			diags = append(diags, pb.loadInclude(b, u, stack)...)
 		}
 	}
-	for _, t := range append(append([]*TaskSpec{}, pb.Tasks...), pb.Handlers...) {
+	// A file's notify names its own handlers; stored with the include's
+	// name, so that included files never notify each other's.
+	for _, t := range own {
 		for i, n := range t.Notify {
 			if _, ok := names["handler."+n]; !ok {
 				r := t.NotifyRanges[i]
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown handler",
-					Detail: fmt.Sprintf("There is no handler named %q in this playbook.", n), Subject: &r})
+					Detail: fmt.Sprintf("There is no handler named %q in this file.", n), Subject: &r})
 			}
+			t.Notify[i] = u.prefix() + n
 		}
 	}
-	return pb, diags
+	return diags
 }
 
 // mentionsFacts looks for "facts" in the playbook and the template files

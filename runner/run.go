@@ -362,7 +362,7 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	for _, spec := range r.pb.Handlers {
 		ts, d := scope.Instantiate(spec)
 		diags = append(diags, d...)
-		handlers[spec.Name] = ts
+		handlers[spec.Key()] = ts
 	}
 	if diags.HasErrors() {
 		return nil, nil, errors.New(diagText(diags))
@@ -521,10 +521,10 @@ func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from i
 func (hr *hostRun) notified(more []string) []*playbooks.Task {
 	var out []*playbooks.Task
 	for _, spec := range hr.r.pb.Handlers {
-		if !hr.changed[spec.Name] && !slices.Contains(more, spec.Name) {
+		if !hr.changed[spec.Key()] && !slices.Contains(more, spec.Key()) {
 			continue
 		}
-		for _, t := range hr.handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Key()] {
 			if !t.Skip {
 				out = append(out, t)
 			}
@@ -864,12 +864,12 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 	hr.follow = nil
 	pending := hr.notified(nil)
 	for _, spec := range hr.r.pb.Handlers {
-		if !hr.changed[spec.Name] {
+		if !hr.changed[spec.Key()] {
 			continue
 		}
-		for _, t := range hr.handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Key()] {
 			start := time.Now()
-			ev := &Event{Type: "handler", Host: hr.h.Name, Task: "handler." + spec.Name, Module: spec.Module, Status: StatusChanged}
+			ev := &Event{Type: "handler", Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: StatusChanged}
 			if t.Skip {
 				ev.Status = StatusSkipped
 				hr.rc.Skipped++
