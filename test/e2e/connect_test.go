@@ -58,7 +58,7 @@ rm -f /var/tmp/clawpw`)
 // TestJumpHost reaches h3 through h1 (ProxyJump).
 func TestJumpHost(t *testing.T) {
 	tb := testbed.Get(t)
-	count := "journalctl -u ssh -o cat | grep -c '^Accepted publickey for admin from 10.66.0.11 ' || true"
+	count := "journalctl -u ssh -o cat | grep -c '^Accepted publickey for admin from " + tb.Address("h1") + " ' || true"
 	before := atoi(tb.MustSSH(t, "h3", "rm -f /var/tmp/clawjump; "+count))
 	dir := t.TempDir()
 	writeFile(t, dir, "inv.hcl", fmt.Sprintf("host \"h3\" {\n  address = %q\n  user = \"admin\"\n  jump = \"admin@%s:22\"\n  identity_file = %q\n  known_hosts = %q\n  become = true\n}\n",

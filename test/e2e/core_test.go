@@ -67,7 +67,7 @@ func TestUnreachableHostFailsAlone(t *testing.T) {
 	inv := filepath.Join(t.TempDir(), "inventory.hcl")
 	src, _ := os.ReadFile(tb.Inventory)
 	// Nothing answers at this address of the testbed's own bridge.
-	src = append(src, []byte("\nhost \"ghost\" {\n  address         = \"10.66.0.250\"\n  groups          = [\"vps\"]\n  connect_timeout = 2\n}\n")...)
+	src = append(src, []byte("\nhost \"ghost\" {\n  address         = \""+tb.Net+".250\"\n  groups          = [\"vps\"]\n  connect_timeout = 2\n}\n")...)
 	os.WriteFile(inv, src, 0o644)
 	start := time.Now()
 	r := clawrun(t, "testdata", nil, "apply", "command.hcl", "-i", inv)
@@ -98,7 +98,7 @@ func TestHostKeys(t *testing.T) {
 	os.WriteFile(inv, []byte(strings.ReplaceAll(string(src), tb.KnownHosts, kh)), 0o644)
 
 	r := clawrun(t, "testdata", nil, "plan", "command.hcl", "-i", inv, "--limit", "h1")
-	if r.Code != 1 || !strings.Contains(r.Stdout, "host key for 10.66.0.11") || !strings.Contains(r.Stdout, "ssh-keyscan") {
+	if r.Code != 1 || !strings.Contains(r.Stdout, "host key for "+tb.Address("h1")) || !strings.Contains(r.Stdout, "ssh-keyscan") {
 		t.Fatalf("unknown key: exit %d, want 1 with advice\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	r = clawrun(t, "testdata", nil, "plan", "command.hcl", "-i", inv, "--limit", "h1", "--accept-new-host-keys")
@@ -106,18 +106,18 @@ func TestHostKeys(t *testing.T) {
 		t.Fatalf("--accept-new-host-keys: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	recorded, _ := os.ReadFile(kh)
-	if !strings.HasPrefix(string(recorded), "10.66.0.11 ") {
+	if !strings.HasPrefix(string(recorded), tb.Address("h1")+" ") {
 		t.Fatalf("key not recorded: %q", recorded)
 	}
 	// Another host's key under h1's address: a changed key.
 	other := tb.MustSSH(t, "h2", "cat /etc/ssh/ssh_host_ed25519_key.pub")
-	os.WriteFile(kh, []byte("10.66.0.11 "+strings.Join(strings.Fields(other)[:2], " ")+"\n"), 0o600)
+	os.WriteFile(kh, []byte(tb.Address("h1")+" "+strings.Join(strings.Fields(other)[:2], " ")+"\n"), 0o600)
 	r = clawrun(t, "testdata", nil, "plan", "command.hcl", "-i", inv, "--limit", "h1", "--accept-new-host-keys")
 	if r.Code != 1 || !strings.Contains(r.Stdout, "HOST KEY CHANGED") {
 		t.Fatalf("changed key: exit %d, want 1 with HOST KEY CHANGED\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	after, _ := os.ReadFile(kh)
-	if strings.Count(string(after), "10.66.0.11") != 1 {
+	if strings.Count(string(after), tb.Address("h1")) != 1 {
 		t.Errorf("changed key was recorded:\n%s", after)
 	}
 }

@@ -88,7 +88,7 @@ func TestUFWModule(t *testing.T) {
 	for _, h := range tb.Hosts {
 		tb.MustSSH(t, h, "ufw --force reset >/dev/null; rm -f /etc/ufw/*.rules.*")
 	}
-	converge(t, tb, "ufw.hcl")
+	converge(t, tb, "ufw.hcl", "--var", "admin_net="+tb.Subnet())
 	want := `Status: active
 Logging: on (low)
 Default: deny (incoming), allow (outgoing), disabled (routed)
@@ -96,7 +96,7 @@ New profiles: skip
 
 To                         Action      From
 --                         ------      ----
-22/tcp                     ALLOW IN    10.66.0.0/24               # ssh admin
+22/tcp                     ALLOW IN    ` + tb.Subnet() + `               # ssh admin
 2222/tcp                   LIMIT IN    Anywhere
 18789/tcp on tailscale0    ALLOW IN    Anywhere
 2222/tcp (v6)              LIMIT IN    Anywhere (v6)
@@ -118,11 +118,11 @@ To                         Action      From
 	})
 	// exclusive: a rule added by hand is planned for deletion and deleted.
 	tb.MustSSH(t, "h1", "ufw allow 9999/tcp >/dev/null")
-	r := clawrun(t, "testdata", nil, "plan", "ufw.hcl", "-i", tb.Inventory, "--limit", "h1")
+	r := clawrun(t, "testdata", nil, "plan", "ufw.hcl", "-i", tb.Inventory, "--limit", "h1", "--var", "admin_net="+tb.Subnet())
 	if !strings.Contains(r.Stdout, "- rule allow in tcp from any to any port 9999") {
 		t.Errorf("plan does not show the foreign rule's deletion:\n%s", r.Stdout)
 	}
-	if r = clawrun(t, "testdata", nil, "apply", "ufw.hcl", "-i", tb.Inventory, "--limit", "h1"); r.Code != 0 {
+	if r = clawrun(t, "testdata", nil, "apply", "ufw.hcl", "-i", tb.Inventory, "--limit", "h1", "--var", "admin_net="+tb.Subnet()); r.Code != 0 {
 		t.Fatalf("apply: %d\n%s", r.Code, r.Stdout)
 	}
 	expect(t, "h1", tb.MustSSH(t, "h1", "ufw status verbose | sed 's/ *$//'"), want)

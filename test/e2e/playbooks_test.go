@@ -15,7 +15,7 @@ import (
 func TestVPSPlaybook(t *testing.T) {
 	tb := testbed.Get(t)
 	tb.Reset(t, tb.Hosts...)
-	converge(t, tb, "../../../playbooks/vps.hcl", "--var-file", "vps-test.hcl")
+	converge(t, tb, "../../../playbooks/vps.hcl", "--var-file", "vps-test.hcl", "--var", "admin_cidr="+tb.Subnet())
 	each(t, tb, func(h string) {
 		expect(t, h, tb.MustSSH(t, h, "sshd -T | grep -E '^(permitrootlogin|passwordauthentication|pubkeyauthentication) '"),
 			"permitrootlogin no\npubkeyauthentication yes\npasswordauthentication no")
@@ -23,7 +23,7 @@ func TestVPSPlaybook(t *testing.T) {
 
 To                         Action      From
 --                         ------      ----
-22/tcp                     ALLOW       10.66.0.0/24               # ssh
+22/tcp                     ALLOW       `+tb.Subnet()+`               # ssh
 80/tcp                     ALLOW       Anywhere                   # nginx
 80/tcp (v6)                ALLOW       Anywhere (v6)              # nginx`)
 		if out := tb.MustSSH(t, h, "fail2ban-client status sshd"); !strings.Contains(out, "Status for the jail: sshd") {

@@ -111,12 +111,12 @@ func TestLinkDropDuringLargeWrite(t *testing.T) {
 			break
 		}
 	}
-	if err := exec.Command("ip", "link", "set", "clawtb-h3", "down").Run(); err != nil {
+	if err := exec.Command("ip", "link", "set", tb.Veth("h3"), "down").Run(); err != nil {
 		t.Fatal(err)
 	}
 	dropped := time.Now()
 	err := cmd.Wait()
-	exec.Command("ip", "link", "set", "clawtb-h3", "up").Run()
+	exec.Command("ip", "link", "set", tb.Veth("h3"), "up").Run()
 	took := time.Since(dropped)
 	if err == nil || !strings.Contains(out.String(), "h3") {
 		t.Fatalf("apply survived a dropped link?\n%s", out.String())

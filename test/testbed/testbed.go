@@ -22,6 +22,8 @@ import (
 
 // Testbed is a running set of hosts.
 type Testbed struct {
+	Slot       int      // CLAWRUN_TESTBED_SLOT: independent testbeds side by side
+	Net        string   // first three octets of the slot's network: "10.66.<slot>"
 	Dir        string   // state folder: inventory.hcl, known_hosts, id_ed25519
 	Inventory  string   // inventory file with every host in group "vps"
 	KnownHosts string   // known_hosts with every host's key
@@ -68,13 +70,20 @@ func Start(n int) (*Testbed, error) {
 		reason = r
 		return nil, fmt.Errorf("%s", r)
 	}
-	tb := &Testbed{Dir: os.Getenv("CLAWRUN_TESTBED")}
+	slot, err := Slot()
+	if err != nil {
+		return nil, err
+	}
+	tb := &Testbed{Slot: slot, Net: fmt.Sprintf("10.66.%d", slot), Dir: os.Getenv("CLAWRUN_TESTBED")}
 	// A testbed named by CLAWRUN_TESTBED and up is adopted and left up.
 	// Otherwise one is booted: files left by an earlier, ended session
 	// (stale mounts, namespaces) are torn down first by testbed.sh up.
 	adopt := tb.Dir != "" && exists(filepath.Join(tb.Dir, "inventory.hcl")) && exists(filepath.Join(tb.Dir, "hosts"))
 	if tb.Dir == "" {
 		tb.Dir = "/run/clawrun-testbed"
+		if slot != 0 {
+			tb.Dir = fmt.Sprintf("/run/clawrun-testbed-%d", slot)
+		}
 	}
 	if !adopt {
 		tb.owned = true
@@ -98,6 +107,19 @@ func Start(n int) (*Testbed, error) {
 	}
 	current = tb
 	return tb, nil
+}
+
+// Slot reads CLAWRUN_TESTBED_SLOT (0-9, default 0), which testbed.sh reads
+// too: each slot has its own bridge, network and namespaces.
+func Slot() (int, error) {
+	v := os.Getenv("CLAWRUN_TESTBED_SLOT")
+	if v == "" {
+		return 0, nil
+	}
+	if len(v) != 1 || v[0] < '0' || v[0] > '9' {
+		return 0, fmt.Errorf("CLAWRUN_TESTBED_SLOT must be a digit 0-9, not %q", v)
+	}
+	return int(v[0] - '0'), nil
 }
 
 // Get returns the running testbed or skips the test.
@@ -142,7 +164,7 @@ func (tb *Testbed) serveRepo() error {
 	if cache == "" {
 		cache = "/var/tmp/clawrun-testbed"
 	}
-	ln, err := net.Listen("tcp", "10.66.0.1:8765")
+	ln, err := net.Listen("tcp", tb.Gateway()+":8765")
 	if err != nil {
 		if strings.Contains(err.Error(), "address already in use") {
 			return nil // another test binary serves it
@@ -167,8 +189,18 @@ func (tb *Testbed) Reset(t testing.TB, hosts ...string) {
 func (tb *Testbed) Address(host string) string {
 	var n int
 	fmt.Sscanf(host, "h%d", &n)
-	return fmt.Sprintf("10.66.0.%d", 10+n)
+	return fmt.Sprintf("%s.%d", tb.Net, 10+n)
 }
+
+// Gateway is the controller's address on the bridge: the hosts see SSH
+// connections from it.
+func (tb *Testbed) Gateway() string { return tb.Net + ".1" }
+
+// Subnet is the testbed's network in CIDR form.
+func (tb *Testbed) Subnet() string { return tb.Net + ".0/24" }
+
+// Veth is the controller-side name of a host's network link.
+func (tb *Testbed) Veth(host string) string { return fmt.Sprintf("ctb%d-%s", tb.Slot, host) }
 
 // SSH runs a command on host as root (through sudo) with the system ssh
 // client and returns its combined output.

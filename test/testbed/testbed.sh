@@ -9,15 +9,23 @@
 #   testbed.sh up N            boot hosts h1..hN; writes $STATE/{inventory.hcl,known_hosts,hosts}
 #   testbed.sh reset NAME...   reboot hosts on a fresh overlay (first-boot state)
 #   testbed.sh down            stop every host, remove overlays, namespaces, bridge
+#
+# CLAWRUN_TESTBED_SLOT=N (0-9, default 0) runs an independent testbed beside
+# others: bridge clawtbN, network 10.66.N.0/24, namespaces ctbN-hK, state
+# /run/clawrun-testbed-N (slot 0: /run/clawrun-testbed). The cached base and
+# package repository are shared. A testbed only ever tears down its own slot.
 set -euo pipefail
 
+SLOT=${CLAWRUN_TESTBED_SLOT:-0}
+case "$SLOT" in [0-9]) ;; *) echo "testbed: CLAWRUN_TESTBED_SLOT must be 0-9" >&2; exit 2 ;; esac
 CACHE=${CLAWRUN_TESTBED_CACHE:-/var/tmp/clawrun-testbed}
-STATE=${CLAWRUN_TESTBED:-/run/clawrun-testbed}
+if [ "$SLOT" = 0 ]; then STATE=${CLAWRUN_TESTBED:-/run/clawrun-testbed}; else STATE=${CLAWRUN_TESTBED:-/run/clawrun-testbed-$SLOT}; fi
 BASE=$CACHE/base
 REPO=$CACHE/repo
 KEY=$CACHE/id_ed25519
-BRIDGE=clawtb0
-NET=10.66.0
+BRIDGE=clawtb$SLOT
+NET=10.66.$SLOT
+NS=ctb$SLOT-   # prefix of this slot's namespaces and host-side veth names
 REPO_PORT=8765
 # Bump when the base recipe changes so cached bases are rebuilt.
 BASE_VERSION=3
@@ -47,9 +55,17 @@ cmd_deps() {
   fi
 }
 
+# Testbeds of several slots share the cache: one builds, the others wait.
+locked() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.lock"
+  flock 9
+  "$@"
+  flock -u 9
+}
+
 cmd_base() {
   if [ -f "$BASE/.clawrun-base-$BASE_VERSION" ] && [ -f "$KEY" ]; then return; fi
-  mkdir -p "$CACHE"
   rm -rf "$BASE" "$BASE.tmp"
   log "debootstrap bookworm base (a few minutes, cached in $CACHE)"
   debootstrap --variant=minbase --include="$INCLUDE" bookworm "$BASE.tmp" "$(mirror)" >"$CACHE/debootstrap.log" 2>&1 \
@@ -80,7 +96,7 @@ UNIT
   chroot "$R" systemctl enable clawrun-hostkeys.service >/dev/null 2>&1
   # The hosts have no route out: packages come from the controller's local repository.
   rm -f "$R/etc/apt/sources.list.d/"*
-  echo "deb [trusted=yes] http://$NET.1:$REPO_PORT/ ./" >"$R/etc/apt/sources.list"
+  : >"$R/etc/apt/sources.list"   # written per slot at boot
   echo 'UseDNS no' >"$R/etc/ssh/sshd_config.d/00-testbed.conf"
   touch "$R/.clawrun-base-$BASE_VERSION"
   mv "$R" "$BASE"
@@ -109,20 +125,21 @@ boot() {
   mountpoint -q "$root/root" || mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$root/upper,workdir=$root/work" "$root/root"
   echo "$name" >"$root/root/etc/hostname"
   printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$root/root/etc/hosts"
+  echo "deb [trusted=yes] http://$NET.1:$REPO_PORT/ ./" >"$root/root/etc/apt/sources.list"
   setsid systemd-nspawn --boot --register=no --keep-unit --capability=CAP_NET_ADMIN \
-    --network-namespace-path="/run/netns/clawtb-$name" -D "$root/root" -M "$name" \
+    --network-namespace-path="/run/netns/$NS$name" -D "$root/root" -M "$name" \
     >"$root/console.log" 2>&1 </dev/null &
   echo $! >"$root/pid"
 }
 
 netns() {
   local name=$1
-  ip netns add "clawtb-$name"
-  ip link add "clawtb-$name" type veth peer name eth0 netns "clawtb-$name"
-  ip link set "clawtb-$name" master $BRIDGE up
-  ip -n "clawtb-$name" addr add "$(host_ip "$name")/24" dev eth0
-  ip -n "clawtb-$name" link set eth0 up
-  ip -n "clawtb-$name" link set lo up
+  ip netns add "$NS$name"
+  ip link add "$NS$name" type veth peer name eth0 netns "$NS$name"
+  ip link set "$NS$name" master $BRIDGE up
+  ip -n "$NS$name" addr add "$(host_ip "$name")/24" dev eth0
+  ip -n "$NS$name" link set eth0 up
+  ip -n "$NS$name" link set lo up
 }
 
 wait_ssh() {
@@ -156,7 +173,7 @@ write_files() {
 
 cmd_up() {
   local n=${1:-3} i names=()
-  cmd_deps; cmd_base
+  locked cmd_deps; locked cmd_base
   cmd_down   # whatever an earlier, ended run left: mounts, namespaces, bridge
   # Each container's systemd holds many inotify instances: the default
   # limit (128 per user) stops the boot of the 20th host or so.
@@ -199,15 +216,15 @@ cmd_down() {
   if [ -d "$STATE/hosts" ]; then
     for d in "$STATE"/hosts/*/; do [ -d "$d" ] && stop "$(basename "$d")"; done
   fi
-  for d in $(ip netns list 2>/dev/null | awk '/^clawtb-/{print $1}'); do ip netns del "$d" || true; done
+  for d in $(ip netns list 2>/dev/null | awk -v p="$NS" 'index($1, p) == 1 {print $1}'); do ip netns del "$d" || true; done
   ip link del $BRIDGE 2>/dev/null || true
   rm -rf "$STATE/hosts"
 }
 
 case "${1:-}" in
   deps) cmd_deps ;;
-  base) cmd_deps; cmd_base ;;
-  repo) cmd_deps; cmd_repo ;;
+  base) locked cmd_deps; locked cmd_base ;;
+  repo) locked cmd_deps; locked cmd_repo ;;
   up) shift; cmd_up "$@" ;;
   reset) shift; cmd_reset "$@" ;;
   down) cmd_down ;;

@@ -1,3 +1,9 @@
+variable "admin_net" {
+  type        = string
+  default     = "10.66.0.0/24"
+  description = "The testbed's network (the controller's address is in it)."
+}
+
 task "ufw" "firewall" {
   state            = "enabled"
   default_incoming = "deny"
@@ -10,7 +16,7 @@ task "ufw" "firewall" {
     action  = "allow"
     port    = 22
     proto   = "tcp"
-    from    = "10.66.0.0/24"
+    from    = var.admin_net
     comment = "ssh admin"
   }
 
