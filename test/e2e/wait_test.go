@@ -9,10 +9,9 @@ import (
 )
 
 // repoURL is the testbed's package repository as the hosts reach it: the
-// bridge address (.1 of the hosts' network), port 8765.
+// bridge address, port 8765.
 func repoURL(tb *testbed.Testbed) string {
-	a := tb.Address("h1")
-	return "http://" + a[:strings.LastIndex(a, ".")] + ".1:8765/"
+	return "http://" + tb.Gateway() + ":8765/"
 }
 
 // TestWaitModule: open port, closed port (state stopped) and HTTP checks
