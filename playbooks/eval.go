@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Inputs are variable values given on the command line and environment.
@@ -173,6 +174,7 @@ type Scope struct {
 	random  RandomSource
 	// units holds included files' contexts, made on first use.
 	units map[*Unit]*unitScope
+	funcs map[string]map[string]function.Function
 }
 
 // NewScope evaluates locals for one host. random may be nil (crypto/rand).

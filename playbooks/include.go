@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Unit is one include block and the file it loads: its variables and
@@ -215,7 +216,7 @@ func (s *Scope) unitContext(u *Unit) (*hcl.EvalContext, bool, hcl.Diagnostics) {
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "host": s.Ctx.Variables["host"], "local": cty.EmptyObjectVal},
-		Functions: functions(u.Dir, s.random, s.Secrets),
+		Functions: s.functionsFor(u.Dir),
 	}
 	diags = append(diags, evalLocals(ctx, u.Locals)...)
 	us.ctx = ctx
@@ -269,4 +270,20 @@ func (s *Scope) unitDir(u *Unit) string {
 		return s.pb.Dir
 	}
 	return u.Dir
+}
+
+// functionsFor shares one function set among the included files of a
+// folder: building one wraps every function, and parts/ holds many files.
+func (s *Scope) functionsFor(dir string) map[string]function.Function {
+	if dir == s.pb.Dir {
+		return s.Ctx.Functions
+	}
+	if fs, ok := s.funcs[dir]; ok {
+		return fs
+	}
+	if s.funcs == nil {
+		s.funcs = map[string]map[string]function.Function{}
+	}
+	s.funcs[dir] = functions(dir, s.random, s.Secrets)
+	return s.funcs[dir]
 }
