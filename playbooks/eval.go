@@ -175,6 +175,8 @@ type Scope struct {
 	// units holds included files' contexts, made on first use.
 	units map[*Unit]*unitScope
 	funcs map[string]map[string]function.Function
+	// results are the tasks' results so far (results.go).
+	results map[*TaskSpec]cty.Value
 }
 
 // NewScope evaluates locals for one host. random may be nil (crypto/rand).
@@ -190,7 +192,9 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 		secrets.AddValue(v)
 	}
 	diags := evalLocals(ctx, pb.Locals)
-	return &Scope{pb: pb, Ctx: ctx, Secrets: secrets, random: random}, diags
+	s := &Scope{pb: pb, Ctx: ctx, Secrets: secrets, random: random}
+	ctx.Variables["task"] = s.resultsValue(nil)
+	return s, diags
 }
 
 // evalLocals evaluates a file's locals into ctx's "local".
@@ -258,6 +262,9 @@ type Task struct {
 	// Retries is how many more times apply runs a failed task, Delay
 	// seconds apart.
 	Retries, Delay int
+	// Pending: when or an attribute is not known yet (a task result that
+	// only apply knows). Plan reports such a task as known after apply.
+	Pending bool
 }
 
 // Instantiate evaluates a task for this host: for_each, when, meta
@@ -325,6 +332,9 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		t := &Task{Spec: spec, ID: id}
 		if spec.When != nil {
 			var when bool = true
+			if v, d := spec.When.Value(ctx); !d.HasErrors() && !v.IsWhollyKnown() {
+				t.Pending = true
+			}
 			d := s.boolMeta(ctx, spec.When, "when", &when)
 			diags = append(diags, d...)
 			if !when {
@@ -350,6 +360,14 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		attrs, d := decodeBody(dynblock.Expand(spec.Body, ctx), ctx, t.Module, s.Secrets)
 		diags = append(diags, d...)
 		t.Attrs = attrs
+		for _, a := range attrs {
+			if !a.Known {
+				t.Pending = true
+			}
+		}
+		if c, ok := t.Module.(modules.Capturer); ok && spec.Referenced {
+			c.CaptureOutput()
+		}
 		if d.HasErrors() {
 			out = append(out, t)
 			continue
@@ -451,6 +469,12 @@ func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string
 	for _, tr := range tmpl.Variables() {
 		name := tr.RootName()
 		if _, ok := ctx.Variables[name]; ok {
+			continue
+		}
+		if name == "task" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Task result in a template",
+				Detail: "Pass task results in the task's vars (vars = { out = task.command.x.stdout }), so that plan can tell they are known after apply.",
+				Subject: tr.SourceRange().Ptr()})
 			continue
 		}
 		known := false

@@ -219,6 +219,7 @@ func (s *Scope) unitContext(u *Unit) (*hcl.EvalContext, bool, hcl.Diagnostics) {
 		Functions: s.functionsFor(u.Dir),
 	}
 	diags = append(diags, evalLocals(ctx, u.Locals)...)
+	ctx.Variables["task"] = s.resultsValue(u)
 	us.ctx = ctx
 	return ctx, on, diags
 }

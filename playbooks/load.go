@@ -70,6 +70,10 @@ type TaskSpec struct {
 	DeclRange    hcl.Range
 	// Unit is the include this task came from; nil in the playbook itself.
 	Unit *Unit
+	// Needs are the earlier tasks whose results this one reads
+	// (task.<module>.<name>.<attr>); Referenced is set on those.
+	Needs      []*TaskSpec
+	Referenced bool
 }
 
 // ID is "module.name", the way output names a task; an included task's
@@ -210,6 +214,7 @@ func (pb *Playbook) loadBlocks(blocks hcl.Blocks, u *Unit, stack []string) hcl.D
 			diags = append(diags, pb.loadInclude(b, u, stack)...)
 		}
 	}
+	diags = append(diags, linkResults(own)...)
 	// A file's notify names its own handlers; stored with the include's
 	// name, so that included files never notify each other's.
 	for _, t := range own {

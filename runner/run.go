@@ -258,6 +258,10 @@ type hostRun struct {
 	factsPending bool
 	// retry is set while a task with retries runs an attempt.
 	retry *retryState
+	// scope evaluates this host's tasks; lastRun is the output of the last
+	// steps run (task results, results.go).
+	scope   *playbooks.Scope
+	lastRun *Result
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -349,6 +353,7 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 		random = r.opts.Replay.replayer(hr.h.Name)
 	}
 	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
+	hr.scope = scope
 	var tasks []*playbooks.Task
 	for _, spec := range r.pb.Tasks {
 		if !r.selected(spec) {
@@ -438,9 +443,23 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			return
 		}
 		start := time.Now()
+		if t.Spec.Needs != nil {
+			// It reads earlier tasks' results: evaluate it again with them.
+			if !hr.refresh(tasks, i, start) {
+				return
+			}
+			t = tasks[i]
+			if !t.Skip && t.Pending {
+				hr.knownAfterApply(t, start)
+				hr.recordResult(t, true, probeResult{})
+				continue
+			}
+			probedFrom = -1 // its probe was taken before its values were known
+		}
 		if t.Skip {
 			hr.rc.Skipped++
 			hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
+			hr.recordResult(t, false, probeResult{})
 			continue
 		}
 		var p probeResult
@@ -471,7 +490,9 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 		if end == len(tasks) {
 			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
 		}
+		hr.lastRun = nil
 		changed, ok := hr.runTaskRetrying(ctx, work, t, p, start)
+		hr.recordResult(t, changed, p)
 		follow, followed := hr.follow, hr.followed
 		hr.follow, hr.followed = nil, nil
 		if !ok {
@@ -504,6 +525,9 @@ func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from i
 		t := tasks[j]
 		if t.Skip || t.Spec.Delegate != "" || t.Module == nil {
 			continue
+		}
+		if t.Pending {
+			return j + 1 // planned once the results it reads are known
 		}
 		p := latest[j]
 		if p == nil || p.Code != 0 {
@@ -641,8 +665,8 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) error {
 	ph := hr.r.opts.Replay.Hosts[hr.h.Name]
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
-			continue
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || t.Pending {
+			continue // pending: checked against its steps once evaluated
 		}
 		pt, ok := ph.Tasks[t.ID]
 		if !ok {
@@ -694,7 +718,7 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || t.Pending {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
@@ -821,6 +845,9 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	res, err := conn.Run(ctx, b.String(), become)
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)
+	}
+	if err == nil {
+		hr.keepOutput(res)
 	}
 	probes := 0
 	if follow != nil {
