@@ -473,7 +473,7 @@ func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string
 		}
 		if name == "task" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Task result in a template",
-				Detail: "Pass task results in the task's vars (vars = { out = task.command.x.stdout }), so that plan can tell they are known after apply.",
+				Detail:  "Pass task results in the task's vars (vars = { out = task.command.x.stdout }), so that plan can tell they are known after apply.",
 				Subject: tr.SourceRange().Ptr()})
 			continue
 		}
