@@ -63,6 +63,15 @@ func (c *Command) Probe() string {
 	return s + "true\n"
 }
 
+// UserShell is implemented by modules whose probe runs shell the playbook
+// wrote; `plan --no-exec` does not probe them.
+type UserShell interface {
+	RunsUserShell() bool
+}
+
+// RunsUserShell: unless is a playbook's command, run by the probe.
+func (c *Command) RunsUserShell() bool { return c.Unless != "" }
+
 // Plan runs the command unless creates or unless say it is done.
 func (c *Command) Plan(_ *Host, out string) (*Plan, error) {
 	m := kv(out)

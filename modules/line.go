@@ -37,6 +37,7 @@ var (
 // Check validates the configuration.
 func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", l.State, "present", "absent")
+	diags = append(diags, checkPath(a, "path", l.Path)...)
 	if l.Regexp != "" {
 		rx, err := regexp.Compile(l.Regexp)
 		if err != nil {
@@ -64,6 +65,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, l.Path, cur)
+	if err := cur.needContent(l.Path, "line"); err != nil {
+		return nil, err
+	}
 	p := &Plan{}
 	switch cur.Type {
 	case "absent":

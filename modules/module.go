@@ -65,6 +65,9 @@ type Host struct {
 	SSHPort   int
 	SSHClient string
 	SSHServer string // the host's address of that connection
+	// Local is true for a connection without SSH (connection = "local",
+	// delegated tasks): no SSH connection can be locked out.
+	Local bool
 	// User is the login user of the connection.
 	User string
 	// Pending holds the files that earlier tasks of this plan would write;

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -27,15 +28,26 @@ type Wait struct {
 	Contains string `hcl:"contains,optional"`
 	// State is started (default: wait until up) or stopped (until down).
 	State string `hcl:"state,optional"`
-	// Timeout is how long apply waits, in seconds; default 60.
-	Timeout *int `hcl:"timeout,optional"`
+	// timeout is how long apply waits; default 60 s. It is the task's
+	// timeout meta-attribute (see SetTimeout).
+	timeout time.Duration
 }
 
+// TimeoutTaker is implemented by modules for which the task's timeout
+// meta-attribute is their own setting (how long a wait waits).
+type TimeoutTaker interface {
+	SetTimeout(d time.Duration)
+}
+
+// SetTimeout sets how long apply waits.
+func (w *Wait) SetTimeout(d time.Duration) { w.timeout = d }
+
 var (
-	_ Module   = (*Wait)(nil)
-	_ Checker  = (*Wait)(nil)
-	_ Stabler  = (*Wait)(nil)
-	_ ReadOnly = (*Wait)(nil)
+	_ Module       = (*Wait)(nil)
+	_ Checker      = (*Wait)(nil)
+	_ Stabler      = (*Wait)(nil)
+	_ ReadOnly     = (*Wait)(nil)
+	_ TimeoutTaker = (*Wait)(nil)
 )
 
 // ReadOnly is implemented by modules that never change a host (wait):
@@ -83,9 +95,6 @@ func (w *Wait) Check(a Attrs) hcl.Diagnostics {
 			diags = append(diags, a.Diag("contains", "Invalid contains", "contains is one line of text."))
 		}
 	}
-	if w.Timeout != nil && *w.Timeout < 0 {
-		diags = append(diags, a.Diag("timeout", "Invalid timeout", "timeout is a number of seconds, 0 or more."))
-	}
 	return diags
 }
 
@@ -126,11 +135,12 @@ func (w *Wait) address() string {
 	return w.Address
 }
 
-func (w *Wait) timeout() int {
-	if w.Timeout == nil {
+// seconds is the timeout in whole seconds, rounded up; default 60.
+func (w *Wait) seconds() int {
+	if w.timeout <= 0 {
 		return 60
 	}
-	return *w.Timeout
+	return int((w.timeout + time.Second - 1) / time.Second)
 }
 
 func (w *Wait) status() int {
@@ -161,7 +171,7 @@ func (w *Wait) what() string {
 // upFunc defines clawrun_up, which returns 0 when the port or URL is up,
 // 1 when not, 2 when the host has no tool to tell.
 func (w *Wait) upFunc() string {
-	t := strconv.Itoa(min(waitProbeTimeout, max(w.timeout(), 1)))
+	t := strconv.Itoa(min(waitProbeTimeout, max(w.seconds(), 1)))
 	if w.HTTP == "" {
 		a, p := Quote(w.address()), strconv.Itoa(w.Port)
 		return "clawrun_up() {\n" +
@@ -216,7 +226,7 @@ func (w *Wait) Plan(_ *Host, out string) (*Plan, error) {
 	if up == want {
 		return p, nil
 	}
-	p.add("~", "would wait for %s (up to %d s)", w.what(), w.timeout())
+	p.add("~", "would wait for %s (up to %d s)", w.what(), w.seconds())
 	p.Checks = append(p.Checks, Step{Desc: "wait", Script: w.pollScript()})
 	return p, nil
 }
@@ -226,9 +236,9 @@ func (w *Wait) pollScript() string {
 	if w.State == "stopped" {
 		cond = "[ \"$rc\" -ne 0 ]"
 	}
-	msg := fmt.Sprintf("timed out after %d s waiting for %s: see the service's log (journalctl -u UNIT), or raise timeout if it starts slowly", w.timeout(), w.what())
+	msg := fmt.Sprintf("timed out after %d s waiting for %s: see the service's log (journalctl -u UNIT), or raise timeout if it starts slowly", w.seconds(), w.what())
 	return w.upFunc() +
-		fmt.Sprintf("end=$(( $(date +%%s) + %d ))\n", w.timeout()) +
+		fmt.Sprintf("end=$(( $(date +%%s) + %d ))\n", w.seconds()) +
 		fmt.Sprintf("printf '%%s\\n' %s >&2\n", Quote("clawrun-notice: waiting for "+w.what())) +
 		"while :; do\n" +
 		"  if clawrun_up; then rc=0; else rc=$?; fi\n" +

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -70,7 +72,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
 			continue
 		}
-		hf, d := Parser.ParseHCL(src, f)
+		// A parser of its own: var files hold secrets, and diagnostics
+		// quote source lines only from files the shared parser knows.
+		hf, d := hclparse.NewParser().ParseHCL(src, f)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -88,8 +92,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for _, kvp := range in.Vars {
 		k, val, ok := strings.Cut(kvp, "=")
 		if !ok {
+			// Not quoted back: it may be a secret pasted without its name.
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var",
-				Detail: fmt.Sprintf("%q is not NAME=VALUE.", kvp)})
+				Detail: "A --var value has no '=': write NAME=VALUE."})
 			continue
 		}
 		set(k, cty.NilVal, &val, nil, "--var")
@@ -265,6 +270,8 @@ type Task struct {
 	// Pending: when or an attribute is not known yet (a task result that
 	// only apply knows). Plan reports such a task as known after apply.
 	Pending bool
+	// Timeout bounds the task's steps (and its probe); 0: none.
+	Timeout time.Duration
 }
 
 // Instantiate evaluates a task for this host: for_each, when, meta
@@ -289,7 +296,12 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		if d.HasErrors() {
 			return nil, diags
 		}
-		fe, _ = fe.Unmark()
+		if fe.IsMarked() || (fe.IsKnown() && !fe.IsNull() && fe.Type().IsSetType() && fe.ContainsMarked()) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in for_each",
+				Detail:  "for_each keys name the task instances, and names are printed: iterate over a non-sensitive map or set (a map's values may be sensitive, its keys not).",
+				Subject: spec.ForEach.Range().Ptr()})
+			return nil, diags
+		}
 		switch {
 		case !fe.IsKnown():
 			insts = []inst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}
@@ -351,6 +363,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
 		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
 		diags = append(diags, s.retryMeta(ctx, spec, t)...)
+		diags = append(diags, durationMeta(ctx, spec.Timeout, "timeout", &t.Timeout)...)
 		ctor, ok := modules.Registry[spec.Module]
 		if !ok {
 			continue // reported by Load
@@ -364,6 +377,9 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 			if !a.Known {
 				t.Pending = true
 			}
+		}
+		if tt, ok := t.Module.(modules.TimeoutTaker); ok && t.Timeout > 0 {
+			tt.SetTimeout(t.Timeout) // a wait's timeout is how long it waits
 		}
 		if c, ok := t.Module.(modules.Capturer); ok && spec.Referenced {
 			c.CaptureOutput()
@@ -400,6 +416,43 @@ func (s *Scope) boolMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, ta
 	}
 	if v.IsKnown() {
 		*target = v.True()
+	}
+	return nil
+}
+
+// durationMeta reads a duration: a number of seconds or a string such as
+// "90s" or "5m".
+func durationMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, target *time.Duration) hcl.Diagnostics {
+	if e == nil {
+		return nil
+	}
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.Unmark()
+	if !v.IsWhollyKnown() {
+		return nil
+	}
+	bad := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + name,
+		Detail: fmt.Sprintf("%s takes a positive number of seconds or a duration such as \"90s\" or \"5m\".", name), Subject: e.Range().Ptr()}}
+	switch {
+	case v.IsNull():
+		return bad
+	case v.Type() == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		if f <= 0 || f > 1e6 {
+			return bad
+		}
+		*target = time.Duration(f * float64(time.Second))
+	case v.Type() == cty.String:
+		d, err := time.ParseDuration(v.AsString())
+		if err != nil || d <= 0 {
+			return bad
+		}
+		*target = d
+	default:
+		return bad
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ type TaskSpec struct {
 	Handler bool
 	Body    hcl.Body // module attributes (meta-attributes removed)
 
-	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
+	When, ForEach, Become, Sensitive, IgnoreErrors, Timeout hcl.Expression
 	// Retries and Delay re-run a failed task (see retries.go).
 	Retries, Delay hcl.Expression
 	// Delegate is "local" to run the task on the controller instead of
@@ -109,6 +109,7 @@ var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "notify"}, {Name: "tags"}, {Name: "become"},
 	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"}, {Name: "delegate"},
 	{Name: "retries"}, {Name: "delay"},
+	{Name: "timeout"},
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
@@ -308,6 +309,7 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 	}
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
 	t.Retries, t.Delay = get("retries"), get("delay")
+	t.Timeout = get("timeout")
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
 	}

@@ -25,6 +25,12 @@ variable "admin_user_sudo" {
   description = "Add admin_user to group sudo. Off by default: the gateway's user needs no root."
 }
 
+variable "admin_sudo_nopasswd" {
+  type        = bool
+  default     = false
+  description = "With admin_user_sudo: sudo without a password (/etc/sudoers.d/90-clawrun-admin), so that later runs can log in as admin_user with become = true. For root-only images: see README, 'From a root-only VPS'."
+}
+
 variable "admin_authorized_keys" {
   type        = list(string)
   default     = null
@@ -213,6 +219,7 @@ include "user" {
   vars = {
     admin_user            = var.admin_user
     admin_user_sudo       = var.admin_user_sudo
+    admin_sudo_nopasswd   = var.admin_sudo_nopasswd
     admin_authorized_keys = var.admin_authorized_keys
   }
 }

@@ -58,16 +58,18 @@ func readOnly(t *playbooks.Task) bool {
 	return ok
 }
 
-// failTask reports a task that failed after planning and says whether the
-// host may go on (ignore_errors).
-func (hr *hostRun) failTask(ev *Event, t *playbooks.Task, err error, start time.Time) bool {
+// failChecked reports a task whose checks failed (a wait that timed
+// out) and says whether the host may go on (ignore_errors).
+func (hr *hostRun) failChecked(ev *Event, t *playbooks.Task, err error, start time.Time) bool {
 	ev.Status, ev.Error = StatusFailed, err.Error()
 	ev.Ignored = t.IgnoreErrors
 	ev.DurationMS = time.Since(start).Milliseconds()
-	hr.rc.Failed++
-	hr.r.emit(ev)
-	if !t.IgnoreErrors {
+	if t.IgnoreErrors {
+		hr.rc.Ignored++
+	} else {
+		hr.rc.Failed++
 		hr.failed = true
 	}
+	hr.r.emit(ev)
 	return t.IgnoreErrors
 }

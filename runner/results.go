@@ -46,7 +46,26 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) 
 		hr.r.secrets.Add(r.Stdout)
 		hr.r.secrets.Add(r.Stderr)
 	}
+	if changed && !t.Skip {
+		if hr.ran == nil {
+			hr.ran = map[*playbooks.TaskSpec]bool{}
+		}
+		hr.ran[t.Spec] = true
+	}
 	hr.scope.SetResult(t.Spec, r)
+}
+
+// readsRunResults reports whether a task reads the results of a task that
+// changed in this run: the plan could not know them (a command's output)
+// and showed this task as known after apply, so a saved plan's steps do
+// not bind it. Decided from this run, never from the plan file.
+func (hr *hostRun) readsRunResults(t *playbooks.Task) bool {
+	for _, n := range t.Spec.Needs {
+		if hr.ran[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // refresh evaluates a task that reads earlier tasks' results again, now

@@ -49,12 +49,14 @@ type sshConn struct {
 	client   *ssh.Client
 	jump     *ssh.Client
 	password string
-	stats    Stats
-	dead     chan struct{}
-	deadErr  error
-	once     sync.Once
-	sftpMu   sync.Mutex
-	sftp     *sftp.Client
+	// root: the login user is root, so become needs no sudo.
+	root    bool
+	stats   Stats
+	dead    chan struct{}
+	deadErr error
+	once    sync.Once
+	sftpMu  sync.Mutex
+	sftp    *sftp.Client
 	// shells are the running root and login-user shells (shell.go).
 	shellMu sync.Mutex
 	shells  map[bool]*remoteShell
@@ -134,7 +136,7 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 		return nil, nil, fmt.Errorf("read known_hosts: %w", err)
 	}
 	inner := db.HostKeyCallback()
-	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	verify := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		err := inner(hostname, remote, key)
 		switch {
 		case err == nil:
@@ -158,6 +160,13 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 		default:
 			return err
 		}
+	}
+	// Typed, so that a refused key is never retried.
+	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		if err := verify(hostname, remote, key); err != nil {
+			return &hostKeyError{err}
+		}
+		return nil
 	}
 	return cb, db, nil
 }
@@ -194,8 +203,30 @@ func authMethods(h *inventory.Host, o DialOptions) ([]ssh.AuthMethod, error) {
 }
 
 // dialSSH opens the host's one connection (through a jump host if set).
+// Failures of a host that is restarting sshd or still booting are retried
+// with backoff until connect_timeout is spent (retryConnect); refused
+// credentials and host keys never are.
 func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, error) {
-	timeout := time.Duration(h.ConnectTimeout) * time.Second
+	var retries int64
+	c, err := dialSSHRetries(ctx, h, o, &retries)
+	if err != nil {
+		return nil, &connectError{err: err, retries: retries}
+	}
+	c.stats.ConnectRetries = retries
+	return c, nil
+}
+
+// connectError carries the retries of a connect that failed, for --stats.
+type connectError struct {
+	err     error
+	retries int64
+}
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+func dialSSHRetries(ctx context.Context, h *inventory.Host, o DialOptions, retries *int64) (*sshConn, error) {
+	budget := time.Duration(h.ConnectTimeout) * time.Second
 	cb, db, err := hostKeyCallback(h.KnownHosts, o.AcceptNewHostKeys)
 	if err != nil {
 		return nil, err
@@ -205,41 +236,45 @@ func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, e
 		return nil, err
 	}
 	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
-	cfg := &ssh.ClientConfig{User: h.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
-		HostKeyAlgorithms: db.HostKeyAlgorithms(addr)}
-	c := &sshConn{password: o.BecomePassword, dead: make(chan struct{})}
-	var raw net.Conn
+	var jc *ssh.Client
 	if h.Jump != "" {
-		jc, err := dialJump(ctx, h, o, auth, cb, db, timeout)
-		if err != nil {
+		if jc, err = dialJump(ctx, h, auth, cb, db, budget, retries); err != nil {
 			return nil, err
-		}
-		c.jump = jc
-		raw, err = jc.Dial("tcp", addr)
-		if err != nil {
-			jc.Close()
-			return nil, fmt.Errorf("%w: through jump host %s: %v", ErrUnreachable, h.Jump, err)
-		}
-	} else {
-		release, err := acquireHandshake(ctx, addr)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
-		raw, err = d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 		}
 	}
-	client, err := handshake(raw, addr, cfg, timeout)
+	client, err := retryConnect(ctx, budget, addr, retries, func(timeout time.Duration) (*ssh.Client, attempt, error) {
+		var a attempt
+		cfg := &ssh.ClientConfig{User: h.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
+			HostKeyAlgorithms: db.HostKeyAlgorithms(addr), BannerCallback: authBannerRecorder(&a.authBanner)}
+		var raw net.Conn
+		if jc != nil {
+			var err error
+			if raw, err = jc.Dial("tcp", addr); err != nil {
+				return nil, a, fmt.Errorf("through jump host %s: %w", h.Jump, err)
+			}
+		} else {
+			release, err := acquireHandshake(ctx, addr)
+			if err != nil {
+				return nil, a, err
+			}
+			defer release()
+			d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
+			if raw, err = d.DialContext(ctx, "tcp", addr); err != nil {
+				return nil, a, err
+			}
+		}
+		w := &watchConn{Conn: raw}
+		cl, err := handshake(w, addr, cfg, timeout)
+		a.received = w.received()
+		return cl, a, err
+	})
 	if err != nil {
-		if c.jump != nil {
-			c.jump.Close()
+		if jc != nil {
+			jc.Close()
 		}
 		return nil, err
 	}
-	c.client = client
+	c := &sshConn{client: client, jump: jc, password: o.BecomePassword, root: h.User == "root", dead: make(chan struct{})}
 	c.stats.Handshakes++
 	go c.keepalive()
 	return c, nil
@@ -250,16 +285,13 @@ func handshake(raw net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Du
 	sc, chans, reqs, err := ssh.NewClientConn(raw, addr, cfg)
 	if err != nil {
 		raw.Close()
-		if strings.Contains(err.Error(), "HOST KEY") || strings.Contains(err.Error(), "host key") {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: ssh handshake: %v", ErrUnreachable, err)
+		return nil, err
 	}
 	raw.SetDeadline(time.Time{})
 	return ssh.NewClient(sc, chans, reqs), nil
 }
 
-func dialJump(ctx context.Context, h *inventory.Host, o DialOptions, auth []ssh.AuthMethod, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, timeout time.Duration) (*ssh.Client, error) {
+func dialJump(ctx context.Context, h *inventory.Host, auth []ssh.AuthMethod, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, budget time.Duration, retries *int64) (*ssh.Client, error) {
 	user, hostport := h.User, h.Jump
 	if u, rest, ok := strings.Cut(h.Jump, "@"); ok {
 		user, hostport = u, rest
@@ -267,18 +299,29 @@ func dialJump(ctx context.Context, h *inventory.Host, o DialOptions, auth []ssh.
 	if _, _, err := net.SplitHostPort(hostport); err != nil {
 		hostport = net.JoinHostPort(hostport, "22")
 	}
-	release, err := acquireHandshake(ctx, hostport)
+	cl, err := retryConnect(ctx, budget, hostport, retries, func(timeout time.Duration) (*ssh.Client, attempt, error) {
+		var a attempt
+		release, err := acquireHandshake(ctx, hostport)
+		if err != nil {
+			return nil, a, err
+		}
+		defer release()
+		d := net.Dialer{Timeout: timeout}
+		raw, err := d.DialContext(ctx, "tcp", hostport)
+		if err != nil {
+			return nil, a, err
+		}
+		cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
+			HostKeyAlgorithms: db.HostKeyAlgorithms(hostport), BannerCallback: authBannerRecorder(&a.authBanner)}
+		w := &watchConn{Conn: raw}
+		c, err := handshake(w, hostport, cfg, timeout)
+		a.received = w.received()
+		return c, a, err
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("jump host %s: %w", hostport, err)
 	}
-	defer release()
-	d := net.Dialer{Timeout: timeout}
-	raw, err := d.DialContext(ctx, "tcp", hostport)
-	if err != nil {
-		return nil, fmt.Errorf("%w: jump host %s: %v", ErrUnreachable, hostport, err)
-	}
-	cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: timeout, HostKeyAlgorithms: db.HostKeyAlgorithms(hostport)}
-	return handshake(raw, hostport, cfg, timeout)
+	return cl, nil
 }
 
 // keepalive closes the connection when the host stops answering, so that a
@@ -341,6 +384,9 @@ func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result,
 		}
 		c.shellMu.Unlock()
 		sh.close()
+	}
+	if errors.Is(err, ErrOutputLimit) {
+		return nil, err // the shell goes on; only this script failed
 	}
 	if err != nil {
 		return nil, c.lost(err)

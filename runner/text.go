@@ -83,7 +83,7 @@ func (t *TextRenderer) Event(e *Event) {
 		}
 		return
 	case "notice":
-		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, e.Message)
+		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return
 	}
 	host := fmt.Sprintf("%-*s", t.width, e.Host)
@@ -96,7 +96,9 @@ func (t *TextRenderer) Event(e *Event) {
 		if e.Ignored {
 			label += " (ignored)"
 		}
-		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(e.Error, t.width+4))
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(termSafe(e.Error), t.width+4))
+	case StatusNotChecked:
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cYellow, "?"), e.Task, termSafe(e.Message))
 	case StatusOK, StatusSkipped:
 		if t.Verbose {
 			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
@@ -126,7 +128,7 @@ func (t *TextRenderer) Event(e *Event) {
 			if t.mode == "apply" {
 				text = strings.TrimPrefix(text, "would ")
 			}
-			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), text)
+			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), termSafe(text))
 		}
 		if t.Diffs && e.Diff != "" {
 			t.diff(e.Diff)
@@ -143,7 +145,7 @@ func indentRest(s string, n int) string {
 
 func (t *TextRenderer) diff(d string) {
 	pad := strings.Repeat(" ", t.width+8)
-	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+	for _, l := range strings.Split(strings.TrimRight(termSafe(d), "\n"), "\n") {
 		color := ""
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
@@ -170,7 +172,10 @@ func (t *TextRenderer) recap(e *Event) {
 		if t.mode == "plan" {
 			changed = "to_change"
 		}
-		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable)
+		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d ignored=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable, r.Ignored)
+		if r.NotChecked > 0 {
+			line += fmt.Sprintf(" not_checked=%d", r.NotChecked)
+		}
 		switch {
 		case r.Failed > 0 || r.Unreachable > 0:
 			line = t.c(cRed, line)
@@ -182,7 +187,7 @@ func (t *TextRenderer) recap(e *Event) {
 		fmt.Fprintln(t.W, line)
 		if t.Stats && r.Stats != nil {
 			s := r.Stats
-			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes)
+			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d connect_retries=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes, s.ConnectRetries)
 		}
 	}
 }

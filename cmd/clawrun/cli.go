@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ type flags struct {
 	color             string
 	verbose           bool
 	forceHandlers     bool
+	noExec            bool
 	stats             bool
 	check             bool
 	fixed             map[string]cty.Value // apply PLANFILE: the plan's variables
@@ -83,6 +85,7 @@ func run(args []string) int {
 	plan.Flags().BoolVar(&f.diff, "diff", true, "print full diffs (always on for plan)")
 	plan.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
 	plan.Flags().StringVar(&f.out, "out", "", "save the plan for `apply FILE`")
+	plan.Flags().BoolVar(&f.noExec, "no-exec", false, "run no command the playbook wrote (command's unless): such tasks show as not checked")
 	apply := &cobra.Command{
 		Use:   "apply PLAYBOOK -i INVENTORY | apply PLANFILE",
 		Short: "Make hosts match the playbook",
@@ -155,15 +158,24 @@ func useColor(mode string, w io.Writer) bool {
 
 // printDiags writes diagnostics with file:line:col and the source line.
 func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
+	printDiagsRedacted(w, diags, color, nil)
+}
+
+// printDiagsRedacted writes diagnostics with every secret redacted: HCL
+// quotes values (escaped) and the variables an expression uses.
+func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secrets *playbooks.Secrets) {
 	if len(diags) == 0 {
 		return
 	}
+	var buf bytes.Buffer
+	defer func() { io.WriteString(out, secrets.Redact(buf.String())) }()
+	w := &buf
 	files := playbooks.Files()
 	for k, v := range inventory.Parser.Files() {
 		files[k] = v
 	}
 	width := 0
-	if f, ok := w.(*os.File); ok {
+	if f, ok := out.(*os.File); ok {
 		width, _, _ = term.GetSize(int(f.Fd()))
 	}
 	dw := hcl.NewDiagnosticTextWriter(w, files, uint(width), color)
@@ -223,7 +235,10 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 	}
 	secrets := &playbooks.Secrets{}
 	diags = append(diags, pb.Check(vars, checks, secrets)...)
-	printDiags(stderr, diags, color)
+	for _, v := range vars {
+		secrets.AddValue(v) // also those of variables no task used
+	}
+	printDiagsRedacted(stderr, diags, color, secrets)
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}
 	}
@@ -246,11 +261,15 @@ func doValidate(c *cobra.Command, pbPath string, f *flags) error {
 func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	var replay *runner.PlanFile
 	if apply {
-		pf, isPlan, err := runner.LoadPlanFile(pbPath)
-		if err != nil && isPlan {
-			return err
-		}
-		if isPlan {
+		if src, err := os.ReadFile(pbPath); err == nil && runner.IsPlanFile(src) {
+			key, err := runner.PlanKey(false)
+			if err != nil {
+				return err
+			}
+			pf, err := runner.LoadPlanFile(pbPath, src, key)
+			if err != nil {
+				return err
+			}
 			if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
 				return fmt.Errorf("apply PLANFILE takes inventory, limit, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
 			}
@@ -266,6 +285,9 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			}
 		}
 	}
+	if f.noExec && f.out != "" {
+		return fmt.Errorf("plan --no-exec cannot be saved with --out: tasks it did not check cannot be applied as planned")
+	}
 	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
 	if err != nil {
 		return err
@@ -277,7 +299,15 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			return err
 		}
 	case f.out != "":
-		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags)
+		key, err := runner.PlanKey(true)
+		if err != nil {
+			return err
+		}
+		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+	}
+	// Credentials of the controller are redacted like sensitive values.
+	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
+		prep.Secrets.Add(os.Getenv(name))
 	}
 	stdout := c.OutOrStdout()
 	var r runner.Renderer
@@ -299,7 +329,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	defer stop()
 	opts := runner.Options{
 		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
-		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r,
+		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r, NoExec: f.noExec,
 		Dial: runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
 			BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE")},
 	}

@@ -18,6 +18,12 @@ variable "admin_user_sudo" {
   description = "Add admin_user to group sudo. Off by default: the gateway's user needs no root."
 }
 
+variable "admin_sudo_nopasswd" {
+  type        = bool
+  default     = false
+  description = "With admin_user_sudo: sudo without a password (/etc/sudoers.d/90-clawrun-admin), so that later runs can log in as admin_user with become = true. For root-only images: see README, 'From a root-only VPS'."
+}
+
 variable "admin_authorized_keys" {
   type        = list(string)
   default     = null
@@ -30,4 +36,15 @@ task "user" "admin" {
   groups          = var.admin_user_sudo ? ["sudo"] : []
   authorized_keys = var.admin_authorized_keys
   tags            = ["user"]
+}
+
+task "file" "admin_sudoers" {
+  path     = "/etc/sudoers.d/90-clawrun-admin"
+  state    = var.admin_user_sudo && var.admin_sudo_nopasswd ? "file" : "absent"
+  content  = var.admin_user_sudo && var.admin_sudo_nopasswd ? "${var.admin_user} ALL=(ALL) NOPASSWD:ALL\n" : null
+  mode     = "0440"
+  owner    = "root"
+  group    = "root"
+  validate = var.admin_user_sudo && var.admin_sudo_nopasswd ? "/usr/sbin/visudo -cf %s" : null
+  tags     = ["user"]
 }

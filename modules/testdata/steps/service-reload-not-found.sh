@@ -1,0 +1,6 @@
+# probe
+systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,ConditionResult,ConditionTimestampMonotonic -- 'openclaw-gateway.service'
+# step 1: daemon-reload
+systemctl daemon-reload
+# step 2: start
+systemctl start -- 'openclaw-gateway.service'

@@ -1,0 +1,4 @@
+# probe
+systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,ConditionResult,ConditionTimestampMonotonic -- 'openclaw-gateway.service'
+# step 1: restart
+systemctl restart -- 'openclaw-gateway.service'
