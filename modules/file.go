@@ -70,6 +70,7 @@ func (f *File) Check(a Attrs) hcl.Diagnostics {
 	if f.Path != "" && !path.IsAbs(f.Path) {
 		diags = append(diags, a.Diag("path", "Path must be absolute", fmt.Sprintf("%q is relative.", f.Path)))
 	}
+	diags = append(diags, checkPathLine(a, f.Path)...)
 	if f.Content != nil && f.Source != "" {
 		diags = append(diags, a.Diag("source", "Conflicting attributes", "Set content or source, not both."))
 	}
@@ -80,6 +81,15 @@ func (f *File) Check(a Attrs) hcl.Diagnostics {
 		diags = append(diags, a.Diag("mode", "Invalid mode", fmt.Sprintf("%q is not an octal mode such as \"0644\".", f.Mode)))
 	}
 	return diags
+}
+
+// checkPathLine refuses a path with a line break: probes print paths one
+// per line, and the host's tools (stat, sha256sum) print them back.
+func checkPathLine(a Attrs, p string) hcl.Diagnostics {
+	if strings.ContainsAny(p, "\n\r") {
+		return hcl.Diagnostics{a.Diag("path", "Invalid path", "A path must not contain a line break.")}
+	}
+	return nil
 }
 
 func isOctal(m string) bool {

@@ -180,6 +180,11 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			if s, err = rec('H', l[66:], true); err == nil {
 				s.sha = l[:64]
 			}
+		case len(l) > 67 && l[0] == '\\' && l[65] == ' ' && l[66] == ' ':
+			// A name with a backslash: sha256sum escapes it.
+			if s, err = rec('H', strings.ReplaceAll(l[67:], `\\`, `\`), true); err == nil {
+				s.sha = l[1:65]
+			}
 		default:
 			err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
 		}

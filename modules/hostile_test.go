@@ -291,3 +291,23 @@ func TestLineRefusesLargeFile(t *testing.T) {
 		t.Fatalf("planned from a cut probe: %+v", p.Diff)
 	}
 }
+
+// TestProbePathWithBackslash: sha256sum escapes such names; the record
+// still maps to its path.
+func TestProbePathWithBackslash(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, `a\b`)
+	os.WriteFile(p, []byte("x\n"), 0o644)
+	specs := []FileSpec{{Path: p}}
+	out, err := runSh(t, BatchFileProbe(specs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := SplitFileProbe(specs, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := parseFileProbe(got[p]); err != nil || st.SHA256 != sha([]byte("x\n")) || string(st.Content) != "x\n" {
+		t.Errorf("%+v %v\n%s", st, err, out)
+	}
+}

@@ -44,7 +44,7 @@ var (
 // Check compiles the program with its argument names, so jq errors are
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
-	var diags hcl.Diagnostics
+	diags := checkPathLine(a, j.Path)
 	j.argNames, j.argValues, j.secretArgs = nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {

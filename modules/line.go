@@ -37,6 +37,7 @@ var (
 // Check validates the configuration.
 func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", l.State, "present", "absent")
+	diags = append(diags, checkPathLine(a, l.Path)...)
 	if l.Regexp != "" {
 		rx, err := regexp.Compile(l.Regexp)
 		if err != nil {
