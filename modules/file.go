@@ -165,9 +165,12 @@ else echo type=absent; fi
 // fileState is the parsed output of fileProbe.
 type fileState struct {
 	Type, Mode, Owner, Group, SHA256, Target string
-	Size                                     int64
-	Content                                  []byte
-	HasContent                               bool
+	// Guard is the write guard's predicted decision (predictGuard), from
+	// batched probes; "" when not known.
+	Guard      string
+	Size       int64
+	Content    []byte
+	HasContent bool
 }
 
 // parseFileProbe parses fileProbe output. A key given twice, content that
@@ -178,7 +181,7 @@ func parseFileProbe(out string) (fileState, error) {
 	if err != nil {
 		return fileState{}, err
 	}
-	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"]}
+	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"]}
 	if s.Type == "" {
 		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
 	}
@@ -264,6 +267,15 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 	default:
 		f.planFile(p, cur)
 	}
+	owner := f.Owner
+	if f.state() == "absent" || f.state() == "link" {
+		owner = ""
+	}
+	if p.Changed() {
+		if err := cur.checkGuard(f.Path, owner); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -307,10 +319,10 @@ func overlay(h *Host, path string, cur fileState) fileState {
 		return cur
 	}
 	if pf.Absent {
-		return fileState{Type: "absent"}
+		return fileState{Type: "absent", Guard: cur.Guard}
 	}
 	next := fileState{Type: "file", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group,
-		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content)}
+		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content), Guard: cur.Guard}
 	if cur.Type != "file" {
 		next.Mode, next.Owner, next.Group = "0644", "root", "root"
 	}

@@ -143,12 +143,20 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		}
 		p.Diff = b.String()
 		content := encodeOrdered(next, order, "  ")
+		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
+			return nil, err
+		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
 		return p, nil
 	}
 	// Same document: only attributes may differ.
 	f := &File{Path: j.Path, Mode: j.Mode, Owner: j.Owner, Group: j.Group}
 	f.planAttrs(p, cur)
+	if p.Changed() {
+		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 

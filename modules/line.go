@@ -91,6 +91,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 	}
 	p.add(sign, "file %s", l.Path)
 	p.Diff = textDiff(l.Path, cur.Content, []byte(next), cur.Type == "file")
+	if err := cur.checkGuard(l.Path, l.Owner); err != nil {
+		return nil, err
+	}
 	p.write(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate})
 	return p, nil
 }
