@@ -175,7 +175,7 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 func (c *Cron) cronCheck() string {
 	u := Quote(c.user())
 	return "if crontab -h 2>&1 | grep -q 'dry run'; then crontab -n %s; fi && " +
-		"if ! id -u " + u + " >/dev/null 2>&1; then echo \"user \"" + u + "\" does not exist: cron would ignore every job in this file\"; exit 1; fi"
+		"if ! id -u " + u + " >/dev/null 2>&1; then echo \"user \\\"\"" + u + "\"\\\" does not exist: cron would ignore every job in this file\"; exit 1; fi"
 }
 
 // entry is the block that follows the marker: env lines, then the job.
