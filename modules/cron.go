@@ -83,10 +83,14 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // cronEnvValue renders a value as Debian's cron reads it back (env.c):
 // unquoted, it is trimmed and may not be empty (cron then takes the line
 // for a job, fails, and ignores the whole file); quoted with ' or ", it is
-// taken literally up to the closing quote.
+// taken literally up to the closing quote, except that trailing blanks
+// are dropped even then (seen on Debian 12), so no value can end in one.
 func cronEnvValue(v string) (string, error) {
 	if strings.ContainsAny(v, "\n\r") {
 		return "", fmt.Errorf("a value is one line")
+	}
+	if strings.TrimRight(v, " \t") != v {
+		return "", fmt.Errorf("Debian's cron drops trailing spaces and tabs from values, quoted or not")
 	}
 	if v != "" && strings.TrimSpace(v) == v && v[0] != '"' && v[0] != '\'' {
 		return v, nil

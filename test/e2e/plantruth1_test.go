@@ -163,14 +163,14 @@ func TestPlanTruthCronEnv(t *testing.T) {
 	t.Cleanup(func() { tb.SSH(t, "h1", "rm -f /etc/cron.d/pt5 /var/tmp/pt5.out") })
 	converge(t, tb, "pt-cron-env.hcl", "--limit", "h1")
 	expect(t, "h1", tb.MustSSH(t, "h1", "cat /etc/cron.d/pt5; crontab -n /etc/cron.d/pt5"),
-		"# clawrun: pt5 env\nGREETING=\" hello world \"\nMAILTO=\"\"\n* * * * * root printf '[\\%s][\\%s]\\n' \"$MAILTO\" \"$GREETING\" > /var/tmp/pt5.out\n"+
+		"# clawrun: pt5 env\nGREETING=\" hello world\"\nMAILTO=\"\"\n* * * * * root printf '[\\%s][\\%s]\\n' \"$MAILTO\" \"$GREETING\" > /var/tmp/pt5.out\n"+
 			"The syntax of the crontab file was successfully checked.")
 	// cron reads /etc/cron.d at the next minute and runs the job then.
 	deadline := time.Now().Add(130 * time.Second)
 	for {
 		out, _ := tb.SSH(t, "h1", "cat /var/tmp/pt5.out 2>/dev/null")
 		if out != "" {
-			expect(t, "h1", out, "[][ hello world ]")
+			expect(t, "h1", out, "[][ hello world]")
 			break
 		}
 		if time.Now().After(deadline) {

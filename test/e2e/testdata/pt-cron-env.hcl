@@ -1,4 +1,4 @@
-# Issue 19 item 5: env values cron would misread (empty, surrounding
+# Issue 19 item 5: env values cron would misread (empty, leading
 # spaces) are quoted; the job runs every minute and writes what it saw.
 variable "user" {
   type    = string
@@ -11,5 +11,5 @@ task "cron" "env" {
   command   = "printf '[\\%s][\\%s]\\n' \"$MAILTO\" \"$GREETING\" > /var/tmp/pt5.out"
   cron_file = "pt5"
   user      = var.user
-  env       = { MAILTO = "", GREETING = " hello world " }
+  env       = { MAILTO = "", GREETING = " hello world" }
 }
