@@ -67,7 +67,13 @@ func (c *Cron) Check(a Attrs) hcl.Diagnostics {
 	} else if c.State != "absent" && a["command"].Known && strings.TrimSpace(c.Command) == "" {
 		diags = append(diags, a.Diag("command", "Invalid command", "A cron command must not be empty: cron would reject the line and with it the whole file."))
 	}
-	for k, v := range c.Env {
+	names := make([]string, 0, len(c.Env))
+	for k := range c.Env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := c.Env[k]
 		if !envName.MatchString(k) {
 			diags = append(diags, a.Diag("env", "Invalid env name", fmt.Sprintf("%q is not a variable name (letters, digits, _).", k)))
 		}
