@@ -317,7 +317,7 @@ func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 
 // embedded matches the content a step carries (modules.embed).
 // embedded finds content embedded in a step, as written by modules.embed:
-// plain, or inside a body quoted once more (a guarded write, '\'' quotes).
+// plain, or inside a body quoted once more (a guarded write, '\” quotes).
 var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|printf %s '\\''([A-Za-z0-9+/=]*)'\\'' \| base64 -d`)
 
 // stepsDigest is the keyed digest of a plan's steps with secrets redacted:
