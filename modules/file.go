@@ -139,21 +139,24 @@ stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
   if [ "$s" != %s ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
 fi
-else echo type=absent; fi
+else echo type=absent; stat --printf 'parent_mode=%%a\nparent_group=%%G\n' -- "${p%%/*}/" 2>/dev/null; fi
 `, q, Quote(want))
 }
 
 // fileState is the parsed output of fileProbe.
 type fileState struct {
 	Type, Mode, Owner, Group, SHA256, Target string
-	Content                                  []byte
-	HasContent                               bool
+	// ParentMode and ParentGroup describe the directory of an absent path.
+	ParentMode, ParentGroup string
+	Content                 []byte
+	HasContent              bool
 }
 
 // parseFileProbe parses fileProbe output.
 func parseFileProbe(out string) (fileState, error) {
 	m := kv(out)
-	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Target: m["target"]}
+	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Target: m["target"],
+		ParentMode: normMode(m["parent_mode"]), ParentGroup: m["parent_group"]}
 	if s.Type == "" {
 		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
 	}
@@ -192,6 +195,7 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 			p.step("create "+f.Path, "mkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group))
 			p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: normMode(f.Mode), Owner: f.Owner, Group: f.Group})
+			inherit(p, h, f.Path, cur, f.Mode, f.Group)
 		case "directory":
 			f.planAttrs(p, cur)
 		default:
@@ -233,6 +237,7 @@ func (f *File) planFile(h *Host, p *Plan, cur fileState) error {
 		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
+		inherit(p, h, f.Path, cur, f.Mode, f.Group)
 		return nil
 	case "file":
 	case "link":

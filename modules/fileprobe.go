@@ -64,10 +64,21 @@ func BatchFileProbe(specs []FileSpec) string {
 	}
 	all := strings.Join(q, " ")
 	var b strings.Builder
-	fmt.Fprintf(&b, "for p in %s; do\n", all)
-	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%s\t%s\n' "$p" "$(readlink "$p")"; elif [ -e "$p" ]; then printf 'E\t%s\n' "$p"; fi
+	fmt.Fprintf(&b, "a=\nfor p in %s; do\n", all)
+	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%s\t%s\n' "$p" "$(readlink "$p")"; elif [ -e "$p" ]; then printf 'E\t%s\n' "$p"; else printf 'A\t%s\n' "$p"; a=1; fi
 done
 `)
+	// A file created later inherits its directory's group when the
+	// directory is setgid: stat the parents, only when a path is absent.
+	var parents []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if d := dirOf(p); !seen[d] {
+			seen[d] = true
+			parents = append(parents, Quote(d))
+		}
+	}
+	fmt.Fprintf(&b, "if [ -n \"$a\" ]; then stat --printf 'P\\t%%a\\t%%G\\t%%n\\n' -- %s 2>/dev/null; fi\n", strings.Join(parents, " "))
 	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", all)
 	// Only regular files are hashed: a FIFO or device would block.
 	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
@@ -113,6 +124,7 @@ func SplitFileProbe(out string) map[string]string {
 		kind, target, ftype, mode, owner, group, size, sha, content string
 		hasContent                                                  bool
 	}
+	parents := map[string][2]string{}
 	m := map[string]*st{}
 	get := func(p string) *st {
 		if m[p] == nil {
@@ -128,6 +140,10 @@ func SplitFileProbe(out string) map[string]string {
 			s.kind, s.target = "link", f[2]
 		case len(f) == 2 && f[0] == "E":
 			get(f[1]).kind = "exists"
+		case len(f) == 2 && f[0] == "A":
+			get(f[1]).kind = "absent"
+		case len(f) == 4 && f[0] == "P":
+			parents[f[3]] = [2]string{f[1], f[2]}
 		case len(f) == 7 && f[0] == "S":
 			s := get(f[6])
 			s.ftype, s.mode, s.owner, s.group, s.size = f[1], f[2], f[3], f[4], f[5]
@@ -160,6 +176,11 @@ func SplitFileProbe(out string) map[string]string {
 				if s.hasContent {
 					fmt.Fprintf(&b, "content=%s\n", s.content)
 				}
+			}
+		case s.kind == "absent":
+			b.WriteString("type=absent\n")
+			if pd, ok := parents[dirOf(p)]; ok {
+				fmt.Fprintf(&b, "parent_mode=%s\nparent_group=%s\n", pd[0], pd[1])
 			}
 		default:
 			continue

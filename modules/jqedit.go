@@ -144,6 +144,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		p.Diff = b.String()
 		content := encodeOrdered(next, order, "  ")
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
+		if cur.Type == "absent" {
+			inherit(p, h, j.Path, cur, j.Mode, j.Group)
+		}
 		return p, nil
 	}
 	// Same document: only attributes may differ.

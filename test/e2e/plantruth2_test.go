@@ -87,11 +87,12 @@ systemctl is-enabled pt6`)
 func TestPlanTruthEarlierTasks(t *testing.T) {
 	tb := testbed.Get(t)
 	prepare(t, tb, `userdel -r ptbob 2>/dev/null; rm -rf /srv/pt8 /srv/pt8s; crontab -r 2>/dev/null; ufw --force reset >/dev/null
+rm -rf /srv/pt8g; mkdir /srv/pt8g; chgrp staff /srv/pt8g; chmod 2775 /srv/pt8g
 mkdir -p /srv/pt8s; echo secret > /srv/pt8s/secret; chmod 0600 /srv/pt8s/secret; chown nobody /srv/pt8s/secret; ln -s secret /srv/pt8s/conf; true`)
 	converge(t, tb, "plantruth/earlier.hcl")
 	each(t, tb, func(h string) {
-		expect(t, h, tb.MustSSH(t, h, `tail -1 /home/ptbob/.bashrc; stat -c '%a %U' /srv/pt8; test -e /srv/pt8/ran || echo not run; crontab -l | grep -c '^0 [12] '; stat -c '%a %U %F' /srv/pt8s/conf /srv/pt8s/secret; grep -c '^### tuple ### allow tcp 8443 0.0.0.0/0 ' /etc/ufw/user.rules`),
-			"umask 027\n750 ptbob\nnot run\n2\n644 root regular file\n600 nobody regular file\n1")
+		expect(t, h, tb.MustSSH(t, h, `tail -1 /home/ptbob/.bashrc; stat -c '%a %U' /srv/pt8; test -e /srv/pt8/ran || echo not run; crontab -l | grep -c '^0 [12] '; stat -c '%a %U %F' /srv/pt8s/conf /srv/pt8s/secret; grep -c '^### tuple ### allow tcp 8443 0.0.0.0/0 ' /etc/ufw/user.rules; stat -c '%a %G' /srv/pt8g/new /srv/pt8g/sub`),
+			"umask 027\n750 ptbob\nnot run\n2\n644 root regular file\n600 nobody regular file\n1\n640 staff\n2755 staff")
 	})
 }
 
