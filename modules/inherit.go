@@ -32,3 +32,12 @@ func inherit(p *Plan, h *Host, path string, cur fileState, mode, group string) {
 		w.Mode = "2755"
 	}
 }
+
+// claimedBy names the earlier task of this run that manages key.
+func claimedBy(h *Host, key string) (string, bool) {
+	if h == nil {
+		return "", false
+	}
+	id, ok := h.Claims[key]
+	return id, ok
+}

@@ -562,6 +562,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.fail(t.ID, t.Spec.Module, err, start)
 		return false, t.IgnoreErrors
 	}
+	hr.claim(t, info, plan)
 	caveat := hr.taskCaveat(t)
 	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat}
 	if pf := hr.r.opts.Record; pf != nil {

@@ -228,3 +228,19 @@ func TestPlanTruthFailingStart(t *testing.T) {
 		t.Errorf("apply of a failing simple unit: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// TestPlanTruthCronTwice: two tasks with one cron entry fail the second
+// task in plan and apply alike, instead of changing on every run (item 8).
+func TestPlanTruthCronTwice(t *testing.T) {
+	tb := testbed.Get(t)
+	tb.MustSSH(t, "h1", "crontab -r 2>/dev/null; true")
+	for _, cmd := range []string{"plan", "apply"} {
+		r := clawrun(t, "testdata", nil, cmd, "plantruth/cron-twice.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json")
+		o := outcomes(events(t, r.Stdout))
+		if r.Code != 1 || !strings.HasPrefix(o["h1 cron.one"], "changed") || o["h1 cron.two"] != "failed" ||
+			!strings.Contains(r.Stdout, `cron \"pt8 same\" in crontab of root is also managed by cron.one`) {
+			t.Errorf("%s: exit %d\n%s%s", cmd, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	expect(t, "h1", tb.MustSSH(t, "h1", "crontab -l | grep -c 'true one'"), "1")
+}
