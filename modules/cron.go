@@ -124,6 +124,17 @@ func (c *Cron) user() string {
 
 func (c *Cron) path() string { return "/etc/cron.d/" + c.CronFile }
 
+// where names the crontab or cron.d file of the entry.
+func (c *Cron) where() string {
+	if c.CronFile != "" {
+		return c.path()
+	}
+	return "crontab of " + c.user()
+}
+
+// claim names the entry among the things tasks manage exclusively.
+func (c *Cron) claim() string { return "cron:" + c.where() + ":" + c.Name }
+
 // crontabKey names a user crontab among the files a plan predicts.
 func (c *Cron) crontabKey() string { return "crontab:" + c.user() }
 
@@ -162,14 +173,14 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 		old = "" // an empty crontab, as crontab -l prints it
 	}
 	next := EditCron(old, c.Name, c.entry(), c.State != "absent")
-	p := &Plan{}
+	p := &Plan{Claims: []string{c.claim()}}
+	if other, ok := claimedBy(h, c.claim()); ok {
+		return nil, fmt.Errorf("cron %q in %s is also managed by %s: the two tasks would replace each other's entry on every run; give each entry its own name", c.Name, c.where(), other)
+	}
 	if next == old {
 		return p, nil
 	}
-	where := "crontab of " + c.user()
-	if c.CronFile != "" {
-		where = c.path()
-	}
+	where := c.where()
 	sign := "~"
 	switch {
 	case c.State == "absent":

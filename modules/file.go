@@ -155,7 +155,7 @@ stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' -- "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
   if [ "$s" != %s ] && [ "$(stat -c %%s -- "$p")" -le %d ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
 fi
-else echo type=absent; fi
+else echo type=absent; stat --printf 'parent_mode=%%a\nparent_group=%%G\n' -- "${p%%/*}/" 2>/dev/null; fi
 `, q, Quote(want), MaxContent)
 }
 
@@ -168,6 +168,8 @@ type fileState struct {
 	Size       int64
 	Content    []byte
 	HasContent bool
+	// ParentMode and ParentGroup describe the directory of an absent path.
+	ParentMode, ParentGroup string
 }
 
 // parseFileProbe parses fileProbe output. A key given twice, content that
@@ -178,7 +180,8 @@ func parseFileProbe(out string) (fileState, error) {
 	if err != nil {
 		return fileState{}, err
 	}
-	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"]}
+	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"],
+		ParentMode: normMode(m["parent_mode"]), ParentGroup: m["parent_group"]}
 	if s.Type == "" {
 		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
 	}
@@ -243,6 +246,7 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 			p.step("create "+f.Path, guarded(f.Path, f.Owner, "set -e\nmkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group), ""))
 			p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: normMode(f.Mode), Owner: f.Owner, Group: f.Group})
+			inherit(p, h, f.Path, cur, f.Mode, f.Group)
 		case "directory":
 			f.planAttrs(p, cur)
 		default:
@@ -293,6 +297,7 @@ func (f *File) planFile(h *Host, p *Plan, cur fileState) error {
 		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
+		inherit(p, h, f.Path, cur, f.Mode, f.Group)
 		return nil
 	case "file":
 	case "link":

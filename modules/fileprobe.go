@@ -275,6 +275,10 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			}
 		default:
 			b.WriteString("type=absent\n")
+			// A file created later inherits a setgid directory's group.
+			if d := info[dirOf(p)]; d != nil && d.ftype == "directory" {
+				fmt.Fprintf(&b, "parent_mode=%s\nparent_group=%s\n", d.mode, d.group)
+			}
 		}
 		fmt.Fprintf(&b, "guard=%s\n", guard)
 		res[p] = b.String()

@@ -167,6 +167,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
+		if cur.Type == "absent" {
+			inherit(p, h, j.Path, cur, j.Mode, j.Group)
+		}
 		return p, nil
 	}
 	// Same document: only attributes may differ.

@@ -102,6 +102,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	p.write(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate})
+	if cur.Type == "absent" {
+		inherit(p, h, l.Path, cur, l.Mode, l.Group)
+	}
 	return p, nil
 }
 

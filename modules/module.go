@@ -75,6 +75,10 @@ type Host struct {
 	// it so that plan predicts exactly what apply will do when several tasks
 	// touch one file, or a unit file changes before its service.
 	Pending map[string]*FileState
+	// Claims maps what earlier tasks of this run manage exclusively (a
+	// cron entry) to the task's name, in plan and apply alike: two tasks
+	// managing one thing would undo each other on every run.
+	Claims map[string]string
 }
 
 // FileState is a file as a plan predicts it.
@@ -126,6 +130,8 @@ type Plan struct {
 	// Checks run in apply like steps but change nothing (a wait polling a
 	// port): a plan with checks and no steps is not a change.
 	Checks []Step
+	// Claims are the things this task manages exclusively (see Host.Claims).
+	Claims []string
 }
 
 // Keyed is implemented by modules whose state is not one file: the keys

@@ -188,3 +188,17 @@ func TestPlanSeesEarlierTasks(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestNewDropInMergedUsr: a package's drop-in found under /lib and
+// /usr/lib is the one systemd lists, not a new one to reload for.
+func TestNewDropInMergedUsr(t *testing.T) {
+	st := unitState{Load: "loaded", DropIns: []string{"/usr/lib/systemd/system/x.service.d/pkg.conf"},
+		DropInFiles: []string{"/usr/lib/systemd/system/x.service.d/pkg.conf", "/lib/systemd/system/x.service.d/pkg.conf"}}
+	if st.newDropIn() {
+		t.Errorf("merged /usr paths taken for a new drop-in")
+	}
+	st.DropInFiles = append(st.DropInFiles, "/etc/systemd/system/x.service.d/10-new.conf")
+	if !st.newDropIn() {
+		t.Errorf("a new drop-in in /etc not seen")
+	}
+}

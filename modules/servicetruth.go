@@ -38,12 +38,25 @@ func (st unitState) newDropIn() bool {
 	if st.Load != "loaded" {
 		return false
 	}
+	known := map[string]bool{}
+	for _, f := range st.DropIns {
+		known[usrPath(f)] = true
+	}
 	for _, f := range st.DropInFiles {
-		if !slices.Contains(st.DropIns, f) {
+		if !known[usrPath(f)] {
 			return true
 		}
 	}
 	return false
+}
+
+// usrPath is a path in its /usr form: /lib is /usr/lib on Debian 12
+// (merged /usr), and the probe finds a package's drop-in under both.
+func usrPath(p string) string {
+	if strings.HasPrefix(p, "/lib/") {
+		return "/usr" + p
+	}
+	return p
 }
 
 // pendingUnit: an earlier task of this plan writes the unit's file (or

@@ -62,3 +62,19 @@ func (hr *hostRun) taskCaveat(t *playbooks.Task) string {
 	}
 	return ""
 }
+
+// claim records what a task manages exclusively, in plan and apply, so a
+// later task managing the same thing fails (see modules.Host.Claims).
+func (hr *hostRun) claim(t *playbooks.Task, info *modules.Host, plan *modules.Plan) {
+	if t.Spec.Delegate != "" || len(plan.Claims) == 0 {
+		return
+	}
+	if info.Claims == nil {
+		info.Claims = map[string]string{}
+	}
+	for _, c := range plan.Claims {
+		if _, ok := info.Claims[c]; !ok {
+			info.Claims[c] = t.ID
+		}
+	}
+}

@@ -655,6 +655,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		}
 		return false, hr.failTask(t, err, start)
 	}
+	hr.claim(t, info, plan)
 	caveat := hr.taskCaveat(t)
 	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {

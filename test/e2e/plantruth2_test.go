@@ -87,11 +87,12 @@ systemctl is-enabled pt6`)
 func TestPlanTruthEarlierTasks(t *testing.T) {
 	tb := testbed.Get(t)
 	prepare(t, tb, `userdel -r ptbob 2>/dev/null; rm -rf /srv/pt8 /srv/pt8s; crontab -r 2>/dev/null; ufw --force reset >/dev/null
+rm -rf /srv/pt8g; mkdir /srv/pt8g; chgrp staff /srv/pt8g; chmod 2775 /srv/pt8g
 mkdir -p /srv/pt8s; echo secret > /srv/pt8s/secret; chmod 0600 /srv/pt8s/secret; chown nobody /srv/pt8s/secret; ln -s secret /srv/pt8s/conf; true`)
 	converge(t, tb, "plantruth/earlier.hcl")
 	each(t, tb, func(h string) {
-		expect(t, h, tb.MustSSH(t, h, `tail -1 /home/ptbob/.bashrc; stat -c '%a %U' /srv/pt8; test -e /srv/pt8/ran || echo not run; crontab -l | grep -c '^0 [12] '; stat -c '%a %U %F' /srv/pt8s/conf /srv/pt8s/secret; grep -c '^### tuple ### allow tcp 8443 0.0.0.0/0 ' /etc/ufw/user.rules`),
-			"umask 027\n750 ptbob\nnot run\n2\n644 root regular file\n600 nobody regular file\n1")
+		expect(t, h, tb.MustSSH(t, h, `tail -1 /home/ptbob/.bashrc; stat -c '%a %U' /srv/pt8; test -e /srv/pt8/ran || echo not run; crontab -l | grep -c '^0 [12] '; stat -c '%a %U %F' /srv/pt8s/conf /srv/pt8s/secret; grep -c '^### tuple ### allow tcp 8443 0.0.0.0/0 ' /etc/ufw/user.rules; stat -c '%a %G' /srv/pt8g/new /srv/pt8g/sub`),
+			"umask 027\n750 ptbob\nnot run\n2\n644 root regular file\n600 nobody regular file\n1\n640 staff\n2755 staff")
 	})
 }
 
@@ -226,4 +227,20 @@ func TestPlanTruthFailingStart(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "ptfail.service") || !strings.Contains(r.Stdout, "failed right after it started") {
 		t.Errorf("apply of a failing simple unit: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+}
+
+// TestPlanTruthCronTwice: two tasks with one cron entry fail the second
+// task in plan and apply alike, instead of changing on every run (item 8).
+func TestPlanTruthCronTwice(t *testing.T) {
+	tb := testbed.Get(t)
+	tb.MustSSH(t, "h1", "crontab -r 2>/dev/null; true")
+	for _, cmd := range []string{"plan", "apply"} {
+		r := clawrun(t, "testdata", nil, cmd, "plantruth/cron-twice.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json")
+		o := outcomes(events(t, r.Stdout))
+		if r.Code != 1 || !strings.HasPrefix(o["h1 cron.one"], "changed") || o["h1 cron.two"] != "failed" ||
+			!strings.Contains(r.Stdout, `cron \"pt8 same\" in crontab of root is also managed by cron.one`) {
+			t.Errorf("%s: exit %d\n%s%s", cmd, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	expect(t, "h1", tb.MustSSH(t, "h1", "crontab -l | grep -c 'true one'"), "1")
 }

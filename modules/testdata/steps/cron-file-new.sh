@@ -7,7 +7,7 @@ stat --printf 'mode=%a\nowner=%U\ngroup=%G\nsize=%s\n' -- "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%% *}; echo "sha256=$s"
   if [ "$s" != '' ] && [ "$(stat -c %s -- "$p")" -le 16777216 ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
 fi
-else echo type=absent; fi
+else echo type=absent; stat --printf 'parent_mode=%a\nparent_group=%G\n' -- "${p%/*}/" 2>/dev/null; fi
 
 # step 1: write /etc/cron.d/clawrun
 clawrun_guard() {

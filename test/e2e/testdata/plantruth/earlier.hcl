@@ -67,3 +67,25 @@ task "ufw" "same-rule" {
     proto  = "tcp"
   }
 }
+
+task "file" "in-setgid-dir" {
+  path    = "/srv/pt8g/new"
+  content = "group from the directory\n"
+}
+
+task "file" "in-setgid-dir-again" {
+  path  = "/srv/pt8g/new"
+  group = "staff"
+  mode  = "0640"
+}
+
+task "file" "subdir-in-setgid-dir" {
+  path  = "/srv/pt8g/sub"
+  state = "directory"
+}
+
+task "file" "subdir-in-setgid-dir-again" {
+  path  = "/srv/pt8g/sub"
+  state = "directory"
+  group = "staff"
+}

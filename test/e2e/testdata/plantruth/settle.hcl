@@ -30,3 +30,9 @@ task "service" "runtime-enabled" {
   name    = "pt6"
   enabled = false
 }
+
+# A packaged drop-in is found under /lib and /usr/lib (merged /usr); only
+# one of them is in DropInPaths. It is not a new drop-in to reload for.
+task "service" "packaged-dropin" {
+  name = "systemd-localed"
+}
