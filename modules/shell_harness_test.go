@@ -125,6 +125,7 @@ func TestShellHarnessFile(t *testing.T) {
 		check      func(t *testing.T, path string)
 		wantErr    string
 		pendingFix string
+		name2      string // the target's file name, when not "target"
 	}{
 		{name: "new file", fixture: absent, task: `content = "hello\n"
   mode = "0640"`, check: isFile("hello\n", 0o640)},
@@ -150,6 +151,12 @@ func TestShellHarnessFile(t *testing.T) {
 		}},
 		{name: "link replaced by a file: new file's mode, not the target's", fixture: linkToPrivate, task: `content = "mine\n"`, check: isFile("mine\n", 0o644),
 			pendingFix: "the file replacing a link takes the link target's mode and owner via chmod/chown --reference (issue 11 item 1, symlinks, on another branch)"},
+		{name: "a path that needs quoting", fixture: absent, task: `content = "quoted\n"`, name2: "it's a $(touch pwned) `file`", check: func(t *testing.T, p string) {
+			isFile("quoted\n", 0o644)(t, p)
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "pwned")); err == nil {
+				t.Error("a path ran as shell")
+			}
+		}},
 		{name: "validate passes", fixture: file("old\n", 0o644), task: `content = "good\n"
   validate = "grep -q good %s"`, check: isFile("good\n", 0o644)},
 		{name: "validate fails: old file kept, temp removed", fixture: file("old\n", 0o644), task: `content = "bad\n"
@@ -190,9 +197,15 @@ func TestShellHarnessFile(t *testing.T) {
 			if c.pendingFix != "" {
 				t.Skip("known bug, fixed elsewhere: " + c.pendingFix)
 			}
-			path := filepath.Join(t.TempDir(), "target")
+			name := "target"
+			if c.name2 != "" {
+				name = c.name2
+			}
+			path := filepath.Join(t.TempDir(), name)
 			c.fixture(t, path)
-			mod := decodeTask(t, "task \"file\" \"x\" {\n  path = \""+path+"\"\n  "+c.task+"\n}\n")
+			// The path as an HCL string: quotes escaped, ${ and %{ too.
+			lit := strings.NewReplacer(`"`, `\"`, `\`, `\\`, "${", "$${", "%{", "%%{").Replace(path)
+			mod := decodeTask(t, "task \"file\" \"x\" {\n  path = \""+lit+"\"\n  "+c.task+"\n}\n")
 			_, err := applyInShell(t, mod)
 			switch {
 			case c.wantErr == "" && err != nil:
@@ -225,6 +238,7 @@ func isFile(content string, mode os.FileMode) func(t *testing.T, p string) {
 		if st.Mode().Perm() != mode {
 			t.Errorf("mode %v, want %v", st.Mode().Perm(), mode)
 		}
+		noTemps(t, filepath.Dir(p))
 	}
 }
 
