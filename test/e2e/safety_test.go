@@ -35,9 +35,9 @@ func TestSSHDLockoutGuard(t *testing.T) {
 // starts nothing more, prints the recap, exits 130, leaves no temp file.
 func TestInterruptFinishesRunningTask(t *testing.T) {
 	tb := testbed.Get(t)
-	cleanupHosts(t, tb, "rm -rf /var/tmp/clawint")
+	cleanupHosts(t, tb, "touch /var/tmp/clawint-go; rm -rf /var/tmp/clawint /var/tmp/clawint-started /var/tmp/clawint-go")
 	for _, h := range tb.Hosts {
-		tb.MustSSH(t, h, "rm -rf /var/tmp/clawint; mkdir -p /var/tmp/clawint")
+		tb.MustSSH(t, h, "rm -rf /var/tmp/clawint /var/tmp/clawint-started /var/tmp/clawint-go; mkdir -p /var/tmp/clawint")
 	}
 	cmd := exec.Command(bin, "apply", "interrupt.hcl", "-i", tb.Inventory)
 	cmd.Dir = "testdata"
@@ -46,16 +46,21 @@ func TestInterruptFinishesRunningTask(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Interrupt inside the 3 s task, once it runs on every host.
+	// Interrupt while the task runs on every host; it finishes when the
+	// interrupt has been taken.
 	waitFor(t, "the task to run on every host", 60*time.Second, func() bool {
 		for _, h := range tb.Hosts {
-			if !running(t, tb, h, "sleep 3") {
+			if o, _ := tb.SSH(t, h, "test -e /var/tmp/clawint-started && echo yes"); strings.TrimSpace(o) != "yes" {
 				return false
 			}
 		}
 		return true
 	})
 	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, "the interrupt to be taken", 10*time.Second, func() bool { return strings.Contains(out.String(), "interrupted: finishing running tasks") })
+	for _, h := range tb.Hosts {
+		tb.MustSSH(t, h, "touch /var/tmp/clawint-go")
+	}
 	err := cmd.Wait()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
