@@ -10,6 +10,7 @@ import (
 
 func TestAptModule(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "DEBIAN_FRONTEND=noninteractive dpkg -P hello fail2ban python3-systemd >/dev/null 2>&1; true")
 	tb.Reset(t, tb.Hosts...)
 	evs := converge(t, tb, "apt.hcl")
 	for _, e := range evs {
