@@ -32,11 +32,29 @@ func (c *Command) Probe() string {
 	return s + "true\n"
 }
 
+// UserShell is implemented by modules whose probe runs shell the playbook
+// wrote; `plan --no-exec` does not probe them.
+type UserShell interface {
+	RunsUserShell() bool
+}
+
+// RunsUserShell: unless is a playbook's command, run by the probe.
+func (c *Command) RunsUserShell() bool { return c.Unless != "" }
+
 // Plan runs the command unless creates or unless say it is done.
-func (c *Command) Plan(_ *Host, out string) (*Plan, error) {
+func (c *Command) Plan(h *Host, out string) (*Plan, error) {
 	m := kv(out)
 	p := &Plan{}
-	if m["creates"] == "1" || m["unless"] == "1" {
+	created := m["creates"] == "1"
+	if c.Creates != "" && h != nil {
+		// An earlier task of this plan creates or removes the path.
+		if pf, ok := h.Pending[c.Creates]; ok && pf.Known {
+			created = !pf.Absent
+		} else if goneAncestor(h, c.Creates) != "" {
+			created = false
+		}
+	}
+	if created || m["unless"] == "1" {
 		return p, nil
 	}
 	p.add("~", "would run: %s", c.Cmd)

@@ -44,7 +44,7 @@ var (
 // Check compiles the program with its argument names, so jq errors are
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
-	var diags hcl.Diagnostics
+	diags := checkPath(a, "path", j.Path)
 	j.argNames, j.argValues, j.secretArgs = nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
@@ -101,6 +101,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, j.Path, cur)
+	if err := cur.needContent(j.Path, "jq-edit"); err != nil {
+		return nil, err
+	}
 	var doc any
 	var order *orderTree
 	switch cur.Type {
@@ -111,6 +114,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 	case "absent":
 		if !j.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to start from {})", j.Path)
+		}
+		if err := creatable(h, j.Path); err != nil {
+			return nil, err
 		}
 		doc = map[string]any{}
 	default:
@@ -129,17 +135,20 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		} else {
 			diffJSON("", doc, next, &changes)
 		}
-		sign := "~"
+		sign, note := "~", attrChange(cur, j.Mode, j.Owner, j.Group)
 		if cur.Type == "absent" {
-			sign = "+"
+			sign, note = "+", attrNote(j.Mode, j.Owner, j.Group)
 		}
-		p.add(sign, "json %s (%d paths)", j.Path, len(changes))
+		p.add(sign, "json %s (%d paths)%s", j.Path, len(changes), note)
 		var b strings.Builder
 		for _, c := range changes {
 			b.WriteString(j.describe(c) + "\n")
 		}
 		p.Diff = b.String()
-		content := encodeOrdered(next, order, "  ")
+		content, err := encodeOrdered(next, order, "  ")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (file left untouched)", j.Path, err)
+		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
 		return p, nil
 	}
@@ -167,8 +176,9 @@ func (j *JQEdit) run(doc any) (any, error) {
 // secretKey matches keys whose values are credentials whatever their source.
 var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|api_?key|private_?key|credential)s?$`)
 
-// describe prints one change; values of credential-like keys, or that hold a
-// sensitive argument, print as (sensitive value) on both sides.
+// describe prints one change; values of credential-like keys, and all
+// values of a task with a sensitive argument, print as (sensitive value)
+// on both sides.
 func (j *JQEdit) describe(c jsonChange) string {
 	show := func(v any) string {
 		s := compactJSON(v)
@@ -177,7 +187,9 @@ func (j *JQEdit) describe(c jsonChange) string {
 		}
 		return s
 	}
-	hidden := secretKey.MatchString(lastKey(c.Path)) || j.holdsSecret(c.New)
+	// With a sensitive argument every value is hidden: jq can encode it
+	// (@base64, @uri, string slicing) past any search for the value.
+	hidden := secretKey.MatchString(lastKey(c.Path)) || len(j.secretArgs) > 0 || j.holdsSecret(c.New)
 	val := func(v any) string {
 		if hidden {
 			return "(sensitive value)"

@@ -54,11 +54,16 @@ func probeInShell(t *testing.T, mod modules.Module) string {
 	t.Helper()
 	if fp, ok := mod.(modules.FileProber); ok {
 		path, want := fp.FileProbe()
-		out, err := sh(t, modules.BatchFileProbe([]modules.FileSpec{{Path: path, Want: want}}))
+		specs := []modules.FileSpec{{Path: path, Want: want}}
+		out, err := sh(t, modules.BatchFileProbe(specs))
 		if err != nil {
 			t.Fatalf("probe: %v", err)
 		}
-		if o, ok := modules.SplitFileProbe(out)[path]; ok {
+		outs, err := modules.SplitFileProbe(specs, out)
+		if err != nil {
+			t.Fatalf("probe output: %v", err)
+		}
+		if o, ok := outs[path]; ok {
 			return o
 		}
 		return "type=absent\n"

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -22,15 +24,51 @@ type Inputs struct {
 	Environ  []string // CLAWRUN_VAR_<name>=VALUE entries are used
 	// Fixed values win over everything (a saved plan's variables).
 	Fixed map[string]cty.Value
+	// Hosts are the selected hosts' inventory vars: a declared variable
+	// that nothing above the inventory sets takes its value from there.
+	Hosts []InventoryHost
 }
 
-// ResolveVars computes every variable's value. Precedence, lowest first:
-// default, CLAWRUN_VAR_*, --var-file, --var. Without requireAll a variable
-// with no value is unknown (validate); with it, an error.
+// InventoryHost is a selected host's name and resolved inventory vars.
+type InventoryHost struct {
+	Name  string
+	Vars  map[string]cty.Value
+	Range *hcl.Range
+}
+
+// VarSet is resolved variables: Values apply to every host unless ByHost
+// has the host (its inventory vars set a variable nothing above the
+// inventory sets). Pinned names were set by the environment, a var file,
+// --var or a saved plan, which inventory vars never override.
+type VarSet struct {
+	Values map[string]cty.Value
+	ByHost map[string]map[string]cty.Value
+	Pinned map[string]bool
+}
+
+// For returns the variable values one host sees.
+func (vs *VarSet) For(host string) map[string]cty.Value {
+	if v, ok := vs.ByHost[host]; ok {
+		return v
+	}
+	return vs.Values
+}
+
+// ResolveVars returns the values every host sees, without inventory vars.
 func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Value, hcl.Diagnostics) {
+	vs, diags := pb.Resolve(in, requireAll)
+	return vs.Values, diags
+}
+
+// Resolve computes every variable's value. Precedence, lowest first:
+// default, inventory vars of the same name (per host: defaults, groups in
+// order, host), CLAWRUN_VAR_*, --var-file, --var. Without requireAll a
+// variable with no value is unknown (validate); with it, an error.
+func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*Variable{}
 	vals := map[string]cty.Value{}
+	pinned := map[string]bool{}
 	for _, v := range pb.Variables {
 		decl[v.Name] = v
 		if v.Default != cty.NilVal {
@@ -57,6 +95,7 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			return
 		}
 		vals[name] = cv
+		pinned[name] = true
 	}
 	for _, e := range in.Environ {
 		if k, val, ok := strings.Cut(e, "="); ok && strings.HasPrefix(k, "CLAWRUN_VAR_") {
@@ -69,7 +108,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
 			continue
 		}
-		hf, d := Parser.ParseHCL(src, f)
+		// A parser of its own: var files hold secrets, and diagnostics
+		// quote source lines only from files the shared parser knows.
+		hf, d := hclparse.NewParser().ParseHCL(src, f)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -87,8 +128,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for _, kvp := range in.Vars {
 		k, val, ok := strings.Cut(kvp, "=")
 		if !ok {
+			// Not quoted back: it may be a secret pasted without its name.
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var",
-				Detail: fmt.Sprintf("%q is not NAME=VALUE.", kvp)})
+				Detail: "A --var value has no '=': write NAME=VALUE."})
 			continue
 		}
 		set(k, cty.NilVal, &val, nil, "--var")
@@ -96,12 +138,16 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for k, v := range in.Fixed {
 		set(k, v, nil, nil, "plan file")
 	}
+	vs := &VarSet{Values: vals, Pinned: pinned, ByHost: map[string]map[string]cty.Value{}}
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
-			if requireAll {
+			if missing := hostsWithout(in.Hosts, v.Name); requireAll && (len(in.Hosts) == 0 || len(missing) > 0) {
 				r := v.Range
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
-					Detail: fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, v.Name, v.Name), Subject: &r})
+				detail := fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file, CLAWRUN_VAR_%s or inventory vars.", v.Name, v.Name, v.Name)
+				if len(in.Hosts) > 0 && len(missing) < len(in.Hosts) {
+					detail += fmt.Sprintf(" The inventory vars of %s do not set it.", strings.Join(missing, ", "))
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable", Detail: detail, Subject: &r})
 			}
 			vals[v.Name] = cty.UnknownVal(v.Type)
 		}
@@ -109,7 +155,70 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			vals[v.Name] = vals[v.Name].Mark(sensitiveMark)
 		}
 	}
-	return vals, diags
+	for _, h := range in.Hosts {
+		hv, d := pb.hostValues(vs, h)
+		diags = append(diags, d...)
+		if hv != nil {
+			vs.ByHost[h.Name] = hv
+		}
+	}
+	return vs, diags
+}
+
+func hostsWithout(hosts []InventoryHost, name string) []string {
+	var out []string
+	for _, h := range hosts {
+		if _, ok := h.Vars[name]; !ok {
+			out = append(out, h.Name)
+		}
+	}
+	return out
+}
+
+// hostValues overlays a host's inventory vars on the global values, for
+// declared variables nothing above the inventory pinned; nil when the
+// host's values are the global ones.
+func (pb *Playbook) hostValues(vs *VarSet, h InventoryHost) (map[string]cty.Value, hcl.Diagnostics) {
+	var out map[string]cty.Value
+	var diags hcl.Diagnostics
+	for _, v := range pb.Variables {
+		raw, ok := h.Vars[v.Name]
+		if !ok || vs.Pinned[v.Name] {
+			continue
+		}
+		cv, err := convert.Convert(raw, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail: fmt.Sprintf("The inventory vars of host %q set %q, which needs %s: %s.", h.Name, v.Name, v.Type.FriendlyName(), err), Subject: h.Range})
+			continue
+		}
+		if v.Sensitive {
+			cv = cv.Mark(sensitiveMark)
+		}
+		if out == nil {
+			out = make(map[string]cty.Value, len(vs.Values))
+			for k, x := range vs.Values {
+				out[k] = x
+			}
+		}
+		out[v.Name] = cv
+	}
+	return out, diags
+}
+
+// MarkHostVars returns inventory vars with those named like a sensitive
+// variable marked sensitive, so host.vars never shows what var.* hides.
+func (pb *Playbook) MarkHostVars(vars map[string]cty.Value) map[string]cty.Value {
+	out := make(map[string]cty.Value, len(vars))
+	for k, v := range vars {
+		out[k] = v
+	}
+	for _, v := range pb.Variables {
+		if x, ok := out[v.Name]; ok && v.Sensitive {
+			out[v.Name] = x.Mark(sensitiveMark)
+		}
+	}
+	return out
 }
 
 // parseVarText reads a --var value: an HCL literal, else a bare string.
@@ -244,6 +353,8 @@ type Task struct {
 	Become       *bool
 	Sensitive    bool
 	IgnoreErrors bool
+	// Timeout bounds the task's steps (and its probe); 0: none.
+	Timeout time.Duration
 }
 
 // Instantiate evaluates a task for this host: for_each, when, meta
@@ -261,7 +372,12 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		if d.HasErrors() {
 			return nil, diags
 		}
-		fe, _ = fe.Unmark()
+		if fe.IsMarked() || (fe.IsKnown() && !fe.IsNull() && fe.Type().IsSetType() && fe.ContainsMarked()) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in for_each",
+				Detail:  "for_each keys name the task instances, and names are printed: iterate over a non-sensitive map or set (a map's values may be sensitive, its keys not).",
+				Subject: spec.ForEach.Range().Ptr()})
+			return nil, diags
+		}
 		switch {
 		case !fe.IsKnown():
 			insts = []inst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}
@@ -319,6 +435,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		}
 		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
 		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
+		diags = append(diags, durationMeta(ctx, spec.Timeout, "timeout", &t.Timeout)...)
 		ctor, ok := modules.Registry[spec.Module]
 		if !ok {
 			continue // reported by Load
@@ -360,6 +477,43 @@ func (s *Scope) boolMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, ta
 	}
 	if v.IsKnown() {
 		*target = v.True()
+	}
+	return nil
+}
+
+// durationMeta reads a duration: a number of seconds or a string such as
+// "90s" or "5m".
+func durationMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, target *time.Duration) hcl.Diagnostics {
+	if e == nil {
+		return nil
+	}
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.Unmark()
+	if !v.IsWhollyKnown() {
+		return nil
+	}
+	bad := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + name,
+		Detail: fmt.Sprintf("%s takes a positive number of seconds or a duration such as \"90s\" or \"5m\".", name), Subject: e.Range().Ptr()}}
+	switch {
+	case v.IsNull():
+		return bad
+	case v.Type() == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		if f <= 0 || f > 1e6 {
+			return bad
+		}
+		*target = time.Duration(f * float64(time.Second))
+	case v.Type() == cty.String:
+		d, err := time.ParseDuration(v.AsString())
+		if err != nil || d <= 0 {
+			return bad
+		}
+		*target = d
+	default:
+		return bad
 	}
 	return nil
 }

@@ -3,7 +3,6 @@
 package playbooks
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,7 +56,7 @@ type TaskSpec struct {
 	Handler bool
 	Body    hcl.Body // module attributes (meta-attributes removed)
 
-	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
+	When, ForEach, Become, Sensitive, IgnoreErrors, Timeout hcl.Expression
 	// Delegate is "local" to run the task on the controller instead of
 	// the host (e.g. to record a generated token for the operator).
 	Delegate     string
@@ -90,6 +89,7 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "notify"}, {Name: "tags"}, {Name: "become"},
 	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"}, {Name: "delegate"},
+	{Name: "timeout"},
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
@@ -111,7 +111,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	}
 	abs, _ := filepath.Abs(path)
 	pb := &Playbook{File: path, Dir: filepath.Dir(abs), Source: src, Hosts: []string{"all"}, MaxFailPct: 100}
-	pb.UsesFacts = mentionsFacts(pb.Dir, src)
+	pb.UsesFacts = usesFacts(pb.Dir, f.Body)
 	content, d := f.Body.Content(rootSchema)
 	diags = append(diags, d...)
 	if a, ok := content.Attributes["hosts"]; ok {
@@ -184,26 +184,6 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	return pb, diags
 }
 
-// mentionsFacts looks for "facts" in the playbook and the template files
-// beside it (*.tmpl, *.tpl, templates/*): a false positive costs one round
-// trip, a false negative would hide facts from a template.
-func mentionsFacts(dir string, src []byte) bool {
-	if bytes.Contains(src, []byte("facts")) {
-		return true
-	}
-	var files []string
-	for _, pat := range []string{"*.tmpl", "*.tpl", "templates/*", "files/*"} {
-		m, _ := filepath.Glob(filepath.Join(dir, pat))
-		files = append(files, m...)
-	}
-	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte("facts")) {
-			return true
-		}
-	}
-	return false
-}
-
 func dupDiag(kind, name string, r, prev hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate " + kind,
 		Detail: fmt.Sprintf("%s %q was already declared at %s.", kind, name, prev), Subject: &r}
@@ -261,6 +241,7 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 		return nil
 	}
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
+	t.Timeout = get("timeout")
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
 	}

@@ -23,6 +23,12 @@ variable "admin_user_sudo" {
   description = "Add admin_user to group sudo. Off by default: the gateway's user needs no root."
 }
 
+variable "admin_sudo_nopasswd" {
+  type        = bool
+  default     = false
+  description = "With admin_user_sudo: sudo without a password (/etc/sudoers.d/90-clawrun-admin), so that later runs can log in as admin_user with become = true. For root-only images: see README, 'From a root-only VPS'."
+}
+
 variable "admin_authorized_keys" {
   type        = list(string)
   default     = null
@@ -239,6 +245,17 @@ task "user" "admin" {
   tags            = ["user"]
 }
 
+task "file" "admin_sudoers" {
+  path     = "/etc/sudoers.d/90-clawrun-admin"
+  state    = var.admin_user_sudo && var.admin_sudo_nopasswd ? "file" : "absent"
+  content  = var.admin_user_sudo && var.admin_sudo_nopasswd ? "${var.admin_user} ALL=(ALL) NOPASSWD:ALL\n" : null
+  mode     = "0440"
+  owner    = "root"
+  group    = "root"
+  validate = var.admin_user_sudo && var.admin_sudo_nopasswd ? "/usr/sbin/visudo -cf %s" : null
+  tags     = ["user"]
+}
+
 task "file" "sshd_hardening" {
   path     = "/etc/ssh/sshd_config.d/10-clawrun-hardening.conf"
   content  = <<-EOT
@@ -438,8 +455,8 @@ task "template" "gateway_unit" {
     env_file   = "${local.config_dir}/gateway.env"
     luks_mount = var.luks_mount
   }
-  notify   = [handler.restart_gateway]
-  tags     = ["gateway"]
+  notify = [handler.restart_gateway]
+  tags   = ["gateway"]
 }
 
 task "service" "gateway" {

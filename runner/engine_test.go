@@ -143,6 +143,9 @@ func (t *tee) Close() error {
 	return nil
 }
 
+// testPlanKey authenticates the saved plans of these tests (PlanKey in the CLI).
+var testPlanKey = []byte("engine-test-plan-key-0123456789abcdef")
+
 // run does what `clawrun plan|apply` does (cmd/clawrun doRun), with every
 // output format at once, and returns its exit code.
 func (w *world) run(o runOpts) *outcome {
@@ -152,8 +155,13 @@ func (w *world) run(o runOpts) *outcome {
 	var replay *PlanFile
 	var fixed map[string]cty.Value
 	if o.replay != "" {
-		pf, isPlan, err := LoadPlanFile(o.replay)
-		if err != nil || !isPlan {
+		src, err := os.ReadFile(o.replay)
+		if err != nil || !IsPlanFile(src) {
+			res.code, res.err = 1, "load plan: "+errText(err)
+			return res
+		}
+		pf, err := LoadPlanFile(o.replay, src, testPlanKey)
+		if err != nil {
 			res.code, res.err = 1, "load plan: "+errText(err)
 			return res
 		}
@@ -202,7 +210,7 @@ func (w *world) run(o runOpts) *outcome {
 			return res
 		}
 	case o.out != "":
-		record = NewPlanFile(pb, invPath, inv.Source, vals, limit, tags, skip)
+		record = NewPlanFile(pb, invPath, inv.Source, vals, limit, tags, skip, testPlanKey)
 	}
 	var text, js, md bytes.Buffer
 	out := &tee{rs: []Renderer{

@@ -132,6 +132,8 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 				c.failed++
 			}
 			g = group{task: e.Task, failed: true, errText: e.Error, kind: kind}
+		case StatusNotChecked:
+			g = group{task: e.Task, kind: "not checked", errText: e.Message}
 		default:
 			k := kind(e)
 			switch k {
@@ -182,19 +184,23 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		}
 		switch {
 		case g.failed:
-			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n```\n%s\n```\n", g.task, g.kind, hosts, strings.TrimSpace(g.errText))
+			e := strings.TrimSpace(g.errText)
+			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
+			continue
+		case g.kind == "not checked":
+			fmt.Fprintf(&b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
 			continue
 		case g.kind == "handler":
 			verb := "runs"
 			if m.mode == "plan" {
-				verb = "would run"
+				verb = "may run"
 			}
 			fmt.Fprintf(&b, "\n#### `%s` %s — %s\n", g.task, verb, hosts)
 			continue
 		}
 		sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
 		fmt.Fprintf(&b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
-		b.WriteString("```\n" + g.lines + "```\n")
+		b.WriteString(fence(g.lines) + "\n" + g.lines + fence(g.lines) + "\n")
 		if g.caveat != "" {
 			fmt.Fprintf(&b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
 		}
@@ -204,7 +210,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 				d = d[:maxDiff] + "\n… (diff truncated)\n"
 				truncated = true
 			}
-			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n```diff\n%s\n```\n</details>\n", strings.TrimRight(d, "\n"))
+			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n%sdiff\n%s\n%s\n</details>\n", fence(d), strings.TrimRight(d, "\n"), fence(d))
 		}
 	}
 	if truncated {

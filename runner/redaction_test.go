@@ -12,18 +12,18 @@ import (
 // Secrets never reach any output: text (with diffs), -v log, JSON,
 // markdown, error messages, plan files.
 
-const pem = `-----BEGIN OPENSSH PRIVATE KEY-----
+const pemKey = `-----BEGIN OPENSSH PRIVATE KEY-----
 b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
 QyNTUxOQAAACBqkVhQqvZbU6Yq0u7zq2F8e8Vb5cHk3sQ9mQ0Yw9B1XAAAAJgk3s1YJN7N
 WAAAAAtzc2gtZWQyNTUxOQAAACBqkVhQqvZbU6Yq0u7zq2F8e8Vb5cHk3sQ9mQ0Yw9B1XA
 -----END OPENSSH PRIVATE KEY-----
 `
 
-// secretLines are the lines of pem that say something (the armour lines
+// secretLines are the lines of pemKey that say something (the armour lines
 // are public).
 func secretLines() []string {
 	var out []string
-	for _, l := range strings.Split(pem, "\n") {
+	for _, l := range strings.Split(pemKey, "\n") {
 		if l != "" && !strings.HasPrefix(l, "-----") {
 			out = append(out, l)
 		}
@@ -68,9 +68,9 @@ task "command" "leaks" {
 	// The command reads the key from the environment of the run (the
 	// playbook could not pass it on a command line); here it is in the
 	// controller's environment only for the leak check.
-	t.Setenv("KEY", pem)
+	t.Setenv("KEY", pemKey)
 	pf := filepath.Join(w.dir, "plan.json")
-	plan := w.plan(runOpts{vars: []string{"key=" + pem}, out: pf})
+	plan := w.plan(runOpts{vars: []string{"key=" + pemKey}, out: pf})
 	if plan.code != 2 {
 		t.Fatalf("plan exit %d %s", plan.code, plan.err)
 	}
@@ -80,9 +80,9 @@ task "command" "leaks" {
 	if !strings.Contains(plan.text, playbooks.Redacted) {
 		t.Errorf("plan does not say a value was redacted:\n%s", plan.text)
 	}
-	res := w.apply(runOpts{vars: []string{"key=" + pem}})
+	res := w.apply(runOpts{vars: []string{"key=" + pemKey}})
 	assertNoSecret(t, "apply", res.all(), secretLines()...)
-	if got := w.read("id_ed25519"); got != pem {
+	if got := w.read("id_ed25519"); got != pemKey {
 		t.Errorf("the key written is not the key given")
 	}
 	if e := res.task("h1", "command.leaks"); e == nil || !strings.Contains(e.Error, playbooks.Redacted) {

@@ -174,15 +174,24 @@ func TestSavedPlanRefusedWhole(t *testing.T) {
 		}, "inventory"},
 		{"variables in the file edited", func(w *world, pf string) {
 			editPlan(w.t, pf, func(m map[string]any) { m["vars"].(map[string]any)["greeting"] = `"pwned"` })
-		}, "variable"},
+		}, "variable values differ"},
 		{"playbook path redirected", func(w *world, pf string) {
 			other := filepath.Join(w.dir, "other.hcl")
 			os.WriteFile(other, []byte("variable \"root\" {\n  type = string\n}\ntask \"command\" \"x\" {\n  cmd = \"touch ${var.root}/pwned\"\n}\n"), 0o644)
 			editPlan(w.t, pf, func(m map[string]any) { m["playbook"] = other })
 		}, "playbook"},
 		{"unknown version", func(w *world, pf string) {
-			editPlan(w.t, pf, func(m map[string]any) { m["clawrun_plan"] = 99 })
-		}, "version"},
+			editEnvelope(w.t, pf, func(env map[string]any) { env["clawrun_plan"] = 99 })
+		}, "format 99"},
+		{"edited without the key", func(w *world, pf string) {
+			editEnvelope(w.t, pf, func(env map[string]any) {
+				var m map[string]any
+				json.Unmarshal(env["plan"].(json.RawMessage), &m)
+				m["vars"].(map[string]any)["greeting"] = `"pwned"`
+				b, _ := json.Marshal(m)
+				env["plan"] = json.RawMessage(b)
+			})
+		}, "authentication"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,8 +236,8 @@ func TestSavedPlanTampered(t *testing.T) {
 		edit func(h map[string]any)
 		file string // the tampered task's file
 	}{
-		{"probe digest", func(h map[string]any) { task(h, "file.motd")["probe_sha256"] = strings.Repeat("0", 64) }, "motd-h1"},
-		{"steps digest", func(h map[string]any) { task(h, "file.motd")["steps_sha256"] = strings.Repeat("0", 64) }, "motd-h1"},
+		{"probe digest", func(h map[string]any) { task(h, "file.motd")["probe_mac"] = strings.Repeat("0", 64) }, "motd-h1"},
+		{"steps digest", func(h map[string]any) { task(h, "file.motd")["steps_mac"] = strings.Repeat("0", 64) }, "motd-h1"},
 		{"status", func(h map[string]any) { task(h, "file.motd")["status"] = "ok" }, "motd-h1"},
 		{"task removed", func(h map[string]any) { delete(h["tasks"].(map[string]any), "file.motd") }, "motd-h1"},
 		{"random replaced", func(h map[string]any) { h["random"] = []any{"deadbeef"} }, "id-h1"},
@@ -256,7 +265,7 @@ func TestSavedPlanTampered(t *testing.T) {
 			t.Errorf("a host missing from the plan was applied (exit %d)", res.code)
 		}
 		if e := res.task("h2", "plan"); e == nil || !strings.Contains(e.Error, "not in the saved plan") {
-			t.Errorf("h2: %+v", e)
+			t.Errorf("h2: %+v (exit %d, %s)\n%s", e, res.code, res.err, res.text)
 		}
 	})
 }
@@ -265,19 +274,45 @@ func task(h map[string]any, id string) map[string]any {
 	return h["tasks"].(map[string]any)[id].(map[string]any)
 }
 
-// editPlan rewrites a saved plan's JSON.
+// editPlan rewrites the plan inside a saved plan file and signs it again
+// with the tests' key, as someone holding the key could: the checks behind
+// the MAC must refuse such a plan too.
 func editPlan(t *testing.T, path string, edit func(map[string]any)) {
+	t.Helper()
+	editEnvelope(t, path, func(env map[string]any) {
+		var m map[string]any
+		if err := json.Unmarshal(env["plan"].(json.RawMessage), &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env["plan"] = json.RawMessage(b)
+		env["hmac_sha256"] = planMAC(testPlanKey, b)
+	})
+}
+
+// editEnvelope rewrites a saved plan file's outer JSON (plan and MAC).
+func editEnvelope(t *testing.T, path string, edit func(map[string]any)) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)
 	}
-	edit(m)
-	if b, err = json.MarshalIndent(m, "", "  "); err != nil {
+	env := map[string]any{}
+	for k, v := range raw {
+		env[k] = v
+	}
+	edit(env)
+	// Compact: the MAC covers the plan's bytes exactly (an indenting
+	// encoder would change them; compacting a compact plan does not).
+	if b, err = json.Marshal(env); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -310,8 +345,12 @@ task "file" "public" {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var env planEnvelope
 	var saved PlanFile
-	if err := json.Unmarshal(raw, &saved); err != nil {
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(env.Plan, &saved); err != nil {
 		t.Fatal(err)
 	}
 	rs := saved.Hosts["h1"].Random

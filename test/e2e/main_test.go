@@ -27,7 +27,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build clawrun: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	tb, err := testbed.Start(3)
+	// Three Debian 12 hosts, and one Debian 13 host for the tests that
+	// run on both releases (OnTrixie).
+	tb, err := testbed.StartReleases(3, 1)
 	if err != nil {
 		if testbed.Required() {
 			// CI (.ci/run's marker, CLAWRUN_REQUIRE_TESTBED or CI) installs
@@ -121,7 +123,7 @@ func outcomes(evs []event) map[string]string {
 			continue
 		}
 		if e.Type == "handler" {
-			// plan says "would run"; apply says what the handler did.
+			// plan says "may run"; apply says what the handler did.
 			m[e.Host+" "+e.Task] = b.String()
 			continue
 		}

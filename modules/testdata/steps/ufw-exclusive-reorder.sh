@@ -10,7 +10,7 @@ ip -o addr show 2>/dev/null | while read -r _ dev fam addr _; do echo "addr $dev
 true
 # step 1: ufw
 rc=0; python3 - <<'CLAWRUN_UFW' || rc=$?
-cmds = ["ufw delete allow in proto tcp from any to any port 443","ufw delete allow in proto tcp from any to any port 9999","ufw allow in proto tcp from any to any port 80","ufw allow in proto tcp from any to any port 443"]
+cmds = ["ufw delete allow in proto tcp from 'any' to 'any' port '443'","ufw delete allow in proto tcp from 'any' to 'any' port '9999'","ufw allow in proto tcp from 'any' to 'any' port '80'","ufw allow in proto tcp from 'any' to 'any' port '443'"]
 import sys
 # ufw checks that the program running it is root's and not writable.
 sys.argv = ['/usr/sbin/ufw']
@@ -37,9 +37,9 @@ finally:
 CLAWRUN_UFW
 if [ "$rc" = 100 ]; then
 set -e
-ufw delete allow in proto tcp from any to any port 443 >/dev/null
-ufw delete allow in proto tcp from any to any port 9999 >/dev/null
-ufw allow in proto tcp from any to any port 80 >/dev/null
-ufw allow in proto tcp from any to any port 443 >/dev/null
+ufw delete allow in proto tcp from 'any' to 'any' port '443' >/dev/null
+ufw delete allow in proto tcp from 'any' to 'any' port '9999' >/dev/null
+ufw allow in proto tcp from 'any' to 'any' port '80' >/dev/null
+ufw allow in proto tcp from 'any' to 'any' port '443' >/dev/null
 elif [ "$rc" != 0 ]; then exit "$rc"; fi
 

@@ -10,7 +10,7 @@ ip -o addr show 2>/dev/null | while read -r _ dev fam addr _; do echo "addr $dev
 true
 # step 1: ufw
 rc=0; python3 - <<'CLAWRUN_UFW' || rc=$?
-cmds = ["ufw allow in proto tcp from 10.66.0.0/24 to any port 22 comment 'ssh admin'","ufw allow in proto tcp from any to any port 443"]
+cmds = ["ufw allow in proto tcp from '10.66.0.0/24' to 'any' port '22' comment 'ssh admin'","ufw allow in proto tcp from 'any' to 'any' port '443'"]
 import sys
 # ufw checks that the program running it is root's and not writable.
 sys.argv = ['/usr/sbin/ufw']
@@ -37,8 +37,8 @@ finally:
 CLAWRUN_UFW
 if [ "$rc" = 100 ]; then
 set -e
-ufw allow in proto tcp from 10.66.0.0/24 to any port 22 comment 'ssh admin' >/dev/null
-ufw allow in proto tcp from any to any port 443 >/dev/null
+ufw allow in proto tcp from '10.66.0.0/24' to 'any' port '22' comment 'ssh admin' >/dev/null
+ufw allow in proto tcp from 'any' to 'any' port '443' >/dev/null
 elif [ "$rc" != 0 ]; then exit "$rc"; fi
 init=/lib/ufw/ufw-init conf=/etc/ufw/ufw.conf
 if [ ! -x "$init" ] || [ ! -f "$conf" ]; then ufw --force enable >/dev/null; exit; fi

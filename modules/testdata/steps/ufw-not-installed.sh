@@ -10,7 +10,7 @@ ip -o addr show 2>/dev/null | while read -r _ dev fam addr _; do echo "addr $dev
 true
 # step 1: ufw
 set -e
-ufw limit in proto tcp from any to any port 22 >/dev/null
+ufw limit in proto tcp from 'any' to 'any' port '22' >/dev/null
 init=/lib/ufw/ufw-init conf=/etc/ufw/ufw.conf
 if [ ! -x "$init" ] || [ ! -f "$conf" ]; then ufw --force enable >/dev/null; exit; fi
 if grep -q '^ENABLED=' "$conf"; then sed -i 's/^ENABLED=.*/ENABLED=yes/' "$conf"; else echo ENABLED=yes >>"$conf"; fi
