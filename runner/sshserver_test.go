@@ -18,11 +18,11 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// sshServer is an SSH server inside the test: it runs exec requests with
+// execSSHServer is an SSH server inside the test: it runs exec requests with
 // /bin/sh on this machine and serves SFTP, so the SSH transport (host
 // keys, the long-lived shells, staging over SFTP, keepalives) runs without
 // a real host.
-type sshServer struct {
+type execSSHServer struct {
 	addr, port string
 	home       string // the login user's home: cwd of commands and SFTP
 	hostKey    ssh.Signer
@@ -31,9 +31,9 @@ type sshServer struct {
 	execs      atomic.Int64
 }
 
-func newSSHServer(t *testing.T) *sshServer {
+func newExecSSHServer(t *testing.T) *execSSHServer {
 	t.Helper()
-	s := &sshServer{home: t.TempDir()}
+	s := &execSSHServer{home: t.TempDir()}
 	_, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
 	s.hostKey, _ = ssh.NewSignerFromKey(hostPriv)
 	clientPub, clientPriv, _ := ed25519.GenerateKey(rand.Reader)
@@ -70,7 +70,7 @@ func newSSHServer(t *testing.T) *sshServer {
 }
 
 // knownHosts writes a known_hosts file with the server's key (or another).
-func (s *sshServer) knownHosts(t *testing.T, key ssh.PublicKey) string {
+func (s *execSSHServer) knownHosts(t *testing.T, key ssh.PublicKey) string {
 	p := filepath.Join(t.TempDir(), "known_hosts")
 	if key != nil {
 		line := fmt.Sprintf("[%s]:%s %s", s.addr, s.port, ssh.MarshalAuthorizedKey(key))
@@ -79,12 +79,12 @@ func (s *sshServer) knownHosts(t *testing.T, key ssh.PublicKey) string {
 	return p
 }
 
-func (s *sshServer) inventory(knownHosts string) string {
+func (s *execSSHServer) inventory(knownHosts string) string {
 	return fmt.Sprintf("host \"s1\" {\n  address = %q\n  port = %s\n  user = \"tester\"\n  identity_file = %q\n  known_hosts = %q\n  become = false\n}\n",
 		s.addr, s.port, s.keyFile, knownHosts)
 }
 
-func (s *sshServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
+func (s *execSSHServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 	sc, chans, reqs, err := ssh.NewServerConn(c, cfg)
 	if err != nil {
 		c.Close()
@@ -106,7 +106,7 @@ func (s *sshServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 	}
 }
 
-func (s *sshServer) session(ch ssh.Channel, reqs <-chan *ssh.Request, sc *ssh.ServerConn) {
+func (s *execSSHServer) session(ch ssh.Channel, reqs <-chan *ssh.Request, sc *ssh.ServerConn) {
 	defer ch.Close()
 	for req := range reqs {
 		switch req.Type {
@@ -152,7 +152,7 @@ func (s *sshServer) session(ch ssh.Channel, reqs <-chan *ssh.Request, sc *ssh.Se
 // over SFTP and removed, facts from SSH_CONNECTION, a rerun that changes
 // nothing in one round trip.
 func TestSSHTransport(t *testing.T) {
-	srv := newSSHServer(t)
+	srv := newExecSSHServer(t)
 	w := newWorld(t, `
 task "file" "small" {
   path    = "${var.root}/small"
@@ -198,7 +198,7 @@ task "command" "fails" {
 // TestSSHHostKeys: an unknown host is refused with the command that adds
 // it, --accept-new-host-keys records it, a changed key always fails.
 func TestSSHHostKeys(t *testing.T) {
-	srv := newSSHServer(t)
+	srv := newExecSSHServer(t)
 	book := "task \"command\" \"x\" {\n  cmd = \"true\"\n}\n"
 	kh := srv.knownHosts(t, nil)
 	os.WriteFile(kh, nil, 0o600)
