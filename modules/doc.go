@@ -228,6 +228,14 @@ var Docs = map[string]ModuleDoc{
 		"system":          {"false", "A system account."},
 		"authorized_keys": {"", "When set, the exact content of ~/.ssh/authorized_keys (exclusive)."},
 	}},
+	"wait": {Summary: "Wait on the host for a port or URL to come up (or go down); never a change. How long: the task's timeout (default 60 s).", Attrs: map[string][2]string{
+		"port":     {"", "TCP port that must accept connections (or, stopped, refuse them)."},
+		"address":  {`"127.0.0.1"`, "Address the port is tried on, from the host."},
+		"http":     {"", "URL fetched from the host (curl, wget or bash /dev/tcp), instead of port."},
+		"status":   {"200", "HTTP status the URL must answer."},
+		"contains": {"", "Text the HTTP body must contain (one line)."},
+		"state":    {`"started"`, "started (wait until up) or stopped (until down)."},
+	}},
 }
 
 // DocText renders `clawrun doc MODULE`.

@@ -123,6 +123,9 @@ type Plan struct {
 	// (a firewall's rule set): later tasks whose StateKeys meet it are
 	// planned with a caveat naming this task.
 	Touches []string
+	// Checks run in apply like steps but change nothing (a wait polling a
+	// port): a plan with checks and no steps is not a change.
+	Checks []Step
 }
 
 // Keyed is implemented by modules whose state is not one file: the keys
@@ -194,6 +197,7 @@ var Registry = map[string]Constructor{
 	"command":  func() Module { return &Command{} },
 	"line":     func() Module { return &LineInFile{} },
 	"user":     func() Module { return &User{} },
+	"wait":     func() Module { return &Wait{} },
 }
 
 // Names lists the registered modules, sorted.

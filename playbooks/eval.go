@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Inputs are variable values given on the command line and environment.
@@ -279,6 +280,12 @@ type Scope struct {
 	pb      *Playbook
 	Ctx     *hcl.EvalContext
 	Secrets *Secrets
+	random  RandomSource
+	// units holds included files' contexts, made on first use.
+	units map[*Unit]*unitScope
+	funcs map[string]map[string]function.Function
+	// results are the tasks' results so far (results.go).
+	results map[*TaskSpec]cty.Value
 }
 
 // NewScope evaluates locals for one host. random may be nil (crypto/rand).
@@ -293,9 +300,17 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 	for _, v := range vars {
 		secrets.AddValue(v)
 	}
+	diags := evalLocals(ctx, pb.Locals)
+	s := &Scope{pb: pb, Ctx: ctx, Secrets: secrets, random: random}
+	ctx.Variables["task"] = s.resultsValue(nil)
+	return s, diags
+}
+
+// evalLocals evaluates a file's locals into ctx's "local".
+func evalLocals(ctx *hcl.EvalContext, attrs []*hcl.Attribute) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	locals := map[string]cty.Value{}
-	pending := append([]*hcl.Attribute{}, pb.Locals...)
+	pending := append([]*hcl.Attribute{}, attrs...)
 	// Locals may refer to each other in any order: evaluate in passes.
 	for len(pending) > 0 {
 		var next []*hcl.Attribute
@@ -331,7 +346,7 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 		}
 		pending = next
 	}
-	return &Scope{pb: pb, Ctx: ctx, Secrets: secrets}, diags
+	return diags
 }
 
 func hasLocal(as []*hcl.Attribute, name string) bool {
@@ -353,6 +368,12 @@ type Task struct {
 	Become       *bool
 	Sensitive    bool
 	IgnoreErrors bool
+	// Retries is how many more times apply runs a failed task, Delay
+	// seconds apart.
+	Retries, Delay int
+	// Pending: when or an attribute is not known yet (a task result that
+	// only apply knows). Plan reports such a task as known after apply.
+	Pending bool
 	// Timeout bounds the task's steps (and its probe); 0: none.
 	Timeout time.Duration
 }
@@ -360,14 +381,21 @@ type Task struct {
 // Instantiate evaluates a task for this host: for_each, when, meta
 // attributes and the module body. validating tolerates unknown values.
 func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+	base, on, diags := s.unitContext(spec.Unit)
+	if base == nil {
+		return nil, diags
+	}
+	if !on {
+		// The include's when is false: its tasks are skipped, unevaluated.
+		return []*Task{{Spec: spec, ID: spec.ID(), Skip: true}}, diags
+	}
 	type inst struct {
 		key  string
 		each cty.Value
 	}
 	insts := []inst{{}}
 	if spec.ForEach != nil {
-		fe, d := spec.ForEach.Value(s.Ctx)
+		fe, d := spec.ForEach.Value(base)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return nil, diags
@@ -410,16 +438,19 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 	}
 	var out []*Task
 	for _, in := range insts {
-		ctx := s.Ctx
+		ctx := base
 		id := spec.ID()
 		if spec.ForEach != nil {
-			ctx = s.Ctx.NewChild()
+			ctx = base.NewChild()
 			ctx.Variables = map[string]cty.Value{"each": in.each}
 			id = fmt.Sprintf("%s[%q]", id, in.key)
 		}
 		t := &Task{Spec: spec, ID: id}
 		if spec.When != nil {
 			var when bool = true
+			if v, d := spec.When.Value(ctx); !d.HasErrors() && !v.IsWhollyKnown() {
+				t.Pending = true
+			}
 			d := s.boolMeta(ctx, spec.When, "when", &when)
 			diags = append(diags, d...)
 			if !when {
@@ -435,6 +466,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		}
 		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
 		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
+		diags = append(diags, s.retryMeta(ctx, spec, t)...)
 		diags = append(diags, durationMeta(ctx, spec.Timeout, "timeout", &t.Timeout)...)
 		ctor, ok := modules.Registry[spec.Module]
 		if !ok {
@@ -445,6 +477,17 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		attrs, d := decodeBody(dynblock.Expand(spec.Body, ctx), ctx, t.Module, s.Secrets)
 		diags = append(diags, d...)
 		t.Attrs = attrs
+		for _, a := range attrs {
+			if !a.Known {
+				t.Pending = true
+			}
+		}
+		if tt, ok := t.Module.(modules.TimeoutTaker); ok && t.Timeout > 0 {
+			tt.SetTimeout(t.Timeout) // a wait's timeout is how long it waits
+		}
+		if c, ok := t.Module.(modules.Capturer); ok && spec.Referenced {
+			c.CaptureOutput()
+		}
 		if d.HasErrors() {
 			out = append(out, t)
 			continue
@@ -453,7 +496,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 			diags = append(diags, c.Check(attrs)...)
 		}
 		if src, ok := t.Module.(modules.Sourcer); ok {
-			diags = append(diags, src.LoadSources(&loader{dir: s.pb.Dir, ctx: ctx, secrets: s.Secrets}, attrs)...)
+			diags = append(diags, src.LoadSources(&loader{dir: s.unitDir(spec.Unit), ctx: ctx, secrets: s.Secrets}, attrs)...)
 		}
 		out = append(out, t)
 	}
@@ -583,6 +626,12 @@ func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string
 	for _, tr := range tmpl.Variables() {
 		name := tr.RootName()
 		if _, ok := ctx.Variables[name]; ok {
+			continue
+		}
+		if name == "task" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Task result in a template",
+				Detail:  "Pass task results in the task's vars (vars = { out = task.command.x.stdout }), so that plan can tell they are known after apply.",
+				Subject: tr.SourceRange().Ptr()})
 			continue
 		}
 		known := false

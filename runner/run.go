@@ -92,6 +92,11 @@ type Event struct {
 	// be predicted (a package install): apply re-probes and may do less, or
 	// other things, for this task.
 	Caveat string `json:"caveat,omitempty"`
+	// Attempt numbers the tries of a task with retries (retry events,
+	// and the task event of a task that needed more than one).
+	Attempt int `json:"attempt,omitempty"`
+	// DelayS is the pause before the next attempt (retry events).
+	DelayS int `json:"delay_s,omitempty"`
 }
 
 // Recap counts one host's outcomes.
@@ -293,6 +298,13 @@ type hostRun struct {
 	factsPending bool
 	// output is what the last command task's steps printed (-v, JSON).
 	output string
+	// retry is set while a task with retries runs an attempt.
+	retry *retryState
+	// scope evaluates this host's tasks; lastRun is the output of the last
+	// steps run (task results, results.go).
+	scope   *playbooks.Scope
+	lastRun *Result
+	ran     map[*playbooks.TaskSpec]bool // referenced tasks that changed
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -393,6 +405,7 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 		vars = hv
 	}
 	scope, diags := r.pb.NewScope(vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, r.pb.MarkHostVars(hr.h.Vars), &f), random, r.secrets)
+	hr.scope = scope
 	var tasks []*playbooks.Task
 	for _, spec := range r.pb.Tasks {
 		if !r.selected(spec) {
@@ -406,7 +419,7 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	for _, spec := range r.pb.Handlers {
 		ts, d := scope.Instantiate(spec)
 		diags = append(diags, d...)
-		handlers[spec.Name] = ts
+		handlers[spec.Key()] = ts
 	}
 	if diags.HasErrors() {
 		return nil, nil, errors.New(diagText(diags))
@@ -485,9 +498,23 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			return
 		}
 		start := time.Now()
+		if t.Spec.Needs != nil {
+			// It reads earlier tasks' results: evaluate it again with them.
+			if !hr.refresh(tasks, i, start) {
+				return
+			}
+			t = tasks[i]
+			if !t.Skip && t.Pending {
+				hr.knownAfterApply(t, start)
+				hr.recordResult(t, true, probeResult{})
+				continue
+			}
+			probedFrom = -1 // its probe was taken before its values were known
+		}
 		if t.Skip {
 			hr.rc.Skipped++
 			hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
+			hr.recordResult(t, false, probeResult{})
 			continue
 		}
 		var p probeResult
@@ -519,7 +546,9 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
 		}
 		hr.r.taskStarted(hr.h.Name, t.ID)
-		changed, ok := hr.runTask(work, t, p, start)
+		hr.lastRun = nil
+		changed, ok := hr.runTaskRetrying(ctx, work, t, p, start)
+		hr.recordResult(t, changed, p)
 		follow, followed := hr.follow, hr.followed
 		hr.follow, hr.followed = nil, nil
 		if !ok {
@@ -553,6 +582,9 @@ func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from i
 		if t.Skip || t.Spec.Delegate != "" || t.Module == nil {
 			continue
 		}
+		if t.Pending {
+			return j + 1 // planned once the results it reads are known
+		}
 		p := latest[j]
 		if p == nil || p.Code != 0 {
 			return j + 1
@@ -569,10 +601,10 @@ func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from i
 func (hr *hostRun) notified(more []string) []*playbooks.Task {
 	var out []*playbooks.Task
 	for _, spec := range hr.r.pb.Handlers {
-		if !hr.changed[spec.Name] && !slices.Contains(more, spec.Name) {
+		if !hr.changed[spec.Key()] && !slices.Contains(more, spec.Key()) {
 			continue
 		}
-		for _, t := range hr.handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Key()] {
 			if !t.Skip {
 				out = append(out, t)
 			}
@@ -609,16 +641,22 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		}
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
+			if hr.retryLater(err) {
+				return false, false
+			}
 			return false, hr.failTask(t, err, start)
 		}
 		p = res[0]
 	}
 	plan, err := hr.plan(t, info, p)
 	if err != nil {
+		if hr.retryLater(err) {
+			return false, false
+		}
 		return false, hr.failTask(t, err, start)
 	}
 	caveat := hr.taskCaveat(t)
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat}
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {
 		status := StatusOK
 		if plan.Changed() {
@@ -628,7 +666,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
-	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
+	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
 		if err := hr.checkPlanned(rp, t, plan); err != nil {
 			hr.fail(t.ID, t.Spec.Module, err, start)
 			return false, false
@@ -638,6 +676,14 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
 	}
 	if !plan.Changed() {
+		if hr.r.opts.Apply && len(plan.Checks) > 0 {
+			if err := hr.runChecks(work, conn, t, become, plan); err != nil {
+				if hr.retryLater(err) {
+					return false, false
+				}
+				return false, hr.failChecked(ev, t, err, start)
+			}
+		}
 		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
@@ -655,6 +701,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		err := hr.execute(work, conn, t, become, plan)
 		ev.Output = hr.output
 		if err != nil {
+			if hr.retryLater(err) {
+				return true, false
+			}
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
 			ev.DurationMS = time.Since(start).Milliseconds()
@@ -682,8 +731,8 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) error {
 	ph := hr.r.opts.Replay.Hosts[hr.h.Name]
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
-			continue
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || t.Pending {
+			continue // pending: checked against its steps once evaluated
 		}
 		pt, ok := ph.Tasks[t.ID]
 		if !ok {
@@ -709,6 +758,9 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 		// plan showed this task with a caveat. Decided here, never read
 		// from the file.
 		return nil
+	}
+	if hr.readsRunResults(t) {
+		return nil // planned as known after apply: its values were unknown
 	}
 	now := StatusOK
 	if plan.Changed() {
@@ -753,7 +805,7 @@ func carriesSecret(t *playbooks.Task) bool {
 func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || hr.noExec(t) {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || hr.noExec(t) || t.Pending {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
@@ -923,6 +975,9 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)
 	}
+	if err == nil {
+		hr.keepOutput(res) // strips task-result markers
+	}
 	if err == nil && t.Spec.Module == "command" {
 		hr.output = commandOutput(res, follow)
 	}
@@ -990,15 +1045,21 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 	hr.follow = nil
 	pending := hr.notified(nil)
 	for _, spec := range hr.r.pb.Handlers {
-		if !hr.changed[spec.Name] {
+		if !hr.changed[spec.Key()] {
 			continue
 		}
-		for _, t := range hr.handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Key()] {
 			start := time.Now()
-			ev := &Event{Type: "handler", Host: hr.h.Name, Task: "handler." + spec.Name, Module: spec.Module, Status: StatusChanged}
+			ev := &Event{Type: "handler", Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: StatusChanged}
 			if t.Skip {
 				ev.Status = StatusSkipped
 				hr.rc.Skipped++
+				hr.r.emit(ev)
+				continue
+			}
+			if !hr.r.opts.Apply && readOnly(t) {
+				ev.Status = StatusOK
+				hr.rc.OK++
 				hr.r.emit(ev)
 				continue
 			}
@@ -1032,6 +1093,8 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 					hr.keepHandlerProbes(hr.follow, hr.followed)
 				}
 				hr.follow, hr.followed = nil, nil
+			} else if err == nil && len(plan.Checks) > 0 {
+				err = hr.runChecks(ctx, hr.conn, t, hr.become(t), plan)
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {

@@ -102,6 +102,11 @@ func (t *TextRenderer) Event(e *Event) {
 		t.flushHeld()
 		t.recap(e)
 		return
+	case "retry":
+		if t.Verbose {
+			fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, indentRest(e.Error, t.width+4))
+		}
+		return
 	case "notice":
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return

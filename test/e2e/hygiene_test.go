@@ -80,5 +80,3 @@ func running(t *testing.T, tb *testbed.Testbed, host, cmdline string) bool {
 	out, _ := tb.SSH(t, host, "pgrep -fx "+shellQuote(cmdline)+" >/dev/null && echo yes || echo no")
 	return strings.TrimSpace(out) == "yes"
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
