@@ -127,9 +127,9 @@ func TestShellHarnessFile(t *testing.T) {
 		fixture fixture
 		task    string // the task's attributes; PATH and DIR are replaced
 		// check inspects the result; wantErr says the plan or a step fails.
-		check      func(t *testing.T, path string)
-		wantErr    string
-		pendingFix string
+		check   func(t *testing.T, path string)
+		wantErr string
+		name2   string // the target's file name, when not "target"
 	}{
 		{name: "new file", fixture: absent, task: `content = "hello\n"
   mode = "0640"`, check: isFile("hello\n", 0o640)},
@@ -153,8 +153,13 @@ func TestShellHarnessFile(t *testing.T) {
 				t.Error("wrote through the link")
 			}
 		}},
-		{name: "link replaced by a file: new file's mode, not the target's", fixture: linkToPrivate, task: `content = "mine\n"`, check: isFile("mine\n", 0o644),
-			pendingFix: "the file replacing a link takes the link target's mode and owner via chmod/chown --reference (issue 11 item 1, symlinks, on another branch)"},
+		{name: "link replaced by a file: new file's mode, not the target's", fixture: linkToPrivate, task: `content = "mine\n"`, check: isFile("mine\n", 0o644)},
+		{name: "a path that needs quoting", fixture: absent, task: `content = "quoted\n"`, name2: "it's a $(touch pwned) `file`", check: func(t *testing.T, p string) {
+			isFile("quoted\n", 0o644)(t, p)
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "pwned")); err == nil {
+				t.Error("a path ran as shell")
+			}
+		}},
 		{name: "validate passes", fixture: file("old\n", 0o644), task: `content = "good\n"
   validate = "grep -q good %s"`, check: isFile("good\n", 0o644)},
 		{name: "validate fails: old file kept, temp removed", fixture: file("old\n", 0o644), task: `content = "bad\n"
@@ -185,19 +190,20 @@ func TestShellHarnessFile(t *testing.T) {
 			}
 		}},
 		{name: "absent already", fixture: absent, task: `state = "absent"`, check: isAbsent},
-		{name: "content on a directory fails", fixture: dir, task: `content = "x\n"`, wantErr: "directory", check: isDir(0o700),
-			pendingFix: "a file task whose path is a directory reports ok (issue 18, fixed on another branch)"},
-		{name: "content on a FIFO fails", fixture: fifo, task: `content = "x\n"`, wantErr: "other", check: isType(os.ModeNamedPipe),
-			pendingFix: "a file task whose path is not a regular file reports ok (issues 18/19, fixed on another branch)"},
+		{name: "content on a directory fails", fixture: dir, task: `content = "x\n"`, wantErr: "directory", check: isDir(0o700)},
+		{name: "content on a FIFO fails", fixture: fifo, task: `content = "x\n"`, wantErr: "other", check: isType(os.ModeNamedPipe)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.pendingFix != "" {
-				t.Skip("known bug, fixed elsewhere: " + c.pendingFix)
+			name := "target"
+			if c.name2 != "" {
+				name = c.name2
 			}
-			path := filepath.Join(t.TempDir(), "target")
+			path := filepath.Join(t.TempDir(), name)
 			c.fixture(t, path)
-			mod := decodeTask(t, "task \"file\" \"x\" {\n  path = \""+path+"\"\n  "+c.task+"\n}\n")
+			// The path as an HCL string: quotes escaped, ${ and %{ too.
+			lit := strings.NewReplacer(`"`, `\"`, `\`, `\\`, "${", "$${", "%{", "%%{").Replace(path)
+			mod := decodeTask(t, "task \"file\" \"x\" {\n  path = \""+lit+"\"\n  "+c.task+"\n}\n")
 			_, err := applyInShell(t, mod)
 			switch {
 			case c.wantErr == "" && err != nil:
@@ -230,6 +236,7 @@ func isFile(content string, mode os.FileMode) func(t *testing.T, p string) {
 		if st.Mode().Perm() != mode {
 			t.Errorf("mode %v, want %v", st.Mode().Perm(), mode)
 		}
+		noTemps(t, filepath.Dir(p))
 	}
 }
 

@@ -13,14 +13,13 @@ func TestUFWLockoutGuardTable(t *testing.T) {
 	v6 := Host{SSHClient: "2001:db8::7", SSHServer: "2001:db8::5", SSHPort: 22}
 	allow22 := UFWRule{Action: "allow", Port: "22", Proto: "tcp"}
 	cases := []struct {
-		name       string
-		host       Host
-		rules      []UFWRule
-		stored     string // user.rules lines already on the host
-		exclusive  bool
-		allowLock  bool
-		admitted   bool
-		pendingFix string // a known bug another change fixes
+		name      string
+		host      Host
+		rules     []UFWRule
+		stored    string // user.rules lines already on the host
+		exclusive bool
+		allowLock bool
+		admitted  bool
 	}{
 		{name: "allow 22", host: v4, rules: []UFWRule{allow22}, admitted: true},
 		{name: "no rule", host: v4, rules: nil, admitted: false},
@@ -59,9 +58,6 @@ func TestUFWLockoutGuardTable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.pendingFix != "" {
-				t.Skip("known bug, fixed elsewhere: " + c.pendingFix)
-			}
 			u := &UFW{State: "enabled", DefaultIncoming: "deny", Rules: c.rules, Exclusive: c.exclusive, AllowLockout: c.allowLock}
 			out := "installed=yes\nENABLED=no\nIPV6=yes\nDEFAULT_INPUT_POLICY=ACCEPT\naddr eth0 10.0.0.5\naddr eth0 2001:db8::5\n" + c.stored
 			h := c.host

@@ -90,6 +90,7 @@ type runOpts struct {
 	limit         string
 	tags, skip    []string
 	forceHandlers bool
+	accept        bool // --accept-new-host-keys
 	connect       func(ctx context.Context, h *inventory.Host) (Conn, error)
 }
 
@@ -219,7 +220,7 @@ func (w *world) run(o runOpts) *outcome {
 	}}
 	var log bytes.Buffer
 	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Limit: limit, Tags: tags, SkipTags: skip,
-		ForceHandlers: o.forceHandlers, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
+		ForceHandlers: o.forceHandlers, Dial: DialOptions{AcceptNewHostKeys: o.accept}, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
 	r.Execute(context.Background(), hosts)
 	out.Close()
 	res.events, res.text, res.json, res.md = out.events, text.String()+log.String(), js.String(), md.String()

@@ -150,3 +150,30 @@ task "command" "echo" {
 		t.Errorf("command line not redacted: %+v", e)
 	}
 }
+
+// TestRedactOldValue: when a sensitive value replaces an old one, the old
+// value (the line it was on) is not printed either.
+func TestRedactOldValue(t *testing.T) {
+	w := newWorld(t, `
+variable "token" {
+  type      = string
+  sensitive = true
+}
+
+task "file" "env" {
+  path    = "${var.root}/env"
+  content = "NAME=gateway\nTOKEN=${var.token}\n"
+}
+`, localInventory("h1"))
+	const old = "old-token-3f9a1c77e2"
+	if err := os.WriteFile(w.path("env"), []byte("NAME=gateway\nTOKEN="+old+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, apply := range []bool{false, true} {
+		res := w.must(w.run(runOpts{apply: apply, vars: []string{"token=new-token-8d2e4b6a01"}}))
+		assertNoSecret(t, "output", res.all(), old, "new-token-8d2e4b6a01")
+		if e := res.task("h1", "file.env"); e == nil || e.Status != StatusChanged {
+			t.Errorf("apply=%v: %+v", apply, e)
+		}
+	}
+}

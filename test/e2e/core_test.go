@@ -16,6 +16,7 @@ import (
 
 func TestHandlersRunOnceAfterAllTasks(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "rm -rf /var/tmp/clawhandler")
 	tb.MustSSH(t, "h1", "rm -rf /var/tmp/clawhandler")
 	tb.MustSSH(t, "h2", "rm -rf /var/tmp/clawhandler")
 	// h3 already has the declared state: its tasks report ok, no handler.
@@ -45,6 +46,7 @@ func TestHandlersRunOnceAfterAllTasks(t *testing.T) {
 
 func TestHandlersSkippedOnFailedHostUnlessForced(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "rm -rf /var/tmp/clawfail")
 	for _, h := range tb.Hosts {
 		tb.MustSSH(t, h, "rm -rf /var/tmp/clawfail")
 	}
@@ -126,6 +128,7 @@ const secret = "tok-5f3c9a1e7b2d4c68"
 
 func TestSensitiveValueNeverPrinted(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "rm -f /etc/clawtest-secret.env", "h1")
 	tb.MustSSH(t, "h1", "rm -f /etc/clawtest-secret.env")
 	env := []string{"CLAWRUN_VAR_token=" + secret}
 	var all strings.Builder

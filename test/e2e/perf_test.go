@@ -11,6 +11,7 @@ import (
 // one handshake and two round trips per host (facts, then every probe).
 func TestSixtyTasksTwoRoundTrips(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "rm -rf /var/tmp/clawsixty /etc/cron.d/clawsixty")
 	if r := clawrun(t, "testdata", nil, "apply", "sixty.hcl", "-i", tb.Inventory); r.Code != 0 {
 		t.Fatalf("apply: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
@@ -37,6 +38,7 @@ func TestSixtyTasksTwoRoundTrips(t *testing.T) {
 // a newline leave it working.
 func TestOneShellPerHost(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "rm -f /var/tmp/clawtest-shell", "h1")
 	tb.MustSSH(t, "h1", "rm -f /var/tmp/clawtest-shell")
 	r := clawrun(t, "testdata", nil, "apply", "shell.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json")
 	evs := events(t, r.Stdout)

@@ -15,6 +15,7 @@ import (
 // others apply; a changed playbook is refused; no secret in the file.
 func TestSavedPlan(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "rm -rf /etc/clawsaved")
 	dir := t.TempDir()
 	pb, _ := os.ReadFile("testdata/saved.hcl")
 	writeFile(t, dir, "saved.hcl", string(pb))

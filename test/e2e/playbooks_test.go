@@ -15,6 +15,9 @@ import (
 func TestVPSPlaybook(t *testing.T) {
 	tb := testbed.Get(t)
 	tb.Reset(t, tb.Hosts...)
+	// Hardened hosts (ufw, sshd, services) would change what later tests
+	// meet: they get fresh hosts again.
+	t.Cleanup(func() { tb.Reset(t, tb.Hosts...) })
 	converge(t, tb, "../../../playbooks/vps.hcl", "--var-file", "vps-test.hcl", "--var", "admin_cidr="+tb.Subnet())
 	checkVPS(t, tb)
 }
@@ -63,14 +66,25 @@ To                         Action      From
 
 // TestRotateToken rotates the token on every host: new and different per
 // host, the gateway restarted once, no token in any output, and the
-// operator's file 0600 with each host's token.
+// operator's file 0600 with each host's token. It sets up its own gateway
+// stand-in (a user with openclaw.json and a unit), not another test's.
 func TestRotateToken(t *testing.T) {
 	tb := testbed.Get(t)
+	cleanupHosts(t, tb, "systemctl disable -q --now clawtest-gateway 2>/dev/null; rm -f /etc/systemd/system/clawtest-gateway.service; systemctl daemon-reload; userdel -r clawtok 2>/dev/null; true")
+	for _, h := range tb.Hosts {
+		tb.MustSSH(t, h, `id clawtok >/dev/null 2>&1 || useradd -m clawtok
+install -d -m 0700 -o clawtok -g clawtok /home/clawtok/.openclaw
+printf '{"gateway":{"bind":"loopback","auth":{"mode":"token","token":"old-`+h+`-5e1d0c7a9b"}}}\n' > /home/clawtok/.openclaw/openclaw.json
+chown clawtok:clawtok /home/clawtok/.openclaw/openclaw.json; chmod 0600 /home/clawtok/.openclaw/openclaw.json
+printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/clawtest-gateway.service
+systemctl daemon-reload; systemctl restart clawtest-gateway`)
+	}
+	vars := []string{"--var", "admin_user=clawtok", "--var", "service=clawtest-gateway"}
 	old := map[string]string{}
 	starts := map[string]string{}
 	for _, h := range tb.Hosts {
-		old[h] = strings.TrimSpace(tb.MustSSH(t, h, "jq -r .gateway.auth.token /home/moltbot/.openclaw/openclaw.json"))
-		starts[h] = tb.MustSSH(t, h, "journalctl -u openclaw-gateway -o cat | grep -c '^Started' || true")
+		old[h] = strings.TrimSpace(tb.MustSSH(t, h, "jq -r .gateway.auth.token /home/clawtok/.openclaw/openclaw.json"))
+		starts[h] = tb.MustSSH(t, h, "journalctl -u clawtest-gateway -o cat | grep -c '^Started' || true")
 	}
 	tokenFile := filepath.Join(t.TempDir(), "tokens.env")
 	var out strings.Builder
@@ -78,7 +92,7 @@ func TestRotateToken(t *testing.T) {
 		{"plan", "../../../playbooks/rotate-token.hcl", "-i", tb.Inventory, "--var", "token_file=" + tokenFile, "-v"},
 		{"apply", "../../../playbooks/rotate-token.hcl", "-i", tb.Inventory, "--var", "token_file=" + tokenFile, "--diff", "-v", "--format", "json"},
 	} {
-		r := clawrun(t, "testdata", nil, args...)
+		r := clawrun(t, "testdata", nil, append(args, vars...)...)
 		out.WriteString(r.Stdout + r.Stderr)
 		if r.Code != 0 {
 			t.Fatalf("%s: exit %d\n%s%s", args[0], r.Code, r.Stdout, r.Stderr)
@@ -91,7 +105,7 @@ func TestRotateToken(t *testing.T) {
 	recorded, _ := os.ReadFile(tokenFile)
 	seen := map[string]bool{}
 	for _, h := range tb.Hosts {
-		tok := strings.TrimSpace(tb.MustSSH(t, h, "jq -r .gateway.auth.token /home/moltbot/.openclaw/openclaw.json"))
+		tok := strings.TrimSpace(tb.MustSSH(t, h, "jq -r .gateway.auth.token /home/clawtok/.openclaw/openclaw.json"))
 		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(tok) || tok == old[h] || seen[tok] {
 			t.Errorf("%s: token %q not new, not 64 hex or shared (old %q)", h, tok, old[h])
 		}
@@ -104,7 +118,7 @@ func TestRotateToken(t *testing.T) {
 				t.Errorf("%s: a token appears in the output", h)
 			}
 		}
-		after := tb.MustSSH(t, h, "journalctl -u openclaw-gateway -o cat | grep -c '^Started' || true")
+		after := tb.MustSSH(t, h, "journalctl -u clawtest-gateway -o cat | grep -c '^Started' || true")
 		if atoi(after) != atoi(starts[h])+1 {
 			t.Errorf("%s: gateway started %s -> %s times, want exactly one restart", h, strings.TrimSpace(starts[h]), strings.TrimSpace(after))
 		}

@@ -220,6 +220,9 @@ func (tb *Testbed) serveRepo() error {
 func (tb *Testbed) OnTrixie(t testing.TB) *Testbed {
 	t.Helper()
 	if len(tb.Trixie) == 0 {
+		if Required() {
+			t.Fatal("the testbed has no Debian 13 host, and CI requires the tests that run on it")
+		}
 		t.Skip("SKIP: the testbed has no Debian 13 host (boot one with: testbed.sh up 3 1)")
 	}
 	v := *tb

@@ -1,5 +1,7 @@
+# The first task runs until the test lets it finish (after its interrupt):
+# started marks that it runs, go releases it.
 task "command" "first" {
-  cmd     = "sleep 3 && touch /var/tmp/clawint/first"
+  cmd     = "touch /var/tmp/clawint-started; while [ ! -e /var/tmp/clawint-go ]; do sleep 0.1; done; touch /var/tmp/clawint/first"
   creates = "/var/tmp/clawint/first"
 }
 
