@@ -118,3 +118,24 @@ func TestSSHConfigUnsupportedMatch(t *testing.T) {
 		t.Errorf("none: %v %v", cfgs, err)
 	}
 }
+
+// TestDefaultIdentities: with no identity in the inventory or ssh config,
+// the default keys in ~/.ssh that exist are offered, as OpenSSH does; a
+// configured identity replaces them.
+func TestDefaultIdentities(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	for _, n := range []string{"id_ed25519", "id_rsa"} {
+		os.WriteFile(filepath.Join(home, ".ssh", n), []byte("x"), 0o600)
+	}
+	files, explicit := identityCandidates(&inventory.Host{})
+	want := []string{filepath.Join(home, ".ssh/id_ed25519"), filepath.Join(home, ".ssh/id_rsa")}
+	if explicit || !reflect.DeepEqual(files, want) {
+		t.Errorf("defaults: %v %v", files, explicit)
+	}
+	files, explicit = identityCandidates(&inventory.Host{IdentityFiles: []string{"/k"}})
+	if !explicit || !reflect.DeepEqual(files, []string{"/k"}) {
+		t.Errorf("configured: %v %v", files, explicit)
+	}
+}

@@ -30,6 +30,7 @@ type TextRenderer struct {
 	done     int
 	failed   int
 	started  time.Time
+	hosts    []string // the run's hosts, in order
 	// running is the task each host is on, for the progress line.
 	running map[string]string
 	// held are plan's changes, printed at the end with identical ones
@@ -86,7 +87,7 @@ func (t *TextRenderer) Event(e *Event) {
 	defer t.showProgress()
 	switch e.Type {
 	case "run_start":
-		t.mode, t.total, t.started = e.Mode, len(e.Hosts), time.Now()
+		t.mode, t.total, t.started, t.hosts = e.Mode, len(e.Hosts), time.Now(), e.Hosts
 		for _, h := range e.Hosts {
 			t.width = max(t.width, len(h))
 		}
@@ -212,6 +213,13 @@ func (t *TextRenderer) flushHeld() {
 	}
 	var groups []*group
 	byKey := map[string]*group{}
+	// Hosts in the run's order, each host's tasks in play order: the
+	// grouped output does not depend on which host finished first.
+	order := map[string]int{}
+	for i, h := range t.hosts {
+		order[h] = i
+	}
+	sort.SliceStable(t.held, func(i, j int) bool { return order[t.held[i].Host] < order[t.held[j].Host] })
 	for _, e := range t.held {
 		var k strings.Builder
 		fmt.Fprintf(&k, "%s\x00%s\x00%s\x00%s\x00%s", e.Type, e.Task, e.Diff, e.Caveat, e.Output)

@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/clawrun/clawrun/test/testbed"
 )
@@ -149,4 +154,77 @@ func TestExecAdHoc(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, `"host":"h1","stdout":"","stderr":"","exit_code":1`) || !strings.Contains(r.Stdout, `"type":"exec_done"`) {
 		t.Errorf("exec --format json: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+}
+
+// TestPromptsOnTerminal: on a terminal, -K asks for the sudo password and
+// an encrypted key's passphrase is asked for, both without echo; neither
+// shows in the output.
+func TestPromptsOnTerminal(t *testing.T) {
+	tb := testbed.Get(t)
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("needs script(1) for a terminal")
+	}
+	const password, passphrase = "pw-k-5e2d7a01", "kp-3b9f1c44"
+	tb.MustSSH(t, "h2", `id pwuser >/dev/null 2>&1 || useradd -m -s /bin/bash pwuser
+echo 'pwuser:`+password+`' | chpasswd
+echo 'pwuser ALL=(ALL) ALL' > /etc/sudoers.d/pwuser; chmod 0440 /etc/sudoers.d/pwuser
+install -d -m 0700 -o pwuser -g pwuser /home/pwuser/.ssh
+cp /home/admin/.ssh/authorized_keys /home/pwuser/.ssh/; chown pwuser:pwuser /home/pwuser/.ssh/authorized_keys`)
+	dir := t.TempDir()
+	key, _ := os.ReadFile(tb.Key)
+	writeFile(t, dir, "enc_key", string(key))
+	os.Chmod(filepath.Join(dir, "enc_key"), 0o600)
+	if out, err := exec.Command("ssh-keygen", "-p", "-q", "-P", "", "-N", passphrase, "-f", filepath.Join(dir, "enc_key")).CombinedOutput(); err != nil {
+		t.Fatalf("encrypt key: %v %s", err, out)
+	}
+	writeFile(t, dir, "inv.hcl", fmt.Sprintf("host \"h2\" {\n  address = %q\n  user = \"pwuser\"\n  identity_file = %q\n  known_hosts = %q\n}\n",
+		tb.Address("h2"), filepath.Join(dir, "enc_key"), tb.KnownHosts))
+	cmd := exec.Command("script", "-qec", bin+" exec -i inv.hcl -K --become -- id -u", "/dev/null")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SSH_AUTH_SOCK=", "CLAWRUN_BECOME_PASSWORD=", "CLAWRUN_KEY_PASSPHRASE=")
+	in, _ := cmd.StdinPipe()
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Typed once each prompt is up (echo is off from then on).
+	for _, step := range [][2]string{{"BECOME password:", password}, {"Enter passphrase for key", passphrase}} {
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), step[0]) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		io.WriteString(in, step[1]+"\n")
+	}
+	err := cmd.Wait()
+	in.Close()
+	got := out.String()
+	if err != nil || !strings.Contains(got, "== h2: exit 0") || !strings.Contains(got, "  0") {
+		t.Errorf("exec -K with an encrypted key on a terminal: %v\n%s", err, got)
+	}
+	if !strings.Contains(got, "BECOME password:") || !strings.Contains(got, "Enter passphrase for key") {
+		t.Errorf("prompts missing:\n%s", got)
+	}
+	if strings.Contains(got, password) || strings.Contains(got, passphrase) {
+		t.Errorf("a typed secret was echoed or printed:\n%s", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
