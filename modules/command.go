@@ -73,10 +73,19 @@ type UserShell interface {
 func (c *Command) RunsUserShell() bool { return c.Unless != "" }
 
 // Plan runs the command unless creates or unless say it is done.
-func (c *Command) Plan(_ *Host, out string) (*Plan, error) {
+func (c *Command) Plan(h *Host, out string) (*Plan, error) {
 	m := kv(out)
 	p := &Plan{}
-	if m["creates"] == "1" || m["unless"] == "1" {
+	created := m["creates"] == "1"
+	if c.Creates != "" && h != nil {
+		// An earlier task of this plan creates or removes the path.
+		if pf, ok := h.Pending[c.Creates]; ok && pf.Known {
+			created = !pf.Absent
+		} else if goneAncestor(h, c.Creates) != "" {
+			created = false
+		}
+	}
+	if created || m["unless"] == "1" {
 		return p, nil
 	}
 	p.add("~", "would run: %s", c.Cmd)

@@ -114,6 +114,9 @@ func (c *Cron) user() string {
 
 func (c *Cron) path() string { return "/etc/cron.d/" + c.CronFile }
 
+// crontabKey names a user crontab among the files a plan predicts.
+func (c *Cron) crontabKey() string { return "crontab:" + c.user() }
+
 // Probe returns the crontab (base64) or the cron.d file state.
 func (c *Cron) Probe() string {
 	if c.CronFile != "" {
@@ -141,6 +144,8 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 			cur.Content, _ = base64.StdEncoding.DecodeString(b64)
 			cur.Type = "file"
 		}
+		// An earlier cron task of this plan installs this crontab.
+		cur = overlay(h, c.crontabKey(), cur)
 	}
 	old := string(cur.Content)
 	if strings.TrimSpace(old) == "" {
@@ -167,6 +172,7 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 	switch {
 	case c.CronFile == "":
 		p.step("install crontab", embed([]byte(next))+" | crontab -u "+Quote(c.user())+" -")
+		p.writes(c.crontabKey(), &FileState{Known: true, Content: []byte(next)})
 	case strings.TrimSpace(next) == "":
 		p.step("remove "+c.path(), "rm -f -- "+Quote(c.path()))
 		p.writes(c.path(), &FileState{Absent: true, Known: true})

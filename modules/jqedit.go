@@ -115,6 +115,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		if !j.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to start from {})", j.Path)
 		}
+		if err := creatable(h, j.Path); err != nil {
+			return nil, err
+		}
 		doc = map[string]any{}
 	default:
 		return nil, fmt.Errorf("%s is a %s, not a file", j.Path, cur.Type)
@@ -132,11 +135,11 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		} else {
 			diffJSON("", doc, next, &changes)
 		}
-		sign := "~"
+		sign, note := "~", attrChange(cur, j.Mode, j.Owner, j.Group)
 		if cur.Type == "absent" {
-			sign = "+"
+			sign, note = "+", attrNote(j.Mode, j.Owner, j.Group)
 		}
-		p.add(sign, "json %s (%d paths)", j.Path, len(changes))
+		p.add(sign, "json %s (%d paths)%s", j.Path, len(changes), note)
 		var b strings.Builder
 		for _, c := range changes {
 			b.WriteString(j.describe(c) + "\n")

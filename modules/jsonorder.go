@@ -282,8 +282,11 @@ func normalizeJSON(v any) any {
 	case int:
 		return json.Number(strconv.Itoa(x))
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
-			return json.Number(strconv.FormatInt(int64(x), 10))
+		// Whole numbers below 1e21 are written in integer form (as
+		// encoding/json does) and read back as integers: compare them so,
+		// or ".limit = 1e15" would change the file every run.
+		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+			return json.Number(strconv.FormatFloat(x, 'f', -1, 64))
 		}
 		return x
 	case map[string]any:

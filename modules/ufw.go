@@ -181,7 +181,7 @@ func ParseUFWState(out string) ufwState {
 
 // tuples returns the stored form of a declared rule, per address family.
 func (r UFWRule) tuples(ipv6 bool) []ufwTuple {
-	base := ufwTuple{Action: r.Action, Proto: or(r.Proto, "any"), DPort: or(r.Port, "any"), SPort: "any",
+	base := ufwTuple{Action: r.Action, Proto: or(r.Proto, "any"), DPort: ufwPortForm(or(r.Port, "any")), SPort: "any",
 		Direction: or(r.Direction, "in"), Iface: r.Interface, Comment: r.Comment}
 	if base.Proto == "any" && base.DPort == "any" {
 		base.Proto = "any"
@@ -263,10 +263,7 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 		if cur == "" {
 			cur = "off"
 		}
-		want := u.Logging
-		if want == "on" {
-			want = "low"
-		}
+		want := ufwLogLevel(u.Logging, cur)
 		if want != cur {
 			p.add("~", "logging: %s -> %s", cur, want)
 			cmds = append(cmds, "ufw logging "+u.Logging)
@@ -305,6 +302,7 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 		script += ufwEnable
 	}
 	p.step("ufw", script)
+	p.Touches = []string{ufwStateKey}
 	return p, nil
 }
 

@@ -1,7 +1,6 @@
 package playbooks
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -108,7 +107,7 @@ func (pb *Playbook) loadInclude(b *hcl.Block, parent *Unit, stack []string) hcl.
 	pb.Source = append(pb.Source, []byte("\n# clawrun include "+path+"\n")...)
 	pb.Source = append(pb.Source, data...)
 	if !pb.UsesFacts {
-		pb.UsesFacts = mentionsFacts(u.Dir, data) || bytes.Contains(data, []byte("facts"))
+		pb.UsesFacts = usesFacts(u.Dir, f.Body)
 	}
 	body, d := f.Body.Content(includedSchema)
 	diags = append(diags, d...)

@@ -3,7 +3,6 @@
 package playbooks
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -131,7 +130,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	}
 	abs, _ := filepath.Abs(path)
 	pb := &Playbook{File: path, Dir: filepath.Dir(abs), Source: src, Hosts: []string{"all"}, MaxFailPct: 100}
-	pb.UsesFacts = mentionsFacts(pb.Dir, src)
+	pb.UsesFacts = usesFacts(pb.Dir, f.Body)
 	content, d := f.Body.Content(rootSchema)
 	diags = append(diags, d...)
 	if a, ok := content.Attributes["hosts"]; ok {
@@ -229,26 +228,6 @@ func (pb *Playbook) loadBlocks(blocks hcl.Blocks, u *Unit, stack []string) hcl.D
 		}
 	}
 	return diags
-}
-
-// mentionsFacts looks for "facts" in the playbook and the template files
-// beside it (*.tmpl, *.tpl, templates/*): a false positive costs one round
-// trip, a false negative would hide facts from a template.
-func mentionsFacts(dir string, src []byte) bool {
-	if bytes.Contains(src, []byte("facts")) {
-		return true
-	}
-	var files []string
-	for _, pat := range []string{"*.tmpl", "*.tpl", "templates/*", "files/*"} {
-		m, _ := filepath.Glob(filepath.Join(dir, pat))
-		files = append(files, m...)
-	}
-	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte("facts")) {
-			return true
-		}
-	}
-	return false
 }
 
 func dupDiag(kind, name string, r, prev hcl.Range) *hcl.Diagnostic {

@@ -38,11 +38,11 @@ handler "command" "unnotified" {
 
 // TestHandlers: a handler notified by two tasks runs once, at the end;
 // one nobody notified does not run; a failed host runs none; plan says
-// "would run" and runs nothing; a rerun with nothing changed runs none.
+// "may run" and runs nothing; a rerun with nothing changed runs none.
 func TestHandlers(t *testing.T) {
 	w := newWorld(t, handlerBook, localInventory("good", "bad"))
 	plan := w.plan(runOpts{})
-	if e := plan.task("good", "handler.mark"); e == nil || len(e.Changes) != 1 || e.Changes[0].Text != "would run" {
+	if e := plan.task("good", "handler.mark"); e == nil || len(e.Changes) != 1 || e.Changes[0].Text != "may run" {
 		t.Errorf("plan handler event %+v", e)
 	}
 	if w.exists("mark-good") || w.exists("a-good") {

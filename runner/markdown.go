@@ -193,7 +193,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		case g.kind == "handler":
 			verb := "runs"
 			if m.mode == "plan" {
-				verb = "would run"
+				verb = "may run"
 			}
 			fmt.Fprintf(&b, "\n#### `%s` %s — %s\n", g.task, verb, hosts)
 			continue

@@ -129,6 +129,9 @@ type Run struct {
 	// local runs delegated tasks; delegateMu serialises them across hosts.
 	local      *localConn
 	delegateMu sync.Mutex
+	// localPending is what delegated tasks planned so far write on the
+	// controller, for every host (plan only; under delegateMu).
+	localPending map[string]*modules.FileState
 	// Interrupted is set when ctx was cancelled mid-run.
 	Interrupted bool
 }
@@ -259,8 +262,9 @@ type hostRun struct {
 	info    *modules.Host
 	rc      *Recap
 	failed  bool
-	changed map[string]bool // handler name -> notified
-	caveat  string          // plan: set once an opaque task would change
+	changed map[string]bool   // handler name -> notified
+	caveat  string            // plan: set once an opaque task would change
+	touched map[string]string // plan: state key -> task whose change affects it
 	// opaqueApplied: apply ran a task whose effects no probe predicts.
 	opaqueApplied bool
 	guard         sshGuard
@@ -608,6 +612,9 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
 		conn, info, become = hr.r.local, &modules.Host{Name: "localhost", Local: true}, false
+		if !hr.r.opts.Apply {
+			info.Pending = hr.r.localPending // earlier hosts' plans of it
+		}
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
 			if hr.retryLater(err) {
@@ -624,14 +631,15 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		}
 		return false, hr.failTask(t, err, start)
 	}
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: hr.caveat, Attempt: hr.attempt()}
+	caveat := hr.taskCaveat(t)
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {
 		status := StatusOK
 		if plan.Changed() {
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: hr.caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
@@ -658,13 +666,8 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		return false, true
 	}
 	hr.describe(ev, t, plan)
-	if !hr.r.opts.Apply && t.Spec.Delegate == "" {
-		if hr.info.Pending == nil {
-			hr.info.Pending = map[string]*modules.FileState{}
-		}
-		for path, w := range plan.Writes {
-			hr.info.Pending[path] = w
-		}
+	if !hr.r.opts.Apply {
+		hr.predict(t, info, plan)
 	}
 	if hr.r.opts.Apply {
 		if plan.Opaque != "" && t.Spec.Delegate == "" {
@@ -1032,7 +1035,7 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			}
 			if !hr.r.opts.Apply {
 				hr.rc.Changed++
-				ev.Changes = []modules.Line{{Sign: "!", Text: "would run"}}
+				ev.Changes = []modules.Line{{Sign: "!", Text: "may run"}}
 				hr.r.emit(ev)
 				continue
 			}

@@ -117,7 +117,7 @@ func (t *TextRenderer) Event(e *Event) {
 		}
 		verb := ""
 		if e.Type == "handler" && t.mode == "plan" {
-			verb = " (would run)"
+			verb = " (may run)"
 		}
 		fmt.Fprintf(t.W, "%s  %s %s%s\n", host, t.c(signColor(sign), sign), t.c(cBold, e.Task), verb)
 		for _, l := range e.Changes {

@@ -123,7 +123,7 @@ func outcomes(evs []event) map[string]string {
 			continue
 		}
 		if e.Type == "handler" {
-			// plan says "would run"; apply says what the handler did.
+			// plan says "may run"; apply says what the handler did.
 			m[e.Host+" "+e.Task] = b.String()
 			continue
 		}

@@ -219,7 +219,9 @@ task "file" "big" {
 		t.Errorf("plan file holds unkeyed digests:\n%s", orig)
 	}
 	for name, edit := range map[string]func(string) string{
-		"caveat":   func(s string) string { return strings.ReplaceAll(s, `"status": "changed",`, `"status": "changed", "caveat": "x",`) },
+		"caveat": func(s string) string {
+			return strings.ReplaceAll(s, `"status": "changed",`, `"status": "changed", "caveat": "x",`)
+		},
 		"variable": func(s string) string { return strings.Replace(s, `"motd": "\"planned\""`, `"motd": "\"attacker\""`, 1) },
 		"random":   func(s string) string { return strings.Replace(s, `"order": [`, `"random": ["00"], "order": [`, 1) },
 	} {

@@ -54,10 +54,10 @@ clawrun_guard '/etc/cron.d/clawrun' 'root' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/etc/cron.d/.clawrun.clawrun.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/etc/cron.d/clawrun'\'' ]; then chmod --reference='\''/etc/cron.d/clawrun'\'' "$t"; chown --reference='\''/etc/cron.d/clawrun'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/etc/cron.d/clawrun'\'' ] && [ ! -L '\''/etc/cron.d/clawrun'\'' ]; then chown --reference='\''/etc/cron.d/clawrun'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/etc/cron.d/clawrun'\'' "$t"; else chmod 0644 "$t"; fi
 if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
-chmod '\''0644'\'' "$t"
 chown -h -- '\''root'\'':'\''root'\'' "$t"
+chmod '\''00644'\'' "$t"
 printf %s '\''IyBjbGF3cnVuOiBjbGVhbnVwCk1BSUxUTz0iIgpAZGFpbHkgcm9vdCBmaW5kIC90bXAgLW10aW1lICs3IC1kZWxldGUK'\'' | base64 -d > "$t"
 if ! out=$( { if crontab -h 2>&1 | grep -q '\''dry run'\''; then crontab -n "$t"; fi && if ! id -u '\''root'\'' >/dev/null 2>&1; then echo "user "'\''root'\''" does not exist: cron would ignore every job in this file"; exit 1; fi ; } 2>&1 </dev/null); then printf '\''validate failed: %s\n'\'' "$out" >&2; exit 1; fi
 mv -fT "$t" '\''/etc/cron.d/clawrun'\''

@@ -52,8 +52,8 @@ clawrun_EOF
 clawrun_guard '/srv/app' 'moltbot' || exit 1
 clawrun_body='set -e
 if [ -L '\''/srv/app'\'' ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
-chmod '\''0750'\'' '\''/srv/app'\''
 chown -h -- '\''moltbot'\'' '\''/srv/app'\''
+chmod '\''00750'\'' '\''/srv/app'\''
 '
 if [ -n "$clawrun_as" ]; then
   cd / && printf '%s\n' "$clawrun_body" | setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -s 3</dev/null

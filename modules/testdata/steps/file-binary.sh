@@ -54,7 +54,7 @@ clawrun_guard '/srv/blob' '' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/srv/.clawrun.blob.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/srv/blob'\'' ]; then chmod --reference='\''/srv/blob'\'' "$t"; chown --reference='\''/srv/blob'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/srv/blob'\'' ] && [ ! -L '\''/srv/blob'\'' ]; then chown --reference='\''/srv/blob'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/srv/blob'\'' "$t"; else chmod 0644 "$t"; fi
 printf %s '\''AAECAwQ='\'' | base64 -d > "$t"
 mv -fT "$t" '\''/srv/blob'\''
 trap - EXIT INT TERM HUP

@@ -54,10 +54,10 @@ clawrun_guard '/etc/app.conf' 'admin' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/etc/.clawrun.app.conf.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/etc/app.conf'\'' ]; then chmod --reference='\''/etc/app.conf'\'' "$t"; chown --reference='\''/etc/app.conf'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/etc/app.conf'\'' ] && [ ! -L '\''/etc/app.conf'\'' ]; then chown --reference='\''/etc/app.conf'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/etc/app.conf'\'' "$t"; else chmod 0644 "$t"; fi
 if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
-chmod '\''0600'\'' "$t"
 chown -h -- '\''admin'\'' "$t"
+chmod '\''00600'\'' "$t"
 printf %s '\''YSA9IDEKYiA9IDMK'\'' | base64 -d > "$t"
 mv -fT "$t" '\''/etc/app.conf'\''
 trap - EXIT INT TERM HUP

@@ -54,9 +54,9 @@ clawrun_guard '/etc/motd' '' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/etc/.clawrun.motd.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/etc/motd'\'' ]; then chmod --reference='\''/etc/motd'\'' "$t"; chown --reference='\''/etc/motd'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/etc/motd'\'' ] && [ ! -L '\''/etc/motd'\'' ]; then chown --reference='\''/etc/motd'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/etc/motd'\'' "$t"; else chmod 0644 "$t"; fi
 if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
-chmod '\''0644'\'' "$t"
+chmod '\''00644'\'' "$t"
 printf %s '\''aGVsbG8gaDEK'\'' | base64 -d > "$t"
 mv -fT "$t" '\''/etc/motd'\''
 trap - EXIT INT TERM HUP

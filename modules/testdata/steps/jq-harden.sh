@@ -54,9 +54,9 @@ clawrun_guard '/home/moltbot/.openclaw/openclaw.json' '' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/home/moltbot/.openclaw/.clawrun.openclaw.json.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/home/moltbot/.openclaw/openclaw.json'\'' ]; then chmod --reference='\''/home/moltbot/.openclaw/openclaw.json'\'' "$t"; chown --reference='\''/home/moltbot/.openclaw/openclaw.json'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/home/moltbot/.openclaw/openclaw.json'\'' ] && [ ! -L '\''/home/moltbot/.openclaw/openclaw.json'\'' ]; then chown --reference='\''/home/moltbot/.openclaw/openclaw.json'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/home/moltbot/.openclaw/openclaw.json'\'' "$t"; else chmod 0644 "$t"; fi
 if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
-chmod '\''0600'\'' "$t"
+chmod '\''00600'\'' "$t"
 printf %s '\''ewogICJnYXRld2F5IjogewogICAgInBvcnQiOiAxODc4OSwKICAgICJiaW5kIjogImxvb3BiYWNrIiwKICAgICJhdXRoIjogewogICAgICAidG9rZW4iOiAiYWJjIgogICAgfQogIH0sCiAgInBsdWdpbnMiOiB7CiAgICAiZW5hYmxlZCI6IGZhbHNlCiAgfQp9Cg=='\'' | base64 -d > "$t"
 mv -fT "$t" '\''/home/moltbot/.openclaw/openclaw.json'\''
 trap - EXIT INT TERM HUP

@@ -54,7 +54,7 @@ clawrun_guard '/etc/ssh/sshd_config' '' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/etc/ssh/.clawrun.sshd_config.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/etc/ssh/sshd_config'\'' ]; then chmod --reference='\''/etc/ssh/sshd_config'\'' "$t"; chown --reference='\''/etc/ssh/sshd_config'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/etc/ssh/sshd_config'\'' ] && [ ! -L '\''/etc/ssh/sshd_config'\'' ]; then chown --reference='\''/etc/ssh/sshd_config'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/etc/ssh/sshd_config'\'' "$t"; else chmod 0644 "$t"; fi
 printf %s '\''UG9ydCAyMgpQZXJtaXRSb290TG9naW4gbm8KVXNlUEFNIHllcwo='\'' | base64 -d > "$t"
 mv -fT "$t" '\''/etc/ssh/sshd_config'\''
 trap - EXIT INT TERM HUP

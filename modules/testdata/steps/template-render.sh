@@ -54,7 +54,7 @@ clawrun_guard '/etc/t.conf' '' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/etc/.clawrun.t.conf.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/etc/t.conf'\'' ]; then chmod --reference='\''/etc/t.conf'\'' "$t"; chown --reference='\''/etc/t.conf'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/etc/t.conf'\'' ] && [ ! -L '\''/etc/t.conf'\'' ]; then chown --reference='\''/etc/t.conf'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/etc/t.conf'\'' "$t"; else chmod 0644 "$t"; fi
 printf %s '\''bmFtZSA9IGgxCg=='\'' | base64 -d > "$t"
 mv -fT "$t" '\''/etc/t.conf'\''
 trap - EXIT INT TERM HUP

@@ -11,6 +11,13 @@ if [ -n "$h" ]; then
   echo "groups=$gs"
   k="$h/.ssh/authorized_keys"
   if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
+else
+  # useradd -m will copy these: later tasks plan against them.
+  for f in /etc/skel/.[!.]* /etc/skel/*; do
+    if [ -f "$f" ] && [ ! -L "$f" ]; then s=$(stat -c '%a %s' -- "$f")
+      if [ "${s#* }" -le 65536 ]; then printf 'skel=%s\t%s\t' "${f#/etc/skel/}" "${s%% *}"; base64 -w0 < "$f"; echo; fi
+    fi
+  done
 fi
 
 # step 1: usermod shell

@@ -11,6 +11,13 @@ if [ -n "$h" ]; then
   echo "groups=$gs"
   k="$h/.ssh/authorized_keys"
   if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
+else
+  # useradd -m will copy these: later tasks plan against them.
+  for f in /etc/skel/.[!.]* /etc/skel/*; do
+    if [ -f "$f" ] && [ ! -L "$f" ]; then s=$(stat -c '%a %s' -- "$f")
+      if [ "${s#* }" -le 65536 ]; then printf 'skel=%s\t%s\t' "${f#/etc/skel/}" "${s%% *}"; base64 -w0 < "$f"; echo; fi
+    fi
+  done
 fi
 
 # step 1: useradd
@@ -110,10 +117,10 @@ clawrun_guard '/home/moltbot/.ssh/authorized_keys' 'moltbot' || exit 1
 clawrun_body='set -e
 t=$(mktemp '\''/home/moltbot/.ssh/.clawrun.authorized_keys.XXXXXX'\'')
 trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
-if [ -e '\''/home/moltbot/.ssh/authorized_keys'\'' ]; then chmod --reference='\''/home/moltbot/.ssh/authorized_keys'\'' "$t"; chown --reference='\''/home/moltbot/.ssh/authorized_keys'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; else chmod 0644 "$t"; fi
+if [ -e '\''/home/moltbot/.ssh/authorized_keys'\'' ] && [ ! -L '\''/home/moltbot/.ssh/authorized_keys'\'' ]; then chown --reference='\''/home/moltbot/.ssh/authorized_keys'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/home/moltbot/.ssh/authorized_keys'\'' "$t"; else chmod 0644 "$t"; fi
 if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
-chmod '\''0600'\'' "$t"
 chown -h -- '\''moltbot'\'' "$t"
+chmod '\''00600'\'' "$t"
 printf %s '\''c3NoLWVkMjU1MTkgQUFBQWtleSB0ZXN0Cg=='\'' | base64 -d > "$t"
 mv -fT "$t" '\''/home/moltbot/.ssh/authorized_keys'\''
 trap - EXIT INT TERM HUP
