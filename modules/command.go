@@ -2,6 +2,7 @@ package modules
 
 import (
 	"encoding/base64"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -157,14 +158,15 @@ type Result struct {
 	Sensitive      bool // derived from a sensitive value
 }
 
+var endMarker = regexp.MustCompile(`\n` + outEnd + `(?: -?[0-9]+)?(?:\n|$)`)
+
 // StripOutputMarkers removes a command step's markers from its output, for
 // messages: what is left reads as the command printed it.
 func StripOutputMarkers(s string) string {
 	if !strings.Contains(s, "@@clawrun-command-") {
 		return s
 	}
-	s = strings.ReplaceAll(s, "\n"+outEnd+"\n", "\n")
-	s = strings.ReplaceAll(s, "\n"+outEnd, "")
+	s = endMarker.ReplaceAllString(s, "\n") // stdout's marker carries the exit status
 	s = strings.ReplaceAll(s, outBegin+"\n", "")
 	return strings.TrimRight(s, "\n") + "\n"
 }

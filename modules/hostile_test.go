@@ -143,10 +143,13 @@ func TestBackupNamePreCreated(t *testing.T) {
 	victim := filepath.Join(root, "victim")
 	os.WriteFile(victim, []byte("victim\n"), 0o644)
 	script := writeScript(WriteSpec{Path: target, Content: []byte("new\n"), Backup: true}, false)
-	// Plant every name the next few seconds could use.
-	out, _ := exec.Command("/bin/sh", "-c", `for i in 0 1 2 3 4 5; do ln -sf "$2" "$1.$(date -d "+$i sec" +%Y%m%d%H%M%S).bak"; done`, "sh", target, victim).CombinedOutput()
-	if len(out) > 0 {
-		t.Fatal(string(out))
+	// The step names its backup after date(1): pin it, and plant that name
+	// (planting the next few seconds' names was flaky on a loaded machine).
+	bin := t.TempDir()
+	os.WriteFile(filepath.Join(bin, "date"), []byte("#!/bin/sh\necho 20260101000000\n"), 0o755)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	if err := os.Symlink(victim, target+".20260101000000.bak"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := runSh(t, script); err == nil {
 		t.Error("the step succeeded over a pre-created backup name")

@@ -25,15 +25,51 @@ type Inputs struct {
 	Environ  []string // CLAWRUN_VAR_<name>=VALUE entries are used
 	// Fixed values win over everything (a saved plan's variables).
 	Fixed map[string]cty.Value
+	// Hosts are the selected hosts' inventory vars: a declared variable
+	// that nothing above the inventory sets takes its value from there.
+	Hosts []InventoryHost
 }
 
-// ResolveVars computes every variable's value. Precedence, lowest first:
-// default, CLAWRUN_VAR_*, --var-file, --var. Without requireAll a variable
-// with no value is unknown (validate); with it, an error.
+// InventoryHost is a selected host's name and resolved inventory vars.
+type InventoryHost struct {
+	Name  string
+	Vars  map[string]cty.Value
+	Range *hcl.Range
+}
+
+// VarSet is resolved variables: Values apply to every host unless ByHost
+// has the host (its inventory vars set a variable nothing above the
+// inventory sets). Pinned names were set by the environment, a var file,
+// --var or a saved plan, which inventory vars never override.
+type VarSet struct {
+	Values map[string]cty.Value
+	ByHost map[string]map[string]cty.Value
+	Pinned map[string]bool
+}
+
+// For returns the variable values one host sees.
+func (vs *VarSet) For(host string) map[string]cty.Value {
+	if v, ok := vs.ByHost[host]; ok {
+		return v
+	}
+	return vs.Values
+}
+
+// ResolveVars returns the values every host sees, without inventory vars.
 func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Value, hcl.Diagnostics) {
+	vs, diags := pb.Resolve(in, requireAll)
+	return vs.Values, diags
+}
+
+// Resolve computes every variable's value. Precedence, lowest first:
+// default, inventory vars of the same name (per host: defaults, groups in
+// order, host), CLAWRUN_VAR_*, --var-file, --var. Without requireAll a
+// variable with no value is unknown (validate); with it, an error.
+func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*Variable{}
 	vals := map[string]cty.Value{}
+	pinned := map[string]bool{}
 	for _, v := range pb.Variables {
 		decl[v.Name] = v
 		if v.Default != cty.NilVal {
@@ -60,6 +96,7 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			return
 		}
 		vals[name] = cv
+		pinned[name] = true
 	}
 	for _, e := range in.Environ {
 		if k, val, ok := strings.Cut(e, "="); ok && strings.HasPrefix(k, "CLAWRUN_VAR_") {
@@ -102,12 +139,16 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for k, v := range in.Fixed {
 		set(k, v, nil, nil, "plan file")
 	}
+	vs := &VarSet{Values: vals, Pinned: pinned, ByHost: map[string]map[string]cty.Value{}}
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
-			if requireAll {
+			if missing := hostsWithout(in.Hosts, v.Name); requireAll && (len(in.Hosts) == 0 || len(missing) > 0) {
 				r := v.Range
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
-					Detail: fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, v.Name, v.Name), Subject: &r})
+				detail := fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file, CLAWRUN_VAR_%s or inventory vars.", v.Name, v.Name, v.Name)
+				if len(in.Hosts) > 0 && len(missing) < len(in.Hosts) {
+					detail += fmt.Sprintf(" The inventory vars of %s do not set it.", strings.Join(missing, ", "))
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable", Detail: detail, Subject: &r})
 			}
 			vals[v.Name] = cty.UnknownVal(v.Type)
 		}
@@ -115,7 +156,70 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			vals[v.Name] = vals[v.Name].Mark(sensitiveMark)
 		}
 	}
-	return vals, diags
+	for _, h := range in.Hosts {
+		hv, d := pb.hostValues(vs, h)
+		diags = append(diags, d...)
+		if hv != nil {
+			vs.ByHost[h.Name] = hv
+		}
+	}
+	return vs, diags
+}
+
+func hostsWithout(hosts []InventoryHost, name string) []string {
+	var out []string
+	for _, h := range hosts {
+		if _, ok := h.Vars[name]; !ok {
+			out = append(out, h.Name)
+		}
+	}
+	return out
+}
+
+// hostValues overlays a host's inventory vars on the global values, for
+// declared variables nothing above the inventory pinned; nil when the
+// host's values are the global ones.
+func (pb *Playbook) hostValues(vs *VarSet, h InventoryHost) (map[string]cty.Value, hcl.Diagnostics) {
+	var out map[string]cty.Value
+	var diags hcl.Diagnostics
+	for _, v := range pb.Variables {
+		raw, ok := h.Vars[v.Name]
+		if !ok || vs.Pinned[v.Name] {
+			continue
+		}
+		cv, err := convert.Convert(raw, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail: fmt.Sprintf("The inventory vars of host %q set %q, which needs %s: %s.", h.Name, v.Name, v.Type.FriendlyName(), err), Subject: h.Range})
+			continue
+		}
+		if v.Sensitive {
+			cv = cv.Mark(sensitiveMark)
+		}
+		if out == nil {
+			out = make(map[string]cty.Value, len(vs.Values))
+			for k, x := range vs.Values {
+				out[k] = x
+			}
+		}
+		out[v.Name] = cv
+	}
+	return out, diags
+}
+
+// MarkHostVars returns inventory vars with those named like a sensitive
+// variable marked sensitive, so host.vars never shows what var.* hides.
+func (pb *Playbook) MarkHostVars(vars map[string]cty.Value) map[string]cty.Value {
+	out := make(map[string]cty.Value, len(vars))
+	for k, v := range vars {
+		out[k] = v
+	}
+	for _, v := range pb.Variables {
+		if x, ok := out[v.Name]; ok && v.Sensitive {
+			out[v.Name] = x.Mark(sensitiveMark)
+		}
+	}
+	return out
 }
 
 // parseVarText reads a --var value: an HCL literal, else a bare string.

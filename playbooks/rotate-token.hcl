@@ -37,7 +37,7 @@ variable "service" {
 variable "token_file" {
   type        = string
   default     = "openclaw-gateway-tokens.env"
-  description = "File on the controller that receives the new tokens (mode 0600), relative to the working directory. Keep it out of version control."
+  description = "File on the controller that receives the new tokens (mode 0600), relative to the working directory. Keep it out of version control: the default name is in this repository's .gitignore; in your own repository, add it to yours or pass a path outside it."
 }
 
 variable "port" {

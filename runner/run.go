@@ -45,6 +45,9 @@ type Options struct {
 	// from it and tasks that would now do something else.
 	Record *PlanFile
 	Replay *PlanFile
+	// HostVars are the variables of hosts whose inventory vars set one
+	// (playbooks.VarSet.ByHost); other hosts see the run's vars.
+	HostVars map[string]map[string]cty.Value
 	// Connect, when set, opens the connection to a host that is not
 	// `connection = "local"` instead of SSH (and the sshd guard's fresh
 	// login): the engine's fast tests use a fake host.
@@ -82,6 +85,9 @@ type Event struct {
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
 	Message    string            `json:"message,omitempty"` // notice events
+	// Output is what a command task printed (stdout, then stderr), cut
+	// at 256 KiB and redacted.
+	Output string `json:"output,omitempty"`
 	// Caveat marks a plan made before an earlier task whose effects cannot
 	// be predicted (a package install): apply re-probes and may do less, or
 	// other things, for this task.
@@ -170,12 +176,23 @@ func (r *Run) emit(e *Event) {
 	e.Error = r.secrets.Redact(e.Error)
 	e.Message = r.secrets.Redact(e.Message)
 	e.Diff = r.secrets.Redact(e.Diff)
+	e.Output = r.secrets.Redact(e.Output)
 	for i := range e.Changes {
 		e.Changes[i].Text = r.secrets.Redact(e.Changes[i].Text)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.out.Event(e)
+}
+
+// taskStarted tells a renderer that shows live progress which task a
+// host is on.
+func (r *Run) taskStarted(host, task string) {
+	if p, ok := r.out.(interface{ TaskStarted(host, task string) }); ok {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		p.TaskStarted(host, task)
+	}
 }
 
 // logf writes a redacted debug line.
@@ -279,6 +296,8 @@ type hostRun struct {
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
+	// output is what the last command task's steps printed (-v, JSON).
+	output string
 	// retry is set while a task with retries runs an attempt.
 	retry *retryState
 	// scope evaluates this host's tasks; lastRun is the output of the last
@@ -381,7 +400,11 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	case r.opts.Replay != nil:
 		random = r.opts.Replay.replayer(hr.h.Name, &replayed)
 	}
-	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
+	vars := r.vars
+	if hv, ok := r.opts.HostVars[hr.h.Name]; ok {
+		vars = hv
+	}
+	scope, diags := r.pb.NewScope(vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, r.pb.MarkHostVars(hr.h.Vars), &f), random, r.secrets)
 	hr.scope = scope
 	var tasks []*playbooks.Task
 	for _, spec := range r.pb.Tasks {
@@ -522,6 +545,7 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 		if end == len(tasks) {
 			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
 		}
+		hr.r.taskStarted(hr.h.Name, t.ID)
 		hr.lastRun = nil
 		changed, ok := hr.runTaskRetrying(ctx, work, t, p, start)
 		hr.recordResult(t, changed, p)
@@ -673,7 +697,10 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		if plan.Opaque != "" && t.Spec.Delegate == "" {
 			hr.opaqueApplied = true
 		}
-		if err := hr.execute(work, conn, t, become, plan); err != nil {
+		hr.output = ""
+		err := hr.execute(work, conn, t, become, plan)
+		ev.Output = hr.output
+		if err != nil {
 			if hr.retryLater(err) {
 				return true, false
 			}
@@ -949,7 +976,10 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		hr.guardRan(become, guarded, res.Stdout)
 	}
 	if err == nil {
-		hr.keepOutput(res)
+		hr.keepOutput(res) // strips task-result markers
+	}
+	if err == nil && t.Spec.Module == "command" {
+		hr.output = commandOutput(res, follow)
 	}
 	probes := 0
 	if follow != nil {

@@ -113,14 +113,17 @@ type DialOptions struct {
 	AcceptNewHostKeys bool
 	BecomePassword    string
 	Passphrase        string
-	Logf              func(format string, args ...any)
+	// Prompt, when set (a terminal), asks for an encrypted key's
+	// passphrase without echo.
+	Prompt func(prompt string) (string, error)
+	Logf   func(format string, args ...any)
 }
 
 var knownHostsMu sync.Mutex
 
 // hostKeyCallback verifies against known_hosts; unknown keys are refused
 // unless accept-new is set (then recorded), changed keys always.
-func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
+func hostKeyCallback(path string, acceptNew bool, extra ...string) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if !acceptNew {
 			return nil, nil, fmt.Errorf("known_hosts file %s does not exist; create it with ssh-keyscan, or pass --accept-new-host-keys to trust hosts on first use", path)
@@ -131,7 +134,7 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 		}
 		f.Close()
 	}
-	db, err := knownhosts.NewDB(path)
+	db, err := knownhosts.NewDB(append([]string{path}, extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read known_hosts: %w", err)
 	}
@@ -146,8 +149,8 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 				hostname, key.Type(), path, err)
 		case knownhosts.IsHostUnknown(err):
 			if !acceptNew {
-				return fmt.Errorf("host key for %s is unknown: add it with `ssh-keyscan -p PORT HOST >> %s` after checking its fingerprint (%s), or pass --accept-new-host-keys",
-					hostname, path, ssh.FingerprintSHA256(key))
+				return fmt.Errorf("host key for %s is unknown: add it with `%s >> %s` after checking its fingerprint (%s), or pass --accept-new-host-keys",
+					hostname, keyscanLine(hostname), path, ssh.FingerprintSHA256(key))
 			}
 			knownHostsMu.Lock()
 			defer knownHostsMu.Unlock()
@@ -173,33 +176,50 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 
 func authMethods(h *inventory.Host, o DialOptions) ([]ssh.AuthMethod, error) {
 	var methods []ssh.AuthMethod
-	if h.IdentityFile != "" {
-		pem, err := os.ReadFile(h.IdentityFile)
-		if err != nil {
-			return nil, fmt.Errorf("read identity file: %w", err)
-		}
-		signer, err := ssh.ParsePrivateKey(pem)
-		var missing *ssh.PassphraseMissingError
-		if errors.As(err, &missing) {
-			if o.Passphrase == "" {
-				return nil, fmt.Errorf("identity file %s is encrypted: set CLAWRUN_KEY_PASSPHRASE", h.IdentityFile)
-			}
-			signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(o.Passphrase))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse identity file %s: %w", h.IdentityFile, err)
-		}
-		methods = append(methods, ssh.PublicKeys(signer))
-	}
-	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
+	// The agent's keys first, as OpenSSH does, unless IdentitiesOnly.
+	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" && !h.IdentitiesOnly {
 		if c, err := net.Dial("unix", sock); err == nil {
 			methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(c).Signers))
 		}
 	}
+	files, explicit := identityCandidates(h)
+	var signers []ssh.Signer
+	for _, file := range files {
+		signer, err := loadIdentity(file, o)
+		if err != nil {
+			if explicit {
+				return nil, err
+			}
+			if o.Logf != nil {
+				o.Logf("%s: skipping default identity: %v", h.Name, err)
+			}
+			continue
+		}
+		signers = append(signers, signer)
+	}
+	if len(signers) > 0 {
+		methods = append(methods, ssh.PublicKeys(signers...))
+	}
 	if len(methods) == 0 {
-		return nil, fmt.Errorf("no credentials: set identity_file in the inventory or start ssh-agent")
+		return nil, fmt.Errorf("no credentials: set identity_file in the inventory or IdentityFile in ~/.ssh/config, or start ssh-agent")
 	}
 	return methods, nil
+}
+
+func loadIdentity(file string, o DialOptions) (ssh.Signer, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read identity file: %w", err)
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		signer, err = parseEncryptedKey(file, pem, o)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse identity file %s: %w", file, err)
+	}
+	return signer, nil
 }
 
 // dialSSH opens the host's one connection (through a jump host if set).
@@ -207,6 +227,10 @@ func authMethods(h *inventory.Host, o DialOptions) ([]ssh.AuthMethod, error) {
 // with backoff until connect_timeout is spent (retryConnect); refused
 // credentials and host keys never are.
 func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, error) {
+	h, err := ResolveSSHConfig(h)
+	if err != nil {
+		return nil, err
+	}
 	var retries int64
 	c, err := dialSSHRetries(ctx, h, o, &retries)
 	if err != nil {
@@ -227,7 +251,7 @@ func (e *connectError) Unwrap() error { return e.err }
 
 func dialSSHRetries(ctx context.Context, h *inventory.Host, o DialOptions, retries *int64) (*sshConn, error) {
 	budget := time.Duration(h.ConnectTimeout) * time.Second
-	cb, db, err := hostKeyCallback(h.KnownHosts, o.AcceptNewHostKeys)
+	cb, db, err := hostKeyCallback(h.KnownHosts, o.AcceptNewHostKeys, h.KnownHostsExtra...)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +262,7 @@ func dialSSHRetries(ctx context.Context, h *inventory.Host, o DialOptions, retri
 	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
 	var jc *ssh.Client
 	if h.Jump != "" {
-		if jc, err = dialJump(ctx, h, auth, cb, db, budget, retries); err != nil {
+		if jc, err = dialJumpChain(ctx, h, o, cb, db, budget, retries); err != nil {
 			return nil, err
 		}
 	}
@@ -289,39 +313,6 @@ func handshake(raw net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Du
 	}
 	raw.SetDeadline(time.Time{})
 	return ssh.NewClient(sc, chans, reqs), nil
-}
-
-func dialJump(ctx context.Context, h *inventory.Host, auth []ssh.AuthMethod, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, budget time.Duration, retries *int64) (*ssh.Client, error) {
-	user, hostport := h.User, h.Jump
-	if u, rest, ok := strings.Cut(h.Jump, "@"); ok {
-		user, hostport = u, rest
-	}
-	if _, _, err := net.SplitHostPort(hostport); err != nil {
-		hostport = net.JoinHostPort(hostport, "22")
-	}
-	cl, err := retryConnect(ctx, budget, hostport, retries, func(timeout time.Duration) (*ssh.Client, attempt, error) {
-		var a attempt
-		release, err := acquireHandshake(ctx, hostport)
-		if err != nil {
-			return nil, a, err
-		}
-		defer release()
-		d := net.Dialer{Timeout: timeout}
-		raw, err := d.DialContext(ctx, "tcp", hostport)
-		if err != nil {
-			return nil, a, err
-		}
-		cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
-			HostKeyAlgorithms: db.HostKeyAlgorithms(hostport), BannerCallback: authBannerRecorder(&a.authBanner)}
-		w := &watchConn{Conn: raw}
-		c, err := handshake(w, hostport, cfg, timeout)
-		a.received = w.received()
-		return c, a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("jump host %s: %w", hostport, err)
-	}
-	return cl, nil
 }
 
 // keepalive closes the connection when the host stops answering, so that a
