@@ -198,10 +198,18 @@ func (tb *Testbed) serveRepo() error {
 		return fmt.Errorf("serve package repository: %w", err)
 	}
 	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh boot).
-	mux := http.NewServeMux()
-	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(cache, "repo"))))
-	mux.Handle("/trixie/", http.StripPrefix("/trixie/", http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))))
-	tb.server = &http.Server{Handler: mux}
+	// Not a ServeMux: apt asks for "/./name%2bdeb12u1.deb", a ServeMux
+	// redirects that unclean path and apt escapes the redirect's "%2b"
+	// again (404 for every package with a "+" in its version).
+	bookworm := http.FileServer(http.Dir(filepath.Join(cache, "repo")))
+	trixie := http.StripPrefix("/trixie", http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie"))))
+	tb.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/trixie/") {
+			trixie.ServeHTTP(w, r)
+			return
+		}
+		bookworm.ServeHTTP(w, r)
+	})}
 	go tb.server.Serve(ln)
 	return nil
 }
