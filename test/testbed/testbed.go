@@ -197,14 +197,15 @@ func (tb *Testbed) serveRepo() error {
 		}
 		return fmt.Errorf("serve package repository: %w", err)
 	}
-	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh boot).
-	// Not a ServeMux: apt asks for "/./name%2bdeb12u1.deb", a ServeMux
-	// redirects that unclean path and apt escapes the redirect's "%2b"
-	// again (404 for every package with a "+" in its version).
+	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh
+	// boot). Not a ServeMux: it redirects apt's "/trixie/./x%2by.deb" to a
+	// twice-escaped path.
 	bookworm := http.FileServer(http.Dir(filepath.Join(cache, "repo")))
-	trixie := http.StripPrefix("/trixie", http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie"))))
+	trixie := http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))
 	tb.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/trixie/") {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/trixie/"); ok {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/"+rest, ""
 			trixie.ServeHTTP(w, r)
 			return
 		}
