@@ -268,6 +268,6 @@ func DocText(name string) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nEvery task and handler also takes when, notify, tags, become, sensitive, for_each, ignore_errors and delegate.\n")
+	b.WriteString("\nEvery task and handler also takes when, notify, tags, become, sensitive, for_each, ignore_errors, delegate and timeout; tasks also retries and delay.\n")
 	return b.String()
 }

@@ -76,5 +76,8 @@ func renderSteps(mod modules.Module, host *modules.Host, probe string) string {
 			fmt.Fprintf(&b, "# (uploads %d bytes to the staged path)\n", len(s.Upload))
 		}
 	}
+	for i, s := range p.Checks {
+		fmt.Fprintf(&b, "# check %d: %s\n%s\n", i+1, s.Desc, s.Script)
+	}
 	return b.String()
 }

@@ -10,3 +10,19 @@ if [ "$rc" -eq 2 ]; then exit 2; fi
 echo "up=$rc"
 )
 # no steps
+# check 1: wait
+clawrun_up() {
+  if command -v bash >/dev/null 2>&1; then timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ '10.0.0.5' 8080 >/dev/null 2>&1 && return 0; return 1; fi
+  if command -v nc >/dev/null 2>&1; then nc -z -w 5 '10.0.0.5' 8080 >/dev/null 2>&1 && return 0; return 1; fi
+  echo 'clawrun: wait needs bash or nc on the host to test a port' >&2; return 2
+}
+end=$(( $(date +%s) + 60 ))
+printf '%s\n' 'clawrun-notice: waiting for 10.0.0.5:8080 to refuse connections' >&2
+while :; do
+  if clawrun_up; then rc=0; else rc=$?; fi
+  if [ "$rc" -eq 2 ]; then exit 2; fi
+  if [ "$rc" -ne 0 ]; then exit 0; fi
+  if [ "$(date +%s)" -ge "$end" ]; then printf '%s\n' 'clawrun: timed out after 60 s waiting for 10.0.0.5:8080 to refuse connections: see the service'\''s log (journalctl -u UNIT), or raise timeout if it starts slowly' >&2; exit 1; fi
+  sleep 1
+done
+
