@@ -272,6 +272,10 @@ cmd_reset() {
   for n in "$@"; do
     stop "$n"
     rm -rf "$STATE/hosts/$n/upper" "$STATE/hosts/$n/work"
+    # The firewall lives in the network namespace, which outlives the
+    # container: a fresh namespace, or a host ufw locked out stays so.
+    ip netns del "$NS$n" 2>/dev/null || true
+    netns "$n"
     boot "$n"
   done
   for n in "$@"; do wait_ssh "$n"; done
