@@ -944,6 +944,12 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		pre, guarded = hr.guardPrefix(plan, become)
 		b.WriteString(pre)
 	}
+	var listenWait string
+	if conn == hr.conn && isSSHUnit(t) && len(hr.guard.saved) > 0 {
+		var pre string
+		pre, listenWait = sshListenWait(hr.h.Port)
+		b.WriteString(pre)
+	}
 	for i, s := range plan.Steps {
 		if s.Upload != nil {
 			path, err := conn.Stage(ctx, s.Upload)
@@ -954,6 +960,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		}
 		b.WriteString(stepScript(i, s))
 	}
+	b.WriteString(listenWait)
 	// The next tasks' probes ride along when they run with the same
 	// privileges (not with a timeout: it bounds the task's own steps).
 	var follow *batch

@@ -221,3 +221,20 @@ func TestRootOnlyBootstrap(t *testing.T) {
 		t.Errorf("root can still log in")
 	}
 }
+
+// TestSSHDLockoutGuardSlowReload: sshd handles the reload's SIGHUP a second
+// after "systemctl reload" returned (as on a loaded host); the guard's
+// fresh login must not be served by the old sshd and its old
+// configuration, which would let a lock-out through.
+func TestSSHDLockoutGuardSlowReload(t *testing.T) {
+	tb := testbed.Get(t)
+	const h = "h1"
+	t.Cleanup(func() { tb.Reset(t, h) }) // the drop-ins, and h1 if it was locked out
+	tb.MustSSH(t, h, `mkdir -p /etc/systemd/system/ssh.service.d && printf '%s\n' '[Service]' 'ExecReload=' 'ExecReload=/usr/sbin/sshd -t' 'ExecReload=/bin/sh -c "(sleep 1; kill -HUP ${MAINPID}) >/dev/null 2>&1 &"' > /etc/systemd/system/ssh.service.d/clawtest-slow.conf && systemctl daemon-reload`)
+	r := clawrun(t, "testdata", nil, "apply", "sshd-lockout.hcl", "-i", tb.Inventory, "--limit", h)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "reverted the sshd configuration change") {
+		t.Fatalf("exit %d, want 1 with the guard's revert\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	tb.WaitSSH(t, h, 10*time.Second)
+	expect(t, h, tb.MustSSH(t, h, "test -e /etc/ssh/sshd_config.d/05-clawtest-lockout.conf && echo present || echo reverted"), "reverted")
+}
