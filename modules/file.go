@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -67,9 +66,7 @@ type Loader interface {
 // Check validates the configuration without a host.
 func (f *File) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", f.State, "file", "directory", "absent", "link")
-	if f.Path != "" && !path.IsAbs(f.Path) {
-		diags = append(diags, a.Diag("path", "Path must be absolute", fmt.Sprintf("%q is relative.", f.Path)))
-	}
+	diags = append(diags, checkPath(a, "path", f.Path)...)
 	diags = append(diags, checkPathLine(a, f.Path)...)
 	if f.Content != nil && f.Source != "" {
 		diags = append(diags, a.Diag("source", "Conflicting attributes", "Set content or source, not both."))
@@ -245,6 +242,7 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 		case "absent":
 			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 			p.step("create "+f.Path, guarded(f.Path, f.Owner, "set -e\nmkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group), ""))
+			p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: normMode(f.Mode), Owner: f.Owner, Group: f.Group})
 		case "directory":
 			f.planAttrs(p, cur)
 		default:
@@ -261,11 +259,18 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 		if cur.Type != "absent" {
 			sign = "~"
 		}
+		if cur.Type == "file" && cur.HasContent {
+			// The link replaces the file: show what is lost.
+			p.Diff = textDiff(f.Path, cur.Content, nil, true)
+		}
 		p.add(sign, "link %s -> %s", f.Path, f.Target)
+		p.writes(f.Path, &FileState{Known: true, Link: f.Target})
 		p.step("link "+f.Path, guarded(f.Path, "", fmt.Sprintf("set -e\nt=%s\nln -sfn -- %s \"$t\"\nmv -fT \"$t\" %s\n",
 			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q), ""))
 	default:
-		f.planFile(p, cur)
+		if err := f.planFile(h, p, cur); err != nil {
+			return nil, err
+		}
 	}
 	owner := f.Owner
 	if f.state() == "absent" || f.state() == "link" {
@@ -279,22 +284,30 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 	return p, nil
 }
 
-func (f *File) planFile(p *Plan, cur fileState) {
+func (f *File) planFile(h *Host, p *Plan, cur fileState) error {
 	switch cur.Type {
 	case "absent":
+		if err := creatable(h, f.Path); err != nil {
+			return err
+		}
 		p.add("+", "file %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
-		return
+		return nil
 	case "file":
 	case "link":
 		p.add("~", "link %s replaced by a file", f.Path)
 		p.Diff = textDiff(f.Path, nil, f.data, false)
 		p.write(f.spec())
-		return
+		return nil
 	default:
-		p.Lines = append(p.Lines, Line{Sign: "~", Text: fmt.Sprintf("%s is a %s", f.Path, cur.Type)})
-		return
+		// Writing would fail (a directory) or block (a FIFO); replacing it
+		// would destroy what it holds. Neither may pass as "ok".
+		what := "a " + cur.Type
+		if cur.Type == "other" {
+			what = "a FIFO, socket or device"
+		}
+		return fmt.Errorf("%s is %s, not a regular file: remove it first (a file task with state = \"absent\") or choose another path", f.Path, what)
 	}
 	if f.hasData && cur.SHA256 != sha(f.data) {
 		p.add("~", "file %s%s", f.Path, attrChange(cur, f.Mode, f.Owner, f.Group))
@@ -304,9 +317,10 @@ func (f *File) planFile(p *Plan, cur fileState) {
 			p.Diff = fmt.Sprintf("binary or large content: %d bytes sha256:%s -> %d bytes sha256:%s\n", cur.Size, cur.SHA256, len(f.data), sha(f.data))
 		}
 		p.write(f.spec())
-		return
+		return nil
 	}
 	f.planAttrs(p, cur)
+	return nil
 }
 
 // overlay replaces probed state with what earlier tasks of this plan write.
@@ -315,16 +329,31 @@ func overlay(h *Host, path string, cur fileState) fileState {
 		return cur
 	}
 	pf, ok := h.Pending[path]
-	if !ok || !pf.Known {
+	if !ok {
+		if goneAncestor(h, path) != "" {
+			return fileState{Type: "absent"}
+		}
 		return cur
 	}
-	if pf.Absent {
+	if !pf.Known {
+		return cur
+	}
+	switch {
+	case pf.Absent:
 		return fileState{Type: "absent", Guard: cur.Guard}
+	case pf.Link != "":
+		return fileState{Type: "link", Target: pf.Link, Guard: cur.Guard}
 	}
 	next := fileState{Type: "file", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group,
 		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content), Guard: cur.Guard}
-	if cur.Type != "file" {
+	if pf.Dir {
+		next = fileState{Type: "directory", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group, Guard: cur.Guard}
+	}
+	if cur.Type != next.Type {
 		next.Mode, next.Owner, next.Group = "0644", "root", "root"
+		if pf.Dir {
+			next.Mode = "0755"
+		}
 	}
 	if pf.Mode != "" {
 		next.Mode = pf.Mode
@@ -336,6 +365,32 @@ func overlay(h *Host, path string, cur fileState) fileState {
 		next.Group = pf.Group
 	}
 	return next
+}
+
+// goneAncestor returns the directory above path that an earlier task of
+// this plan removes, or "".
+func goneAncestor(h *Host, path string) string {
+	if h == nil {
+		return ""
+	}
+	for d := dirOf(path); d != "/" && d != ""; d = dirOf(d) {
+		if pf, ok := h.Pending[d]; ok {
+			if pf.Known && pf.Absent {
+				return d
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// creatable fails the plan of a new file whose directory an earlier task
+// removes: apply's write would fail there too, with a less clear error.
+func creatable(h *Host, path string) error {
+	if d := goneAncestor(h, path); d != "" {
+		return fmt.Errorf("cannot create %s: an earlier task removes %s", path, d)
+	}
+	return nil
 }
 
 // write plans an atomic write and records its predicted result.
@@ -369,8 +424,11 @@ func (f *File) planAttrs(p *Plan, cur fileState) {
 	}
 	p.add("~", "%s %s%s", cur.Type, f.Path, attrChange(cur, mode, owner, group))
 	p.step("set attributes of "+f.Path, guarded(f.Path, owner, "set -e\n"+attrScript(Quote(f.Path), mode, owner, group), ""))
-	if cur.Type == "file" && cur.HasContent {
+	switch {
+	case cur.Type == "file" && cur.HasContent:
 		p.writes(f.Path, &FileState{Known: true, Content: cur.Content, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})
+	case cur.Type == "directory":
+		p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})
 	}
 }
 

@@ -26,6 +26,9 @@ var (
 
 // FileProbe implements FileProber.
 func (f *File) FileProbe() (string, string) {
+	if f.state() == "link" {
+		return f.Path, "" // a regular file there: its content, to show what the link destroys
+	}
 	if f.hasData {
 		return f.Path, sha(f.data)
 	}
@@ -85,7 +88,7 @@ done
 		case contains(ws, "") || !same(ws):
 			b.WriteString(content)
 		default:
-			fmt.Fprintf(&b, "case \"$sums\" in *%s*) ;; *) %s;; esac\n", Quote(ws[0]+"  "+p), strings.TrimSuffix(content, "\n"))
+			fmt.Fprintf(&b, "case \"$sums\" in *%s*) ;; *) %s;; esac\n", Quote(sumLine(ws[0], p)), strings.TrimSuffix(content, "\n"))
 		}
 	}
 	return b.String()
@@ -217,18 +220,15 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			if s, err = rec('C', f[1], false); err == nil {
 				s.content = f[2]
 			}
-		case len(l) > 66 && l[64] == ' ' && l[65] == ' ':
-			// sha256sum: "<64 hex>  <path>"
-			if s, err = rec('H', l[66:], true); err == nil {
-				s.sha = l[:64]
-			}
-		case len(l) > 67 && l[0] == '\\' && l[65] == ' ' && l[66] == ' ':
-			// A name with a backslash: sha256sum escapes it.
-			if s, err = rec('H', strings.ReplaceAll(l[67:], `\\`, `\`), true); err == nil {
-				s.sha = l[1:65]
-			}
 		default:
-			err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
+			// sha256sum: "<64 hex>  <path>", escaped when the name
+			// holds a backslash or newline.
+			sum, p, ok := parseSumLine(l)
+			if !ok {
+				err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
+			} else if s, err = rec('H', p, true); err == nil {
+				s.sha = sum
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -280,4 +280,30 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 		res[p] = b.String()
 	}
 	return res, nil
+}
+
+// sumLine is the line sha256sum prints for a file: a name holding a
+// backslash or newline is escaped and the line starts with a backslash.
+func sumLine(sum, p string) string {
+	if !strings.ContainsAny(p, "\\\n") {
+		return sum + "  " + p
+	}
+	p = strings.NewReplacer("\\", "\\\\", "\n", "\\n").Replace(p)
+	return "\\" + sum + "  " + p
+}
+
+// parseSumLine reads one sha256sum line, escaped names included.
+func parseSumLine(l string) (sum, p string, ok bool) {
+	escaped := strings.HasPrefix(l, "\\")
+	if escaped {
+		l = l[1:]
+	}
+	if len(l) <= 66 || l[64] != ' ' || l[65] != ' ' {
+		return "", "", false
+	}
+	sum, p = l[:64], l[66:]
+	if escaped {
+		p = strings.NewReplacer("\\\\", "\\", "\\n", "\n").Replace(p)
+	}
+	return sum, p, true
 }

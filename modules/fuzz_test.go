@@ -91,7 +91,10 @@ func FuzzDecodeOrdered(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out := encodeOrdered(v, tree, "  ")
+		out, err := encodeOrdered(v, tree, "  ")
+		if err != nil {
+			t.Fatalf("an unchanged document cannot be written: %v", err)
+		}
 		v2, _, err := decodeOrdered(out)
 		if err != nil {
 			t.Fatalf("re-encoded JSON does not parse: %v\n%s", err, out)

@@ -143,10 +143,13 @@ func TestBackupNamePreCreated(t *testing.T) {
 	victim := filepath.Join(root, "victim")
 	os.WriteFile(victim, []byte("victim\n"), 0o644)
 	script := writeScript(WriteSpec{Path: target, Content: []byte("new\n"), Backup: true}, false)
-	// Plant every name the next few seconds could use.
-	out, _ := exec.Command("/bin/sh", "-c", `for i in 0 1 2 3 4 5; do ln -sf "$2" "$1.$(date -d "+$i sec" +%Y%m%d%H%M%S).bak"; done`, "sh", target, victim).CombinedOutput()
-	if len(out) > 0 {
-		t.Fatal(string(out))
+	// The step names its backup after date(1): pin it, and plant that name
+	// (planting the next few seconds' names was flaky on a loaded machine).
+	bin := t.TempDir()
+	os.WriteFile(filepath.Join(bin, "date"), []byte("#!/bin/sh\necho 20260101000000\n"), 0o755)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	if err := os.Symlink(victim, target+".20260101000000.bak"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := runSh(t, script); err == nil {
 		t.Error("the step succeeded over a pre-created backup name")
@@ -326,11 +329,11 @@ func TestPlanPredictsGuard(t *testing.T) {
 		path string
 		want string // error text; "" for a plan
 	}{
-		{"owner root in a user's folder", &File{Path: home + "/c.json", Content: ptr("{}"), Owner: "root"}, home + "/c.json", home + " is owned by nobody"},
+		{"owner root in a user's folder", &File{Path: home + "/c.json", Content: strp("{}"), Owner: "root"}, home + "/c.json", home + " is owned by nobody"},
 		{"jq-edit owner root", &JQEdit{Path: home + "/j.json", Create: true, Expression: ".a = 1", Owner: "root"}, home + "/j.json", "so owner must be nobody"},
-		{"owner the user", &File{Path: home + "/c.json", Content: ptr("{}"), Owner: "nobody"}, home + "/c.json", ""},
+		{"owner the user", &File{Path: home + "/c.json", Content: strp("{}"), Owner: "nobody"}, home + "/c.json", ""},
 		{"world-writable folder", &LineInFile{Path: outside + "/shared/l", Line: "x", Create: true}, outside + "/shared/l", "(owner root, mode 777) is writable by group or others"},
-		{"root's folder", &File{Path: outside + "/f", Content: ptr("x"), Owner: "root"}, outside + "/f", ""},
+		{"root's folder", &File{Path: outside + "/f", Content: strp("x"), Owner: "root"}, outside + "/f", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -363,4 +366,4 @@ func TestPlanPredictsGuard(t *testing.T) {
 	}
 }
 
-func ptr(s string) *string { return &s }
+func strp(s string) *string { return &s }

@@ -44,7 +44,8 @@ var (
 // Check compiles the program with its argument names, so jq errors are
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
-	diags := checkPathLine(a, j.Path)
+	diags := checkPath(a, "path", j.Path)
+	diags = append(diags, checkPathLine(a, j.Path)...)
 	j.argNames, j.argValues, j.secretArgs = nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
@@ -115,6 +116,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		if !j.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to start from {})", j.Path)
 		}
+		if err := creatable(h, j.Path); err != nil {
+			return nil, err
+		}
 		doc = map[string]any{}
 	default:
 		return nil, fmt.Errorf("%s is a %s, not a file", j.Path, cur.Type)
@@ -132,17 +136,20 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		} else {
 			diffJSON("", doc, next, &changes)
 		}
-		sign := "~"
+		sign, note := "~", attrChange(cur, j.Mode, j.Owner, j.Group)
 		if cur.Type == "absent" {
-			sign = "+"
+			sign, note = "+", attrNote(j.Mode, j.Owner, j.Group)
 		}
-		p.add(sign, "json %s (%d paths)", j.Path, len(changes))
+		p.add(sign, "json %s (%d paths)%s", j.Path, len(changes), note)
 		var b strings.Builder
 		for _, c := range changes {
 			b.WriteString(j.describe(c) + "\n")
 		}
 		p.Diff = b.String()
-		content := encodeOrdered(next, order, "  ")
+		content, err := encodeOrdered(next, order, "  ")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (file left untouched)", j.Path, err)
+		}
 		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
 			return nil, err
 		}
@@ -178,8 +185,9 @@ func (j *JQEdit) run(doc any) (any, error) {
 // secretKey matches keys whose values are credentials whatever their source.
 var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|api_?key|private_?key|credential)s?$`)
 
-// describe prints one change; values of credential-like keys, or that hold a
-// sensitive argument, print as (sensitive value) on both sides.
+// describe prints one change; values of credential-like keys, and all
+// values of a task with a sensitive argument, print as (sensitive value)
+// on both sides.
 func (j *JQEdit) describe(c jsonChange) string {
 	show := func(v any) string {
 		s := compactJSON(v)
@@ -188,7 +196,9 @@ func (j *JQEdit) describe(c jsonChange) string {
 		}
 		return s
 	}
-	hidden := secretKey.MatchString(lastKey(c.Path)) || j.holdsSecret(c.New)
+	// With a sensitive argument every value is hidden: jq can encode it
+	// (@base64, @uri, string slicing) past any search for the value.
+	hidden := secretKey.MatchString(lastKey(c.Path)) || len(j.secretArgs) > 0 || j.holdsSecret(c.New)
 	val := func(v any) string {
 		if hidden {
 			return "(sensitive value)"

@@ -61,9 +61,11 @@ type WriteSpec struct {
 }
 
 // writeScript writes a file atomically: a temp file in the target's folder,
-// mode and owner set before the content lands, validate run on the temp
-// file, then rename. The trap removes the temp file on any failure. The
-// write runs as root or as the user who controls the folder (guarded).
+// mode and owner set before the content lands (kept from the file it
+// replaces, never from a symlink's target: a plan predicts 0644 there),
+// validate run on the temp file, then rename. The trap removes the temp
+// file on any failure. The write runs as root or as the user who controls
+// the folder (guarded).
 //
 // With staged set, the content is not in the script: it was uploaded over
 // SFTP to the file StagedToken names, copied into the temp file and removed.
@@ -90,7 +92,8 @@ func writeBody(w WriteSpec, staged bool) string {
 	p := Quote(w.Path)
 	var b strings.Builder
 	fmt.Fprintf(&b, "set -e\nt=$(mktemp %s)\ntrap 'rm -f \"$t\"' EXIT INT TERM HUP\n", Quote(dirOf(w.Path)+"/.clawrun."+baseOf(w.Path)+".XXXXXX"))
-	fmt.Fprintf(&b, "if [ -e %s ]; then chmod --reference=%s \"$t\"; chown --reference=%s \"$t\" 2>/dev/null || [ \"$(id -u)\" != 0 ]; else chmod 0644 \"$t\"; fi\n", p, p, p)
+	// Owner before mode: chown clears setuid and setgid bits.
+	fmt.Fprintf(&b, "if [ -e %s ] && [ ! -L %s ]; then chown --reference=%s \"$t\" 2>/dev/null || [ \"$(id -u)\" != 0 ]; chmod --reference=%s \"$t\"; else chmod 0644 \"$t\"; fi\n", p, p, p, p)
 	b.WriteString(attrScript(`"$t"`, w.Mode, w.Owner, w.Group))
 	if staged {
 		b.WriteString("cat <&3 > \"$t\"\n")
@@ -114,8 +117,10 @@ func attrScript(target, mode, owner, group string) string {
 	var b strings.Builder
 	if mode != "" {
 		// chmod has no -h: refuse a symlink instead of changing its target.
-		fmt.Fprintf(&b, "if [ -L %s ]; then echo 'clawrun: refusing to chmod a symlink' >&2; exit 1; fi\nchmod %s %s\n", target, Quote(mode), target)
+		fmt.Fprintf(&b, "if [ -L %s ]; then echo 'clawrun: refusing to chmod a symlink' >&2; exit 1; fi\n", target)
 	}
+	// Owner first: chown clears a file's setuid and setgid bits, so a
+	// chmod before it would not settle.
 	switch {
 	case owner != "" && group != "":
 		fmt.Fprintf(&b, "chown -h -- %s:%s %s\n", Quote(owner), Quote(group), target)
@@ -123,6 +128,12 @@ func attrScript(target, mode, owner, group string) string {
 		fmt.Fprintf(&b, "chown -h -- %s %s\n", Quote(owner), target)
 	case group != "":
 		fmt.Fprintf(&b, "chgrp -h -- %s %s\n", Quote(group), target)
+	}
+	if mode != "" {
+		// The extra leading zero makes GNU chmod clear a directory's
+		// setgid and setuid bits too: "0755" on a 2775 directory would
+		// leave 2755 and never settle.
+		fmt.Fprintf(&b, "chmod %s %s\n", Quote("0"+normMode(mode)), target)
 	}
 	return b.String()
 }

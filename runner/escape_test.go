@@ -19,6 +19,7 @@ func TestTextEscapesHostControls(t *testing.T) {
 		Diff:    "--- /a\n+++ /a\n@@ -1 +1 @@\n-old\x1b[2J\r\n+new\x9b31m\n"})
 	r.Event(&Event{Type: "task", Host: "h1", Task: "file.y", Status: StatusFailed, Error: "boom\x1b[1A\x08\x08ok"})
 	r.Event(&Event{Type: "notice", Host: "h1", Task: "apt.z", Message: "wait\x1bc"})
+	r.Close() // plan prints its changes, grouped, at the end
 	out := b.String()
 	for _, c := range []string{"\x1b", "\r", "\x07", "\x08", "\u009b"} {
 		if strings.Contains(out, c) {

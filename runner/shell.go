@@ -33,6 +33,8 @@ type remoteShell struct {
 	out, err chan []byte // chunks as they arrive; closed at EOF
 	exited   chan struct{}
 	exitErr  error // the session's end (after exited is closed)
+	// errRest is stderr read with sudo's greeting, owed to the first script.
+	errRest []byte
 }
 
 func (c *sshConn) startShell(become bool) (*remoteShell, error) {
@@ -47,7 +49,15 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sess.Close()
 		return nil, fmt.Errorf("open session: %w", err)
 	}
-	if err := sess.Start(shellCommand(become, c.password != "")); err != nil {
+	// A root login runs become's scripts itself: no sudo needed or invoked.
+	become = become && !c.root
+	prompted := become && c.password != ""
+	nonce := newNonce()
+	cmdline := shellCommand(become)
+	if prompted {
+		cmdline = sudoPrompted(nonce)
+	}
+	if err := sess.Start(cmdline); err != nil {
 		sess.Close()
 		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
 	}
@@ -57,16 +67,13 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sh.exitErr = sess.Wait()
 		close(sh.exited)
 	}()
-	init := ""
-	if become && c.password != "" {
-		// sudo -S reads the first line; the shell reads the rest.
-		init = c.password + "\n"
-	}
-	if init != "" {
-		if _, err := io.WriteString(stdin, init); err != nil {
+	if prompted {
+		rest, err := sudoHandshake(stdin, sh.err, c.password, nonce)
+		if err != nil {
 			sh.close()
-			return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
+			return nil, c.lost(err)
 		}
+		sh.errRest = rest
 	}
 	return sh, nil
 }
@@ -108,8 +115,19 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	var down int64
 	code := -1
 	outDone, errDone := false, false
+	if rest := sh.errRest; rest != nil {
+		// stderr read with sudo's greeting belongs to the first script.
+		sh.errRest = nil
+		before, _, done := errScan.feed(rest)
+		ew.Write(before)
+		errDone = done
+	}
 	for !outDone || !errDone {
 		select {
+		case <-ctx.Done():
+			// Past its timeout: the shell is busy and is discarded.
+			sh.sess.Signal(ssh.SIGTERM)
+			return nil, true, context.Cause(ctx)
 		case b, ok := <-sh.out:
 			if !ok {
 				outDone, ended = true, true
@@ -166,4 +184,13 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 func (sh *remoteShell) close() {
 	sh.stdin.Close()
 	sh.sess.Close()
+	// A shell ended by a timeout still has output on the way.
+	go func() {
+		for range sh.out {
+		}
+	}()
+	go func() {
+		for range sh.err {
+		}
+	}()
 }
