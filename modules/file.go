@@ -331,7 +331,7 @@ func overlay(h *Host, path string, cur fileState) fileState {
 	pf, ok := h.Pending[path]
 	if !ok {
 		if goneAncestor(h, path) != "" {
-			return fileState{Type: "absent"}
+			return fileState{Type: "absent", Guard: cur.Guard}
 		}
 		return cur
 	}

@@ -329,11 +329,11 @@ func TestPlanPredictsGuard(t *testing.T) {
 		path string
 		want string // error text; "" for a plan
 	}{
-		{"owner root in a user's folder", &File{Path: home + "/c.json", Content: strp("{}"), Owner: "root"}, home + "/c.json", home + " is owned by nobody"},
+		{"owner root in a user's folder", &File{Path: home + "/c.json", Content: ptr("{}"), Owner: "root"}, home + "/c.json", home + " is owned by nobody"},
 		{"jq-edit owner root", &JQEdit{Path: home + "/j.json", Create: true, Expression: ".a = 1", Owner: "root"}, home + "/j.json", "so owner must be nobody"},
-		{"owner the user", &File{Path: home + "/c.json", Content: strp("{}"), Owner: "nobody"}, home + "/c.json", ""},
+		{"owner the user", &File{Path: home + "/c.json", Content: ptr("{}"), Owner: "nobody"}, home + "/c.json", ""},
 		{"world-writable folder", &LineInFile{Path: outside + "/shared/l", Line: "x", Create: true}, outside + "/shared/l", "(owner root, mode 777) is writable by group or others"},
-		{"root's folder", &File{Path: outside + "/f", Content: strp("x"), Owner: "root"}, outside + "/f", ""},
+		{"root's folder", &File{Path: outside + "/f", Content: ptr("x"), Owner: "root"}, outside + "/f", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -365,5 +365,3 @@ func TestPlanPredictsGuard(t *testing.T) {
 		})
 	}
 }
-
-func strp(s string) *string { return &s }

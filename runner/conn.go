@@ -147,7 +147,9 @@ func sudoHandshake(stdin io.Writer, errs <-chan []byte, password, nonce string) 
 			}
 			buf = append(buf, b...)
 		case <-timer.C:
-			return nil, fmt.Errorf("sudo neither prompted nor started a shell within %s", sudoTimeout)
+			// The password is not sent: the prompt was not clawrun's (a
+			// PAM module, sudoers passprompt_override) or sudo hangs.
+			return nil, fmt.Errorf("sudo neither showed clawrun's password prompt nor started a shell within %s: CLAWRUN_BECOME_PASSWORD was not sent", sudoTimeout)
 		}
 	}
 }

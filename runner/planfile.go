@@ -316,7 +316,9 @@ func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 }
 
 // embedded matches the content a step carries (modules.embed).
-var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d`)
+// embedded finds content embedded in a step, as written by modules.embed:
+// plain, or inside a body quoted once more (a guarded write, '\'' quotes).
+var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|printf %s '\\''([A-Za-z0-9+/=]*)'\\'' \| base64 -d`)
 
 // stepsDigest is the keyed digest of a plan's steps with secrets redacted:
 // in the scripts, in the content they carry base64-encoded, and in content
@@ -326,7 +328,8 @@ func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) 
 	var parts []string
 	for _, s := range plan.Steps {
 		script := embedded.ReplaceAllStringFunc(s.Script, func(m string) string {
-			b, err := base64.StdEncoding.DecodeString(embedded.FindStringSubmatch(m)[1])
+			sm := embedded.FindStringSubmatch(m)
+			b, err := base64.StdEncoding.DecodeString(sm[1] + sm[2])
 			if err != nil {
 				return m
 			}

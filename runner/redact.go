@@ -49,6 +49,9 @@ func redactDiff(diff string, secrets *playbooks.Secrets, carries bool) string {
 		block = block[:0]
 	}
 	for _, l := range lines {
+		if l == "" {
+			continue
+		}
 		if oldLeft > 0 || newLeft > 0 {
 			switch l[0] {
 			case '-':

@@ -28,6 +28,16 @@ func inventoryWith(t *testing.T, tb *testbed.Testbed, oldNew ...string) string {
 	return inv
 }
 
+// allowRoot lets root log in with the key on host for this test: vps.hcl,
+// applied by earlier tests, turns root login off (sshd takes the first
+// value, and 00- sorts first).
+func allowRoot(t *testing.T, tb *testbed.Testbed, host string) {
+	t.Helper()
+	const conf = "/etc/ssh/sshd_config.d/00-clawtest-root.conf"
+	tb.MustSSH(t, host, "echo 'PermitRootLogin prohibit-password' > "+conf+" && systemctl reload ssh")
+	t.Cleanup(func() { tb.MustSSH(t, host, "rm -f "+conf+" && systemctl reload ssh") })
+}
+
 func mustRootSSH(t *testing.T, tb *testbed.Testbed, host, command string) string {
 	t.Helper()
 	out, err := tb.RootSSH(t, host, command)
@@ -64,6 +74,7 @@ func TestConnectRetriesWhileSSHDRestarts(t *testing.T) {
 func TestNoLoginSaysBooting(t *testing.T) {
 	tb := testbed.Get(t)
 	// root is exempt from pam_nologin: it sets and clears the file.
+	allowRoot(t, tb, "h1")
 	mustRootSSH(t, tb, "h1", "echo 'System is booting up. Unprivileged users are not permitted to log in yet.' > /run/nologin")
 	t.Cleanup(func() { mustRootSSH(t, tb, "h1", "rm -f /run/nologin") })
 	inv := inventoryWith(t, tb, "become        = true", "become        = true\n  connect_timeout = 2")
@@ -80,6 +91,7 @@ func TestNoLoginSaysBooting(t *testing.T) {
 // run directly; sudo is not needed (here it is gone from the host).
 func TestRootLoginWithoutSudo(t *testing.T) {
 	tb := testbed.Get(t)
+	allowRoot(t, tb, "h2")
 	mustRootSSH(t, tb, "h2", "rm -f /var/tmp/clawtest-created /var/tmp/clawtest-unless; mv /usr/bin/sudo /usr/bin/sudo.clawtest-off")
 	t.Cleanup(func() { mustRootSSH(t, tb, "h2", "mv /usr/bin/sudo.clawtest-off /usr/bin/sudo") })
 	inv := inventoryWith(t, tb, `user          = "admin"`, `user          = "root"`)
@@ -143,7 +155,7 @@ func TestSSHDGuardFailedReload(t *testing.T) {
 	tb := testbed.Get(t)
 	const conf = "/etc/ssh/sshd_config.d/06-clawtest-broken.conf"
 	tb.MustSSH(t, "h3", "rm -f "+conf)
-	t.Cleanup(func() { mustRootSSH(t, tb, "h3", "rm -f "+conf+"; systemctl reload ssh") })
+	t.Cleanup(func() { tb.MustSSH(t, "h3", "rm -f "+conf+"; systemctl reload ssh") })
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "pb.hcl"), []byte(`
 task "file" "broken" {

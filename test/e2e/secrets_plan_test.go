@@ -302,3 +302,53 @@ task "file" "motd" {
 		t.Error("plain plan did not run the unless command: the test proves nothing")
 	}
 }
+
+// TestDerivedSecretsNeverPrinted: values jq derives from a sensitive
+// argument (@base64, @uri) and an old value they replace print in no
+// format, plan or apply.
+func TestDerivedSecretsNeverPrinted(t *testing.T) {
+	tb := testbed.Get(t)
+	dir := t.TempDir()
+	const secret = "jq-secret/with space+9b1e"
+	writeFile(t, dir, "pb.hcl", `variable "tok" {
+  type      = string
+  sensitive = true
+}
+
+task "jq-edit" "derived" {
+  path       = "/etc/clawsecp.json"
+  expression = ".b64 = ($t | @base64) | .uri = ($t | @uri) | .plain = \"public\""
+  args       = { t = var.tok }
+  create     = true
+}
+`)
+	reset := func() {
+		tb.MustSSH(t, "h1", `printf '{"b64":"b2xkLWJhc2U2NC12YWx1ZQ==","uri":"old-uri-value-55c2","plain":"x"}\n' > /etc/clawsecp.json`)
+	}
+	reset()
+	t.Cleanup(func() { tb.SSH(t, "h1", "rm -f /etc/clawsecp.json") })
+	env := []string{"CLAWRUN_VAR_tok=" + secret}
+	var out strings.Builder
+	for _, args := range [][]string{
+		{"plan", "pb.hcl", "-i", tb.Inventory, "--limit", "h1", "-v"},
+		{"plan", "pb.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json"},
+		{"plan", "pb.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "markdown"},
+		{"apply", "pb.hcl", "-i", tb.Inventory, "--limit", "h1", "--diff", "-v", "--format", "json"},
+	} {
+		r := clawrun(t, dir, env, args...)
+		out.WriteString(r.Stdout + r.Stderr)
+		if r.Code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	got := tb.MustSSH(t, "h1", "cat /etc/clawsecp.json")
+	var doc map[string]string
+	if err := json.Unmarshal([]byte(got), &doc); err != nil || doc["uri"] == "" {
+		t.Fatalf("written document %q: %v", got, err)
+	}
+	if !strings.Contains(out.String(), ".b64") {
+		t.Errorf("the changed paths are not shown:\n%s", out.String())
+	}
+	noLeak(t, "jq-edit", out.String(), map[string]string{"secret": secret, "@base64": doc["b64"], "@uri": doc["uri"],
+		"old base64 value": "b2xkLWJhc2U2NC12YWx1ZQ==", "old uri value": "old-uri-value-55c2"})
+}

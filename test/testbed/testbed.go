@@ -197,11 +197,20 @@ func (tb *Testbed) serveRepo() error {
 		}
 		return fmt.Errorf("serve package repository: %w", err)
 	}
-	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh boot).
-	mux := http.NewServeMux()
-	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(cache, "repo"))))
-	mux.Handle("/trixie/", http.StripPrefix("/trixie/", http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))))
-	tb.server = &http.Server{Handler: mux}
+	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh
+	// boot). Not a ServeMux: it redirects apt's "/trixie/./x%2by.deb" to a
+	// twice-escaped path.
+	bookworm := http.FileServer(http.Dir(filepath.Join(cache, "repo")))
+	trixie := http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))
+	tb.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/trixie/"); ok {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/"+rest, ""
+			trixie.ServeHTTP(w, r)
+			return
+		}
+		bookworm.ServeHTTP(w, r)
+	})}
 	go tb.server.Serve(ln)
 	return nil
 }

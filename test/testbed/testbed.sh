@@ -59,7 +59,7 @@ cmd_deps() {
 # Testbeds of several slots share the cache: one builds, the others wait.
 locked() {
   mkdir -p "$CACHE"
-  exec 9>"$CACHE/.lock"
+  exec 9>"$CACHE/${LOCK:-.lock}"
   flock 9
   "$@"
   flock -u 9
@@ -70,6 +70,8 @@ base_dir() { if [ "${1:-bookworm}" = bookworm ]; then echo "$BASE"; else echo "$
 repo_dir() { if [ "${1:-bookworm}" = bookworm ]; then echo "$REPO"; else echo "$REPO-$1"; fi; }
 release_of() { case "$1" in t*) echo trixie ;; *) echo bookworm ;; esac; }
 
+cmd_key() { [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C clawrun-testbed -f "$KEY"; }
+
 cmd_base() {
   local rel=${1:-bookworm} B
   B=$(base_dir "$rel")
@@ -78,7 +80,7 @@ cmd_base() {
   log "debootstrap $rel base (a few minutes, cached in $CACHE)"
   debootstrap --variant=minbase --include="$INCLUDE" "$rel" "$B.tmp" "$(mirror)" >"$CACHE/debootstrap-$rel.log" 2>&1 \
     || { tail -20 "$CACHE/debootstrap-$rel.log" >&2; exit 1; }
-  [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C clawrun-testbed -f "$KEY"
+  cmd_key
   local R=$B.tmp
   chroot "$R" useradd -m -s /bin/bash admin
   echo 'admin ALL=(ALL) NOPASSWD:ALL' >"$R/etc/sudoers.d/admin"
@@ -204,8 +206,19 @@ inventory() {
 
 cmd_up() {
   local n=${1:-3} tn=${2:-0} i names=()
-  locked cmd_deps; locked cmd_base
-  [ "$tn" -eq 0 ] || locked cmd_base trixie
+  locked cmd_deps
+  if [ "$tn" -gt 0 ]; then
+    # Both bases at once (debootstrap mostly waits on the mirror), under
+    # their own locks; the key they share first.
+    locked cmd_key
+    local tp
+    (LOCK=.lock-trixie; locked cmd_base trixie) &
+    tp=$!
+    locked cmd_base
+    wait "$tp" || { log "building the trixie base failed"; exit 1; }
+  else
+    locked cmd_base
+  fi
   cmd_down   # whatever an earlier, ended run left: mounts, namespaces, bridge
   # Each container's systemd holds many inotify instances: the default
   # limit (128 per user) stops the boot of the 20th host or so.
@@ -281,7 +294,7 @@ cmd_down() {
 
 case "${1:-}" in
   deps) cmd_deps ;;
-  base) locked cmd_deps; locked cmd_base "${2:-bookworm}" ;;
+  base) locked cmd_deps; if [ "${2:-bookworm}" = bookworm ]; then locked cmd_base; else LOCK=.lock-$2 locked cmd_base "$2"; fi ;;
   repo) locked cmd_deps; locked cmd_repo "${2:-bookworm}" ;;
   up)
     # A boot that fails half-way tears down what it started. (A separate
