@@ -88,8 +88,8 @@ task "user" "usual_keys" {
 	expect(t, h, tb.MustSSH(t, h, "stat -c '%U %a' /etc/cron.d /usr/local/bin"), before)
 	expect(t, h, tb.MustSSH(t, h, "stat -c '%U:%G %a' /home/molty/.openclaw /home/molty/.openclaw/openclaw.json /home/molty/.ssh /home/molty/.ssh/authorized_keys; test -e /home/molty/config.json && echo written || echo refused"),
 		"molty:molty 700\nmolty:molty 600\nmolty:molty 700\nmolty:molty 600\nrefused")
-	if !strings.Contains(r.Stdout, "changed=3 failed=3") {
-		t.Errorf("want the three usual tasks changed, the three attacks failed:\n%s", r.Stdout)
+	if !strings.Contains(r.Stdout, "changed=3 failed=0") || !strings.Contains(r.Stdout, "ignored=3") {
+		t.Errorf("want the three usual tasks changed, the three attacks failed (ignored):\n%s", r.Stdout)
 	}
 	// A second run changes nothing.
 	r = clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", h, "--format", "json")
@@ -151,7 +151,7 @@ task "cron" "env" {
 }
 `)
 	r = clawrun(t, dir, nil, "apply", "cron.hcl", "-i", tb.Inventory, "--limit", h)
-	if r.Code != 1 || !strings.Contains(r.Stderr+r.Stdout, "cron.hcl:7:") || !strings.Contains(r.Stderr+r.Stdout, "line break") {
+	if r.Code != 1 || !strings.Contains(r.Stderr+r.Stdout, "cron.hcl:7:") || !strings.Contains(r.Stderr+r.Stdout, "Invalid env value") {
 		t.Errorf("exit %d, want a validate error at cron.hcl:7\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	expect(t, h, tb.MustSSH(t, h, "test -e /etc/cron.d/clawq && echo written || echo none"), "none")
@@ -184,7 +184,7 @@ task "command" "flood" {
 	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(out.String(), "more than 64 MiB") {
 		t.Errorf("exit %d, want 1 with the output limit\n%s", cmd.ProcessState.ExitCode(), out.String())
 	}
-	if rss > 250 {
+	if rss > 320 { // measured 207-246 MB; the old code: 667 MB
 		t.Errorf("controller max RSS %d MB for 200 MB of host output", rss)
 	}
 
