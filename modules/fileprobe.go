@@ -3,6 +3,7 @@ package modules
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +26,9 @@ var (
 
 // FileProbe implements FileProber.
 func (f *File) FileProbe() (string, string) {
+	if f.state() == "link" {
+		return f.Path, "" // a regular file there: its content, to show what the link destroys
+	}
 	if f.hasData {
 		return f.Path, sha(f.data)
 	}
@@ -44,8 +48,47 @@ func (j *JQEdit) FileProbe() (string, string) { return j.Path, "" }
 type FileSpec struct{ Path, Want string }
 
 // BatchFileProbe returns one script that probes every path: builtins for
-// the type, one stat and one sha256sum for all, base64 per differing file.
+// the type, one stat and one sha256sum for all, base64 per differing file
+// (of at most MaxContent bytes). Records name paths by their index in
+// BatchPaths(specs), never by text the host prints back, and link targets
+// travel in base64: a file name or link target holding newlines or tabs
+// cannot forge a record for another path.
 func BatchFileProbe(specs []FileSpec) string {
+	paths, wants := batchPaths(specs)
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = Quote(p)
+	}
+	all := strings.Join(q, " ")
+	var b strings.Builder
+	fmt.Fprintf(&b, "i=0; for p in %s; do\n", all)
+	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
+done
+`)
+	// stat and sha256sum print the paths they were given; the parser maps
+	// each line back to a requested path and rejects anything else.
+	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", all)
+	// Only regular files are hashed: a FIFO or device would block.
+	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
+	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
+	for i, p := range paths {
+		qp := Quote(p)
+		content := fmt.Sprintf("if [ -f %s ] && [ ! -L %s ] && [ \"$(stat -c %%s -- %s)\" -le %d ]; then printf 'C\\t%d\\t'; base64 -w0 < %s; echo; fi\n", qp, qp, qp, MaxContent, i, qp)
+		ws := wants[p]
+		switch {
+		case contains(ws, "-") && len(ws) == 1:
+			// content not needed
+		case contains(ws, "") || !same(ws):
+			b.WriteString(content)
+		default:
+			fmt.Fprintf(&b, "case \"$sums\" in *%s*) ;; *) %s;; esac\n", Quote(sumLine(ws[0], p)), strings.TrimSuffix(content, "\n"))
+		}
+	}
+	return b.String()
+}
+
+// batchPaths is the sorted, distinct paths of specs and what each wants.
+func batchPaths(specs []FileSpec) ([]string, map[string][]string) {
 	wants := map[string][]string{}
 	var paths []string
 	for _, s := range specs {
@@ -55,34 +98,7 @@ func BatchFileProbe(specs []FileSpec) string {
 		wants[s.Path] = append(wants[s.Path], s.Want)
 	}
 	sort.Strings(paths)
-	q := make([]string, len(paths))
-	for i, p := range paths {
-		q[i] = Quote(p)
-	}
-	all := strings.Join(q, " ")
-	var b strings.Builder
-	fmt.Fprintf(&b, "for p in %s; do\n", all)
-	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%s\t%s\n' "$p" "$(readlink "$p")"; elif [ -e "$p" ]; then printf 'E\t%s\n' "$p"; fi
-done
-`)
-	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", all)
-	// Only regular files are hashed: a FIFO or device would block.
-	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
-	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
-	for _, p := range paths {
-		qp := Quote(p)
-		content := fmt.Sprintf("if [ -f %s ] && [ ! -L %s ]; then printf 'C\\t%%s\\t' %s; base64 -w0 < %s; echo; fi\n", qp, qp, qp, qp)
-		ws := wants[p]
-		switch {
-		case contains(ws, "-") && len(ws) == 1:
-			// content not needed
-		case contains(ws, "") || !same(ws):
-			b.WriteString(content)
-		default:
-			fmt.Fprintf(&b, "case \"$sums\" in *%s*) ;; *) %s;; esac\n", Quote(ws[0]+"  "+p), strings.TrimSuffix(content, "\n"))
-		}
-	}
-	return b.String()
+	return paths, wants
 }
 
 func contains(ss []string, s string) bool {
@@ -104,42 +120,81 @@ func same(ss []string) bool {
 }
 
 // SplitFileProbe turns BatchFileProbe's output into each path's output in
-// fileProbe's format, so that modules plan from it unchanged.
-func SplitFileProbe(out string) map[string]string {
+// fileProbe's format, so that modules plan from it unchanged. A record for
+// a path that was not asked for, or a second record of one kind for a
+// path, is an error: the output is the host's.
+func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
+	paths, _ := batchPaths(specs)
+	asked := map[string]int{}
+	for i, p := range paths {
+		asked[p] = i
+	}
 	type st struct {
 		kind, target, ftype, mode, owner, group, size, sha, content string
-		hasContent                                                  bool
+		seen                                                        map[byte]bool
 	}
-	m := map[string]*st{}
-	get := func(p string) *st {
-		if m[p] == nil {
-			m[p] = &st{}
+	m := make([]st, len(paths))
+	rec := func(kind byte, idx string, byName bool) (*st, error) {
+		i, ok := asked[idx]
+		if !byName {
+			n, err := strconv.Atoi(idx)
+			i, ok = n, err == nil && n >= 0 && n < len(paths) && strconv.Itoa(n) == idx
 		}
-		return m[p]
+		if !ok {
+			return nil, fmt.Errorf("file probe output names a path that was not probed (%q)", firstLine(idx))
+		}
+		s := &m[i]
+		if s.seen == nil {
+			s.seen = map[byte]bool{}
+		}
+		if s.seen[kind] {
+			return nil, fmt.Errorf("file probe output has two %c records for %s", kind, paths[i])
+		}
+		s.seen[kind] = true
+		return s, nil
 	}
 	for _, l := range strings.Split(out, "\n") {
+		if l == "" {
+			continue
+		}
 		f := strings.Split(l, "\t")
+		var s *st
+		var err error
 		switch {
 		case len(f) == 3 && f[0] == "L":
-			s := get(f[1])
-			s.kind, s.target = "link", f[2]
-		case len(f) == 2 && f[0] == "E":
-			get(f[1]).kind = "exists"
-		case len(f) == 7 && f[0] == "S":
-			s := get(f[6])
-			s.ftype, s.mode, s.owner, s.group, s.size = f[1], f[2], f[3], f[4], f[5]
-		case len(f) == 3 && f[0] == "C":
-			s := get(f[1])
-			s.content, s.hasContent = f[2], true
-		default:
-			// sha256sum: "<64 hex>  <path>"
-			if len(l) > 66 && l[64] == ' ' && l[65] == ' ' {
-				get(l[66:]).sha = l[:64]
+			if s, err = rec('L', f[1], false); err == nil {
+				s.kind, s.target = "link", f[2]
 			}
+		case len(f) == 2 && f[0] == "E":
+			if s, err = rec('E', f[1], false); err == nil {
+				s.kind = "exists"
+			}
+		case len(f) >= 7 && f[0] == "S":
+			// The name is the requested path, which may hold tabs.
+			if s, err = rec('S', strings.Join(f[6:], "\t"), true); err == nil {
+				s.ftype, s.mode, s.owner, s.group, s.size = f[1], f[2], f[3], f[4], f[5]
+			}
+		case len(f) == 3 && f[0] == "C":
+			if s, err = rec('C', f[1], false); err == nil {
+				s.content = f[2]
+			}
+		default:
+			// sha256sum: "<64 hex>  <path>", escaped when the name
+			// holds a backslash or newline.
+			sum, p, ok := parseSumLine(l)
+			if !ok {
+				err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
+			} else if s, err = rec('H', p, true); err == nil {
+				s.sha = sum
+			}
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	res := map[string]string{}
-	for p, s := range m {
+	for i, p := range paths {
+		s := m[i]
 		var b strings.Builder
 		switch {
 		case s.kind == "link":
@@ -155,7 +210,7 @@ func SplitFileProbe(out string) map[string]string {
 			fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\n", t, s.mode, s.owner, s.group, s.size)
 			if t == "file" {
 				fmt.Fprintf(&b, "sha256=%s\n", s.sha)
-				if s.hasContent {
+				if s.seen['C'] {
 					fmt.Fprintf(&b, "content=%s\n", s.content)
 				}
 			}
@@ -164,5 +219,31 @@ func SplitFileProbe(out string) map[string]string {
 		}
 		res[p] = b.String()
 	}
-	return res
+	return res, nil
+}
+
+// sumLine is the line sha256sum prints for a file: a name holding a
+// backslash or newline is escaped and the line starts with a backslash.
+func sumLine(sum, p string) string {
+	if !strings.ContainsAny(p, "\\\n") {
+		return sum + "  " + p
+	}
+	p = strings.NewReplacer("\\", "\\\\", "\n", "\\n").Replace(p)
+	return "\\" + sum + "  " + p
+}
+
+// parseSumLine reads one sha256sum line, escaped names included.
+func parseSumLine(l string) (sum, p string, ok bool) {
+	escaped := strings.HasPrefix(l, "\\")
+	if escaped {
+		l = l[1:]
+	}
+	if len(l) <= 66 || l[64] != ' ' || l[65] != ' ' {
+		return "", "", false
+	}
+	sum, p = l[:64], l[66:]
+	if escaped {
+		p = strings.NewReplacer("\\\\", "\\", "\\n", "\n").Replace(p)
+	}
+	return sum, p, true
 }

@@ -55,7 +55,7 @@ var (
 // Check compiles the program with its argument names, so jq errors are
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
-	var diags hcl.Diagnostics
+	diags := checkPath(a, "path", j.Path)
 	j.argNames, j.argValues, j.secretArgs, j.secretIdx = nil, nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
@@ -113,6 +113,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, j.Path, cur)
+	if err := cur.needContent(j.Path, "jq-edit"); err != nil {
+		return nil, err
+	}
 	var doc any
 	var order *orderTree
 	switch cur.Type {
@@ -123,6 +126,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 	case "absent":
 		if !j.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to start from {})", j.Path)
+		}
+		if err := creatable(h, j.Path); err != nil {
+			return nil, err
 		}
 		doc = map[string]any{}
 	default:
@@ -142,17 +148,20 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		} else {
 			diffJSON("", doc, next, &changes)
 		}
-		sign := "~"
+		sign, note := "~", attrChange(cur, j.Mode, j.Owner, j.Group)
 		if cur.Type == "absent" {
-			sign = "+"
+			sign, note = "+", attrNote(j.Mode, j.Owner, j.Group)
 		}
-		p.add(sign, "json %s (%d paths)", j.Path, len(changes))
+		p.add(sign, "json %s (%d paths)%s", j.Path, len(changes), note)
 		var b strings.Builder
 		for _, c := range changes {
 			b.WriteString(j.describe(c, deps) + "\n")
 		}
 		p.Diff = b.String()
-		content := encodeOrdered(next, order, "  ")
+		content, err := encodeOrdered(next, order, "  ")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (file left untouched)", j.Path, err)
+		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
 		return p, nil
 	}

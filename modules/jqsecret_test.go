@@ -31,7 +31,7 @@ func TestJQEditHidesDerivedSecrets(t *testing.T) {
 			if d := j.Check(Attrs{"args.t": {Sensitive: true}}); d.HasErrors() {
 				t.Fatal(d)
 			}
-			probe := "type=file\nmode=644\nowner=root\ngroup=root\nsha256=x\ncontent=" + base64.StdEncoding.EncodeToString([]byte(old)) + "\n"
+			probe := "type=file\nmode=644\nowner=root\ngroup=root\nsha256=" + sha([]byte(old)) + "\ncontent=" + base64.StdEncoding.EncodeToString([]byte(old)) + "\n"
 			p, err := j.Plan(&Host{}, probe)
 			if err != nil {
 				t.Fatal(err)

@@ -37,6 +37,7 @@ var (
 // Check validates the configuration.
 func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", l.State, "present", "absent")
+	diags = append(diags, checkPath(a, "path", l.Path)...)
 	if l.Regexp != "" {
 		rx, err := regexp.Compile(l.Regexp)
 		if err != nil {
@@ -64,6 +65,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, l.Path, cur)
+	if err := cur.needContent(l.Path, "line"); err != nil {
+		return nil, err
+	}
 	p := &Plan{}
 	switch cur.Type {
 	case "absent":
@@ -73,19 +77,25 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		if !l.Create {
 			return nil, fmt.Errorf("%s does not exist (set create = true to create it)", l.Path)
 		}
+		if err := creatable(h, l.Path); err != nil {
+			return nil, err
+		}
 	case "file":
 	default:
 		return nil, fmt.Errorf("%s is a %s, not a file", l.Path, cur.Type)
 	}
 	next := EditLines(string(cur.Content), l.Line, l.Regexp, l.State != "absent")
 	if next == string(cur.Content) && cur.Type == "file" {
+		// Same lines: only attributes may differ, as for jq-edit.
+		f := &File{Path: l.Path, Mode: l.Mode, Owner: l.Owner, Group: l.Group}
+		f.planAttrs(p, cur)
 		return p, nil
 	}
-	sign := "~"
+	sign, note := "~", attrChange(cur, l.Mode, l.Owner, l.Group)
 	if cur.Type == "absent" {
-		sign = "+"
+		sign, note = "+", attrNote(l.Mode, l.Owner, l.Group)
 	}
-	p.add(sign, "file %s", l.Path)
+	p.add(sign, "file %s%s", l.Path, note)
 	p.Diff = textDiff(l.Path, cur.Content, []byte(next), cur.Type == "file")
 	p.write(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate})
 	return p, nil

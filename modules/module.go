@@ -65,6 +65,9 @@ type Host struct {
 	SSHPort   int
 	SSHClient string
 	SSHServer string // the host's address of that connection
+	// Local is true for a connection without SSH (connection = "local",
+	// delegated tasks): no SSH connection can be locked out.
+	Local bool
 	// User is the login user of the connection.
 	User string
 	// Pending holds the files that earlier tasks of this plan would write;
@@ -82,6 +85,12 @@ type FileState struct {
 	Mode    string
 	Owner   string
 	Group   string
+	// Dir and Link say the path becomes a directory or a symlink to Link
+	// (Content is then unused).
+	Dir  bool
+	Link string
+	// Loaded: an earlier task's daemon-reload read this write already.
+	Loaded bool
 }
 
 // Facts are gathered in the first round trip to each host.
@@ -110,6 +119,19 @@ type Plan struct {
 	// Writes predicts the files the steps write, by path; the runner feeds
 	// them to later tasks' plans (Host.Pending) and guards sshd changes.
 	Writes map[string]*FileState
+	// Touches names state this change affects that Writes does not model
+	// (a firewall's rule set): later tasks whose StateKeys meet it are
+	// planned with a caveat naming this task.
+	Touches []string
+	// Checks run in apply like steps but change nothing (a wait polling a
+	// port): a plan with checks and no steps is not a change.
+	Checks []Step
+}
+
+// Keyed is implemented by modules whose state is not one file: the keys
+// (paths or names such as "ufw") that earlier tasks' Touches may affect.
+type Keyed interface {
+	StateKeys() []string
 }
 
 func (p *Plan) writes(path string, f *FileState) {
@@ -175,6 +197,7 @@ var Registry = map[string]Constructor{
 	"command":  func() Module { return &Command{} },
 	"line":     func() Module { return &LineInFile{} },
 	"user":     func() Module { return &User{} },
+	"wait":     func() Module { return &Wait{} },
 }
 
 // Names lists the registered modules, sorted.

@@ -44,13 +44,18 @@ func (s *Service) unit() string {
 
 // Probe reads the unit's properties in one systemctl call.
 func (s *Service) Probe() string {
-	return "systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,ConditionResult,ConditionTimestampMonotonic -- " + Quote(s.unit())
+	return serviceProbe(s.unit())
 }
 
 // unitState is the parsed probe output.
 type unitState struct {
 	Load, Active, UnitFile, Fragment string
 	NeedReload                       bool
+	// FragmentTarget is where a linked unit's file really is; DropIns
+	// the drop-ins systemd loaded, DropInFiles those on disk now.
+	FragmentTarget, Type string
+	DropIns, DropInFiles []string
+	CanReload            bool
 	// ConditionUnmet: the last start found a Condition*= false (e.g.
 	// chrony's ConditionCapability=CAP_SYS_TIME in a container).
 	ConditionUnmet bool
@@ -61,9 +66,17 @@ func parseUnit(out string) (unitState, error) {
 	if m["LoadState"] == "" {
 		return unitState{}, fmt.Errorf("unexpected systemctl output %q", firstLine(out))
 	}
-	return unitState{Load: m["LoadState"], Active: m["ActiveState"], UnitFile: m["UnitFileState"],
+	st := unitState{Load: m["LoadState"], Active: m["ActiveState"], UnitFile: m["UnitFileState"],
 		Fragment: m["FragmentPath"], NeedReload: m["NeedDaemonReload"] == "yes",
-		ConditionUnmet: m["ConditionResult"] == "no" && m["ConditionTimestampMonotonic"] != "" && m["ConditionTimestampMonotonic"] != "0"}, nil
+		ConditionUnmet: m["ConditionResult"] == "no" && m["ConditionTimestampMonotonic"] != "" && m["ConditionTimestampMonotonic"] != "0",
+		FragmentTarget: m["FragmentTarget"], Type: m["Type"], DropIns: strings.Fields(m["DropInPaths"]),
+		CanReload: m["CanReload"] != "no"}
+	for _, l := range strings.Split(out, "\n") {
+		if f, ok := strings.CutPrefix(l, "DropInFile="); ok {
+			st.DropInFiles = append(st.DropInFiles, f)
+		}
+	}
+	return st, nil
 }
 
 // Plan decides which systemctl calls are needed.
@@ -76,7 +89,7 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	u := Quote(s.unit())
 	// A loaded unit whose file changed, on disk or by an earlier task of
 	// this run (plan predicts it), needs a daemon-reload: a reported change.
-	needReload := st.NeedReload || (st.Fragment != "" && h.Pending[st.Fragment] != nil)
+	needReload := (!daemonReloaded(h) && (st.NeedReload || st.newDropIn())) || s.pendingUnit(h, st)
 	if needReload {
 		p.add("~", "daemon-reload (unit file changed)")
 	}
@@ -95,13 +108,23 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		switch st.UnitFile {
 		case "enabled", "enabled-runtime", "static", "alias", "indirect", "generated":
 			enabled = true
+		case "":
+			// A unit file an earlier task writes without [Install] will
+			// be static: enable does nothing to it.
+			enabled = s.pendingStatic(h)
 		}
 		if *s.Enabled && !enabled {
 			p.add("~", "enable %s", s.unit())
 			p.step("enable", "systemctl enable -- "+u)
 		} else if !*s.Enabled && enabled && st.UnitFile != "static" {
 			p.add("~", "disable %s", s.unit())
-			p.step("disable", "systemctl disable -- "+u)
+			script := "systemctl disable -- " + u
+			if st.UnitFile == "enabled-runtime" {
+				// Runtime links live in /run; plain disable keeps them
+				// and the task would disable again every run.
+				script = "systemctl disable --runtime -- " + u
+			}
+			p.step("disable", script)
 		}
 	}
 	active := st.Active == "active" || st.Active == "activating" || st.Active == "reloading"
@@ -114,9 +137,9 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 			p.add("~", "start %s", s.unit())
 			// Enabling then starting is one systemctl call.
 			if n := len(p.Steps); n > 0 && p.Steps[n-1].Desc == "enable" {
-				p.Steps[n-1] = Step{Desc: "enable --now", Script: "systemctl enable --now -- " + u}
+				p.Steps[n-1] = Step{Desc: "enable --now", Script: "systemctl enable --now -- " + u + st.startCheck(u)}
 			} else {
-				p.step("start", "systemctl start -- "+u)
+				p.step("start", "systemctl start -- "+u+st.startCheck(u))
 			}
 		}
 	case "stopped":
@@ -126,10 +149,11 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		}
 	case "restarted":
 		p.add("~", "restart %s", s.unit())
-		p.step("restart", "systemctl restart -- "+u)
+		p.step("restart", "systemctl restart -- "+u+st.startCheck(u))
 	case "reloaded":
-		p.add("~", "reload %s", s.unit())
-		p.step("reload", fmt.Sprintf("if systemctl is-active -q -- %s; then systemctl reload -- %s; else systemctl start -- %s; fi", u, u, u))
+		if err := s.planReload(p, st, active, needReload); err != nil {
+			return nil, err
+		}
 	}
 	// A daemon-reload re-runs every generator and re-reads every unit: the
 	// costliest thing most plays do to a host. Do it once, and only when
@@ -147,6 +171,9 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	explicit := needReload || (s.DaemonReload && st.Load != "loaded" && len(p.Steps) > 0)
 	if explicit && !implicit {
 		p.Steps = append([]Step{{Desc: "daemon-reload", Script: "systemctl daemon-reload"}}, p.Steps...)
+	}
+	if explicit || implicit {
+		markReloaded(h, p)
 	}
 	return p, nil
 }

@@ -54,6 +54,13 @@ if [ -n "$h" ]; then
   echo "groups=$gs"
   k="$h/.ssh/authorized_keys"
   if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
+else
+  # useradd -m will copy these: later tasks plan against them.
+  for f in /etc/skel/.[!.]* /etc/skel/*; do
+    if [ -f "$f" ] && [ ! -L "$f" ]; then s=$(stat -c '%%a %%s' -- "$f")
+      if [ "${s#* }" -le 65536 ]; then printf 'skel=%%s\t%%s\t' "${f#/etc/skel/}" "${s%%%% *}"; base64 -w0 < "$f"; echo; fi
+    fi
+  done
 fi
 `, n)
 }
@@ -91,6 +98,7 @@ func (u *User) Plan(_ *Host, out string) (*Plan, error) {
 		if home == "" {
 			home = "/home/" + u.Name
 		}
+		u.predictHome(p, home, out)
 	} else {
 		f := strings.Split(m["passwd"], ":")
 		if len(f) < 7 {
@@ -134,7 +142,12 @@ func (u *User) Plan(_ *Host, out string) (*Plan, error) {
 			}
 			p.add(sign, "authorized_keys of %s (%d keys)", u.Name, len(*u.AuthorizedKeys))
 			p.Diff += textDiff(path, old, []byte(want.String()), had)
-			p.step("authorized_keys", fmt.Sprintf("install -d -m 0700 -o %s -g \"$(id -gn %s)\" %s\n", n, n, Quote(home+"/.ssh"))+
+			// Both run as the user when the user controls the home (the
+			// usual case): a planted ~/.ssh symlink then leads nowhere
+			// the user could not write anyway.
+			dir := home + "/.ssh"
+			mk := fmt.Sprintf("set -e\ninstall -d -m 0700 -- %s\nchown -h -- %s:\"$(id -gn -- %s)\" %s\n", Quote(dir), n, n, Quote(dir))
+			p.step("authorized_keys", guarded(dir, u.Name, mk, "")+
 				writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}, false))
 		}
 	}
@@ -156,4 +169,27 @@ func userNote(u *User) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// predictHome records what useradd -m creates, so that later tasks (a
+// line in ~/.bashrc) plan against it: the home directory (mode 0755 from
+// Debian's UMASK 022) and /etc/skel's files, owned by the user and the
+// group of its name (USERGROUPS_ENAB yes).
+func (u *User) predictHome(p *Plan, home, out string) {
+	p.writes(home, &FileState{Known: true, Dir: true, Mode: "0755", Owner: u.Name, Group: u.Name})
+	for _, l := range strings.Split(out, "\n") {
+		rest, ok := strings.CutPrefix(l, "skel=")
+		if !ok {
+			continue
+		}
+		f := strings.SplitN(rest, "\t", 3)
+		if len(f) != 3 || strings.Contains(f[0], "/") {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(f[2])
+		if err != nil {
+			continue
+		}
+		p.writes(home+"/"+f[0], &FileState{Known: true, Content: b, Mode: normMode(f[1]), Owner: u.Name, Group: u.Name})
+	}
 }

@@ -57,6 +57,9 @@ type Stats struct {
 	BytesDown  int64 `json:"bytes_down"`
 	// Processes is how many processes the scripts started on the host.
 	Processes int64 `json:"processes"`
+	// ConnectRetries counts connect attempts retried because the host
+	// refused or dropped them (sshd restarting, the host booting).
+	ConnectRetries int64 `json:"connect_retries"`
 }
 
 func (s *Stats) add(up, down int) {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // localConn runs scripts on the controller itself, in an environment
@@ -24,16 +26,28 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 		return c.runPrompted(ctx, script)
 	}
 	args := strings.Fields(shellCommand(become))
-	cmd := exec.Command(args[0], args[1:]...)
+	// A timeout ends the shell and what it started (its own process
+	// group; sudo passes SIGTERM on).
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 2 * time.Second
 	cmd.Env = controllerEnv()
 	stdin := wrap(script)
-	var out, errb bytes.Buffer
+	var errb bytes.Buffer
+	out := &capped{max: maxStdout}
 	ew := stderrWriter(ctx, &errb, &c.stats)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, ew
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), out, ew
 	err := cmd.Run()
 	ew.(*noticeWriter).flush()
-	c.stats.add(len(stdin), out.Len()+errb.Len())
-	return localResult(out.String(), errb.String(), err)
+	if err := expired(ctx); err != nil {
+		return nil, err
+	}
+	c.stats.add(len(stdin), len(out.buf)+errb.Len())
+	if err := out.overflow(); err != nil {
+		return nil, err
+	}
+	return localResult(string(out.buf), errb.String(), err)
 }
 
 // runPrompted runs script through sudo with a password, written only when

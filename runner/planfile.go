@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,21 +33,25 @@ import (
 // with the same key, so that a low-entropy secret in a probed file cannot
 // be recovered by hashing guesses.
 type PlanFile struct {
-	Version     int                  `json:"clawrun_plan"`
-	Created     time.Time            `json:"created"`
-	Playbook    string               `json:"playbook"`
-	PlaybookMAC string               `json:"playbook_mac"`
-	Inventory   string               `json:"inventory"`
-	InventorMAC string               `json:"inventory_mac"`
-	Vars        map[string]string    `json:"vars"` // non-sensitive values, as JSON
-	VarsMAC     string               `json:"vars_mac"`
-	Limit       string               `json:"limit,omitempty"`
-	Tags        []string             `json:"tags,omitempty"`
-	SkipTags    []string             `json:"skip_tags,omitempty"`
-	Hosts       map[string]*PlanHost `json:"hosts"`
-	mu          sync.Mutex
-	randoms     map[string][]*string
-	key         []byte
+	Version     int               `json:"clawrun_plan"`
+	Created     time.Time         `json:"created"`
+	Playbook    string            `json:"playbook"`
+	PlaybookMAC string            `json:"playbook_mac"`
+	Inventory   string            `json:"inventory"`
+	InventorMAC string            `json:"inventory_mac"`
+	Vars        map[string]string `json:"vars"` // non-sensitive values, as JSON
+	VarsMAC     string            `json:"vars_mac"`
+	Limit       string            `json:"limit,omitempty"`
+	Tags        []string          `json:"tags,omitempty"`
+	SkipTags    []string          `json:"skip_tags,omitempty"`
+	// Pinned names the variables set above the inventory (environment,
+	// var files, --var); apply fixes only those, so inventory vars keep
+	// their place.
+	Pinned  []string             `json:"pinned"`
+	Hosts   map[string]*PlanHost `json:"hosts"`
+	mu      sync.Mutex
+	randoms map[string][]*string
+	key     []byte
 }
 
 // planVersion is the format written and read: 2 added the MAC.
@@ -209,13 +214,24 @@ func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error
 	return nil
 }
 
-// FixedVars returns the plan's variable values, typed by the playbook.
-// Sensitive variables are never taken from the file.
+// SetPinned records which variables were set above the inventory.
+func (pf *PlanFile) SetPinned(pinned map[string]bool) {
+	pf.Pinned = []string{}
+	for k := range pinned {
+		pf.Pinned = append(pf.Pinned, k)
+	}
+	sort.Strings(pf.Pinned)
+}
+
+// FixedVars returns the plan's pinned variable values, typed by the
+// playbook; the rest come again from defaults and the inventory, whose
+// digests the plan checks. Sensitive variables are never taken from the
+// file.
 func (pf *PlanFile) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, error) {
 	out := map[string]cty.Value{}
 	for _, v := range pb.Variables {
 		raw, ok := pf.Vars[v.Name]
-		if !ok || v.Sensitive {
+		if !ok || v.Sensitive || (pf.Pinned != nil && !slices.Contains(pf.Pinned, v.Name)) {
 			continue
 		}
 		ty := v.Type
@@ -299,8 +315,9 @@ func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 	return pf.digest(out, fmt.Sprint(p.Code))
 }
 
-// embedded matches the content a step carries (modules.embed).
-var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d`)
+// embedded matches the content a step carries (modules.embed), also when
+// the step is itself quoted (a write done as the owning user).
+var embedded = regexp.MustCompile(`printf %s [\\']*([A-Za-z0-9+/=]*)[\\']* \| base64 -d`)
 
 // stepsDigest is the keyed digest of a plan's steps with secrets redacted:
 // in the scripts, in the content they carry base64-encoded, and in content

@@ -25,7 +25,7 @@ func sampleEvents() []*Event {
 				Changes: []modules.Line{{Sign: "+", Text: "file /etc/ssh/sshd_config.d/10-clawrun-hardening.conf (mode 0644)"}},
 				Diff:    "--- /dev/null\n+++ /etc/ssh/sshd_config.d/10-clawrun-hardening.conf\n@@ -0,0 +1,2 @@\n+PermitRootLogin no\n+PasswordAuthentication no\n"},
 			&Event{Type: "task", Host: h, Task: "apt.base", Module: "apt", Status: StatusOK},
-			&Event{Type: "handler", Host: h, Task: "handler.reload_ssh", Module: "service", Status: StatusChanged, Changes: []modules.Line{{Sign: "!", Text: "would run"}}},
+			&Event{Type: "handler", Host: h, Task: "handler.reload_ssh", Module: "service", Status: StatusChanged, Changes: []modules.Line{{Sign: "!", Text: "may run"}}},
 			&Event{Type: "host_done", Host: h, Status: StatusChanged})
 	}
 	ev = append(ev,

@@ -1,0 +1,143 @@
+package modules
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// unitDirs are the directories systemd loads unit files and drop-ins from
+// (the system instance, in priority order).
+var unitDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}
+
+// serviceProbe reads the unit's properties in one systemctl call, plus
+// what systemd does not say reliably: the drop-ins on disk (systemd 252
+// reports NeedDaemonReload=no after a unit's first drop-in is added) and
+// where a linked unit's file really is. Builtins only, but for readlink
+// of a linked unit.
+func serviceProbe(unit string) string {
+	q := Quote(unit)
+	var globs []string
+	for _, d := range unitDirs {
+		globs = append(globs, d+"/"+q+".d/*.conf")
+	}
+	return fmt.Sprintf(`o=$(systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths,CanReload,Type,ConditionResult,ConditionTimestampMonotonic -- %s); rc=$?
+printf '%%s\n' "$o"
+if [ "$rc" = 0 ]; then
+  for f in %s; do if [ -f "$f" ]; then printf 'DropInFile=%%s\n' "$f"; fi; done
+  case "$o" in *FragmentPath=/*) f=${o#*FragmentPath=}; f=${f%%%%"
+"*}; if [ -L "$f" ]; then printf 'FragmentTarget=%%s\n' "$(readlink -f -- "$f")"; fi;; esac
+fi
+[ "$rc" = 0 ]
+`, q, strings.Join(globs, " "))
+}
+
+// newDropIn: a drop-in on disk that the loaded unit does not have.
+func (st unitState) newDropIn() bool {
+	if st.Load != "loaded" {
+		return false
+	}
+	for _, f := range st.DropInFiles {
+		if !slices.Contains(st.DropIns, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingUnit: an earlier task of this plan writes the unit's file (or
+// the file a linked unit points to) or one of its drop-ins, so apply will
+// find NeedDaemonReload=yes or a new drop-in and reload.
+func (s *Service) pendingUnit(h *Host, st unitState) bool {
+	if h == nil || len(h.Pending) == 0 {
+		return false
+	}
+	fresh := func(p string) bool { pf := h.Pending[p]; return pf != nil && !pf.Loaded }
+	if st.Fragment != "" && fresh(st.Fragment) {
+		return true
+	}
+	if st.FragmentTarget != "" && fresh(st.FragmentTarget) {
+		return true
+	}
+	if st.Load != "loaded" {
+		return false // loaded on demand from what is on disk then
+	}
+	for p, pf := range h.Pending {
+		if pf.Loaded {
+			continue
+		}
+		if dir, file := path.Split(p); strings.HasSuffix(file, ".conf") && slices.Contains(unitDirs, path.Dir(strings.TrimSuffix(dir, "/"))) &&
+			path.Base(strings.TrimSuffix(dir, "/")) == s.unit()+".d" {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingStatic: an earlier task writes this unit's file, without an
+// [Install] section.
+func (s *Service) pendingStatic(h *Host) bool {
+	if h == nil {
+		return false
+	}
+	for _, d := range unitDirs {
+		if pf := h.Pending[d+"/"+s.unit()]; pf != nil && pf.Known && !pf.Absent {
+			return !strings.Contains(string(pf.Content), "[Install]")
+		}
+	}
+	return false
+}
+
+// planReload plans state = "reloaded": a running unit is reloaded, a
+// stopped one started, and a unit that cannot reload fails the plan.
+func (s *Service) planReload(p *Plan, st unitState, active, needReload bool) error {
+	u := Quote(s.unit())
+	if !active {
+		p.add("~", "start %s (stopped: reloaded starts it)", s.unit())
+		p.step("start", "systemctl start -- "+u+st.startCheck(u))
+		return nil
+	}
+	if !st.CanReload && !needReload {
+		return fmt.Errorf("%s cannot reload (its unit has no ExecReload=): use state = \"restarted\"", s.unit())
+	}
+	p.add("~", "reload %s", s.unit())
+	p.step("reload", "systemctl reload -- "+u)
+	return nil
+}
+
+// startCheck follows a start of a Type=simple unit: systemctl returns as
+// soon as it forked, so an ExecStart that fails would pass as started
+// (and be started again every run). A unit that failed right away fails
+// the step.
+func (st unitState) startCheck(u string) string {
+	if st.Type != "simple" {
+		return ""
+	}
+	return fmt.Sprintf(`
+sleep 0.3
+case "$(systemctl show -p ActiveState -- %s)" in *=failed) echo "clawrun: "%s" failed right after it started: see journalctl -u "%s >&2; exit 1;; esac`, u, u, u)
+}
+
+// reloadKey marks, among a plan's predicted writes, that an earlier task
+// reloads systemd: what was on disk before is loaded from then on.
+const reloadKey = "systemd:daemon-reload"
+
+func daemonReloaded(h *Host) bool { return h != nil && h.Pending[reloadKey] != nil }
+
+// markReloaded records that this plan reloads systemd: files written by
+// earlier tasks are loaded after it, later services need no reload for
+// them (apply's probe then finds NeedDaemonReload=no).
+func markReloaded(h *Host, p *Plan) {
+	if h == nil {
+		return
+	}
+	for path, pf := range h.Pending {
+		if !pf.Loaded && !pf.Absent && !strings.Contains(path, ":") {
+			c := *pf
+			c.Loaded = true
+			p.writes(path, &c)
+		}
+	}
+	p.writes(reloadKey, &FileState{})
+}
