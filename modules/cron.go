@@ -67,7 +67,13 @@ func (c *Cron) Check(a Attrs) hcl.Diagnostics {
 	} else if c.State != "absent" && a["command"].Known && strings.TrimSpace(c.Command) == "" {
 		diags = append(diags, a.Diag("command", "Invalid command", "A cron command must not be empty: cron would reject the line and with it the whole file."))
 	}
-	for k, v := range c.Env {
+	names := make([]string, 0, len(c.Env))
+	for k := range c.Env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := c.Env[k]
 		if !envName.MatchString(k) {
 			diags = append(diags, a.Diag("env", "Invalid env name", fmt.Sprintf("%q is not a variable name (letters, digits, _).", k)))
 		}
@@ -88,10 +94,14 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // cronEnvValue renders a value as Debian's cron reads it back (env.c):
 // unquoted, it is trimmed and may not be empty (cron then takes the line
 // for a job, fails, and ignores the whole file); quoted with ' or ", it is
-// taken literally up to the closing quote.
+// taken literally up to the closing quote, except that trailing blanks
+// are dropped even then (seen on Debian 12), so no value can end in one.
 func cronEnvValue(v string) (string, error) {
 	if strings.ContainsAny(v, "\n\r") {
 		return "", fmt.Errorf("a value is one line")
+	}
+	if strings.TrimRight(v, " \t") != v {
+		return "", fmt.Errorf("Debian's cron drops trailing spaces and tabs from values, quoted or not")
 	}
 	if v != "" && strings.TrimSpace(v) == v && v[0] != '"' && v[0] != '\'' {
 		return v, nil
@@ -189,7 +199,7 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 func (c *Cron) cronCheck() string {
 	u := Quote(c.user())
 	return "if crontab -h 2>&1 | grep -q 'dry run'; then crontab -n %s; fi && " +
-		"if ! id -u " + u + " >/dev/null 2>&1; then echo \"user \"" + u + "\" does not exist: cron would ignore every job in this file\"; exit 1; fi"
+		"if ! id -u " + u + " >/dev/null 2>&1; then echo \"user \\\"\"" + u + "\"\\\" does not exist: cron would ignore every job in this file\"; exit 1; fi"
 }
 
 // entry is the block that follows the marker: env lines, then the job.

@@ -67,6 +67,7 @@ type Loader interface {
 func (f *File) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", f.State, "file", "directory", "absent", "link")
 	diags = append(diags, checkPath(a, "path", f.Path)...)
+	diags = append(diags, checkPathLine(a, f.Path)...)
 	if f.Content != nil && f.Source != "" {
 		diags = append(diags, a.Diag("source", "Conflicting attributes", "Set content or source, not both."))
 	}
@@ -77,6 +78,15 @@ func (f *File) Check(a Attrs) hcl.Diagnostics {
 		diags = append(diags, a.Diag("mode", "Invalid mode", fmt.Sprintf("%q is not an octal mode such as \"0644\".", f.Mode)))
 	}
 	return diags
+}
+
+// checkPathLine refuses a path with a line break: probes print paths one
+// per line, and the host's tools (stat, sha256sum) print them back.
+func checkPathLine(a Attrs, p string) hcl.Diagnostics {
+	if strings.ContainsAny(p, "\n\r") {
+		return hcl.Diagnostics{a.Diag("path", "Invalid path", "A path must not contain a line break.")}
+	}
+	return nil
 }
 
 func isOctal(m string) bool {
@@ -152,9 +162,12 @@ else echo type=absent; fi
 // fileState is the parsed output of fileProbe.
 type fileState struct {
 	Type, Mode, Owner, Group, SHA256, Target string
-	Size                                     int64
-	Content                                  []byte
-	HasContent                               bool
+	// Guard is the write guard's predicted decision (predictGuard), from
+	// batched probes; "" when not known.
+	Guard      string
+	Size       int64
+	Content    []byte
+	HasContent bool
 }
 
 // parseFileProbe parses fileProbe output. A key given twice, content that
@@ -165,7 +178,7 @@ func parseFileProbe(out string) (fileState, error) {
 	if err != nil {
 		return fileState{}, err
 	}
-	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"]}
+	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"]}
 	if s.Type == "" {
 		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
 	}
@@ -259,6 +272,15 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 	}
+	owner := f.Owner
+	if f.state() == "absent" || f.state() == "link" {
+		owner = ""
+	}
+	if p.Changed() {
+		if err := cur.checkGuard(f.Path, owner); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -309,7 +331,7 @@ func overlay(h *Host, path string, cur fileState) fileState {
 	pf, ok := h.Pending[path]
 	if !ok {
 		if goneAncestor(h, path) != "" {
-			return fileState{Type: "absent"}
+			return fileState{Type: "absent", Guard: cur.Guard}
 		}
 		return cur
 	}
@@ -318,14 +340,14 @@ func overlay(h *Host, path string, cur fileState) fileState {
 	}
 	switch {
 	case pf.Absent:
-		return fileState{Type: "absent"}
+		return fileState{Type: "absent", Guard: cur.Guard}
 	case pf.Link != "":
-		return fileState{Type: "link", Target: pf.Link}
+		return fileState{Type: "link", Target: pf.Link, Guard: cur.Guard}
 	}
 	next := fileState{Type: "file", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group,
-		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content)}
+		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content), Guard: cur.Guard}
 	if pf.Dir {
-		next = fileState{Type: "directory", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group}
+		next = fileState{Type: "directory", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group, Guard: cur.Guard}
 	}
 	if cur.Type != next.Type {
 		next.Mode, next.Owner, next.Group = "0644", "root", "root"

@@ -67,7 +67,14 @@ done
 `)
 	// stat and sha256sum print the paths they were given; the parser maps
 	// each line back to a requested path and rejects anything else.
-	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", all)
+	// The same stat reads the paths' parent folders: the plan predicts
+	// the write guard's decision (guard.go) without a process more.
+	anc := ancestors(paths)
+	statArgs := all
+	for _, d := range anc {
+		statArgs += " " + Quote(d)
+	}
+	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", statArgs)
 	// Only regular files are hashed: a FIFO or device would block.
 	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
 	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
@@ -85,6 +92,27 @@ done
 		}
 	}
 	return b.String()
+}
+
+// ancestors is every parent folder of paths (lexical, below /) that is
+// not itself one of paths, sorted.
+func ancestors(paths []string) []string {
+	asked := map[string]bool{}
+	for _, p := range paths {
+		asked[p] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		for d := dirOf(p); d != "/" && d != "" && !seen[d]; d = dirOf(d) {
+			seen[d] = true
+			if !asked[d] {
+				out = append(out, d)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // batchPaths is the sorted, distinct paths of specs and what each wants.
@@ -134,7 +162,21 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 		seen                                                        map[byte]bool
 	}
 	m := make([]st, len(paths))
+	anc := ancestors(paths)
+	ancAt := map[string]int{}
+	for i, d := range anc {
+		ancAt[d] = len(paths) + i
+	}
+	ancSt := make([]st, len(anc))
 	rec := func(kind byte, idx string, byName bool) (*st, error) {
+		if j, isAnc := ancAt[idx]; isAnc && byName && kind == 'S' {
+			s := &ancSt[j-len(paths)]
+			if s.seen != nil {
+				return nil, fmt.Errorf("file probe output has two S records for %s", idx)
+			}
+			s.seen = map[byte]bool{'S': true}
+			return s, nil
+		}
 		i, ok := asked[idx]
 		if !byName {
 			n, err := strconv.Atoi(idx)
@@ -192,10 +234,27 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			return nil, err
 		}
 	}
+	info := map[string]*st{}
+	for i := range paths {
+		if m[i].seen['S'] {
+			info[paths[i]] = &m[i]
+		}
+	}
+	for i := range anc {
+		if ancSt[i].seen != nil {
+			info[anc[i]] = &ancSt[i]
+		}
+	}
 	res := map[string]string{}
 	for i, p := range paths {
 		s := m[i]
 		var b strings.Builder
+		guard := predictGuard(p, func(d string) (ftype, mode, owner string, ok bool) {
+			if x := info[d]; x != nil {
+				return x.ftype, x.mode, x.owner, true
+			}
+			return "", "", "", false
+		})
 		switch {
 		case s.kind == "link":
 			fmt.Fprintf(&b, "type=link\ntarget=%s\n", s.target)
@@ -215,8 +274,9 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 				}
 			}
 		default:
-			continue
+			b.WriteString("type=absent\n")
 		}
+		fmt.Fprintf(&b, "guard=%s\n", guard)
 		res[p] = b.String()
 	}
 	return res, nil

@@ -136,9 +136,9 @@ func TestSplitFileProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"/srv/current":  "type=link\ntarget=L3Nydi9yZWxlYXNlcy8yCg==\n",
-		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\n",
-		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\n",
+		"/srv/current":  "type=link\ntarget=L3Nydi9yZWxlYXNlcy8yCg==\nguard=root\n",
+		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\nguard=root\n",
+		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\nguard=root\n",
 	}
 	for p, w := range want {
 		if got[p] != w {

@@ -1,7 +1,9 @@
 package modules
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -85,4 +87,52 @@ else
 fi
 `, input, input)
 	return b.String()
+}
+
+// predictGuard is guardFunc's decision for path, from its parent folders'
+// stat records (type name, octal mode, owner name): "root", "user:NAME:DIR",
+// "refuse:MESSAGE", or "unknown" past a symlink (the step decides).
+func predictGuard(path string, stat func(dir string) (ftype, mode, owner string, ok bool)) string {
+	var chain []string
+	for d := dirOf(path); d != "/" && d != ""; d = dirOf(d) {
+		chain = append([]string{d}, chain...)
+	}
+	for _, d := range chain {
+		ftype, mode, owner, ok := stat(d)
+		if !ok {
+			return "root" // missing: created below a root folder, or the step fails
+		}
+		if ftype == "symbolic link" {
+			if owner == "root" {
+				return "unknown"
+			}
+			return "user:" + owner + ":" + d
+		}
+		m, err := strconv.ParseUint(mode, 8, 32)
+		if err != nil {
+			return "unknown"
+		}
+		if m&0o022 != 0 && m&0o1000 == 0 {
+			return fmt.Sprintf("refuse:refusing to write %s as root: %s (owner %s, mode %o) is writable by group or others, who could swap it for a symlink", path, d, owner, m)
+		}
+		if owner != "root" {
+			return "user:" + owner + ":" + d
+		}
+	}
+	return "root"
+}
+
+// checkGuard fails a plan whose steps the write guard would refuse, with
+// the guard's words: plan says what apply will do.
+func (s fileState) checkGuard(path, owner string) error {
+	if msg, ok := strings.CutPrefix(s.Guard, "refuse:"); ok {
+		return errors.New(msg)
+	}
+	if rest, ok := strings.CutPrefix(s.Guard, "user:"); ok {
+		u, dir, _ := strings.Cut(rest, ":")
+		if owner != "" && owner != u {
+			return fmt.Errorf("refusing to write %s as root: %s is owned by %s, who could swap it for a symlink; clawrun writes there as %s, so owner must be %s (or unset)", path, dir, u, u, u)
+		}
+	}
+	return nil
 }

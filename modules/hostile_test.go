@@ -294,3 +294,74 @@ func TestLineRefusesLargeFile(t *testing.T) {
 		t.Fatalf("planned from a cut probe: %+v", p.Diff)
 	}
 }
+
+// TestProbePathWithBackslash: sha256sum escapes such names; the record
+// still maps to its path.
+func TestProbePathWithBackslash(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, `a\b`)
+	os.WriteFile(p, []byte("x\n"), 0o644)
+	specs := []FileSpec{{Path: p}}
+	out, err := runSh(t, BatchFileProbe(specs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := SplitFileProbe(specs, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := parseFileProbe(got[p]); err != nil || st.SHA256 != sha([]byte("x\n")) || string(st.Content) != "x\n" {
+		t.Errorf("%+v %v\n%s", st, err, out)
+	}
+}
+
+// TestPlanPredictsGuard: the batched probe stats the parent folders, so
+// plan fails with the guard's own refusal instead of promising a write
+// that apply refuses.
+func TestPlanPredictsGuard(t *testing.T) {
+	root, _ := hostileTree(t)
+	home, outside := filepath.Join(root, "home"), filepath.Join(root, "outside")
+	os.Mkdir(filepath.Join(outside, "shared"), 0o777)
+	os.Chmod(filepath.Join(outside, "shared"), 0o777)
+	cases := []struct {
+		name string
+		m    Module
+		path string
+		want string // error text; "" for a plan
+	}{
+		{"owner root in a user's folder", &File{Path: home + "/c.json", Content: ptr("{}"), Owner: "root"}, home + "/c.json", home + " is owned by nobody"},
+		{"jq-edit owner root", &JQEdit{Path: home + "/j.json", Create: true, Expression: ".a = 1", Owner: "root"}, home + "/j.json", "so owner must be nobody"},
+		{"owner the user", &File{Path: home + "/c.json", Content: ptr("{}"), Owner: "nobody"}, home + "/c.json", ""},
+		{"world-writable folder", &LineInFile{Path: outside + "/shared/l", Line: "x", Create: true}, outside + "/shared/l", "(owner root, mode 777) is writable by group or others"},
+		{"root's folder", &File{Path: outside + "/f", Content: ptr("x"), Owner: "root"}, outside + "/f", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if ch, ok := c.m.(Checker); ok {
+				ch.Check(Attrs{})
+			}
+			fp := c.m.(FileProber)
+			p, want := fp.FileProbe()
+			specs := []FileSpec{{Path: p, Want: want}}
+			out, err := runSh(t, BatchFileProbe(specs))
+			if err != nil {
+				t.Fatal(err, out)
+			}
+			got, err := SplitFileProbe(specs, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, ok := got[c.path]
+			if !ok {
+				o = "type=absent\n"
+			}
+			_, err = c.m.Plan(&Host{}, o)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("plan failed: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+}

@@ -56,6 +56,7 @@ var (
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
 	diags := checkPath(a, "path", j.Path)
+	diags = append(diags, checkPathLine(a, j.Path)...)
 	j.argNames, j.argValues, j.secretArgs, j.secretIdx = nil, nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
@@ -162,12 +163,20 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w (file left untouched)", j.Path, err)
 		}
+		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
+			return nil, err
+		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
 		return p, nil
 	}
 	// Same document: only attributes may differ.
 	f := &File{Path: j.Path, Mode: j.Mode, Owner: j.Owner, Group: j.Group}
 	f.planAttrs(p, cur)
+	if p.Changed() {
+		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 

@@ -380,6 +380,16 @@ fi`
 // checks. Route rules are never managed.
 func (u *UFW) planRules(p *Plan, st ufwState) ([]ufwTuple, []string, error) {
 	ipv6 := st.Conf["IPV6"] != "no"
+	if !ipv6 {
+		// ufw reads user6.rules only with IPv6 on: neither loaded nor managed.
+		var v4 []ufwTuple
+		for _, t := range st.Rules {
+			if !t.V6 {
+				v4 = append(v4, t)
+			}
+		}
+		st.Rules = v4
+	}
 	var decl [][]ufwTuple
 	wanted := map[string]int{}
 	for i, r := range u.Rules {

@@ -108,6 +108,13 @@ func TestUFWPlanRules(t *testing.T) {
 			lines: "+ rule allow in tcp from any to any port 443\n+ rule allow in tcp from any to any port 443 (v6)\n",
 		},
 		{
+			name:  "IPv6 off: user6.rules is neither loaded nor managed",
+			task:  UFW{Exclusive: true, Rules: []UFWRule{{Action: "allow", Port: "22", Proto: "tcp"}}},
+			rules: "IPV6=no\nuser.rules allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\nuser6.rules allow tcp 80 ::/0 any ::/0 in\n",
+			host:  ssh,
+			lines: "",
+		},
+		{
 			name:  "two rules ufw would merge",
 			task:  UFW{Rules: []UFWRule{{Action: "allow", Port: "22", Proto: "tcp"}, {Action: "deny", Port: "22", Proto: "tcp"}}},
 			host:  ssh,
@@ -125,7 +132,7 @@ func TestUFWPlanRules(t *testing.T) {
 					got.WriteString(l.Sign + " " + l.Text + "\n")
 				}
 			}
-			if !strings.HasPrefix(got.String(), c.lines) || (err == nil && got.String() != c.lines) {
+			if !strings.HasPrefix(got.String(), c.lines) || (err == nil && got.String() != c.lines) || (err != nil && c.lines == "") {
 				t.Errorf("got\n%s\nwant\n%s", got.String(), c.lines)
 			}
 			if c.cmds != "" {

@@ -315,9 +315,10 @@ func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 	return pf.digest(out, fmt.Sprint(p.Code))
 }
 
-// embedded matches the content a step carries (modules.embed), also when
-// the step is itself quoted (a write done as the owning user).
-var embedded = regexp.MustCompile(`printf %s [\\']*([A-Za-z0-9+/=]*)[\\']* \| base64 -d`)
+// embedded matches the content a step carries (modules.embed).
+// embedded finds content embedded in a step, as written by modules.embed:
+// plain, or inside a body quoted once more (a guarded write, '\” quotes).
+var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|printf %s '\\''([A-Za-z0-9+/=]*)'\\'' \| base64 -d`)
 
 // stepsDigest is the keyed digest of a plan's steps with secrets redacted:
 // in the scripts, in the content they carry base64-encoded, and in content
@@ -327,7 +328,8 @@ func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) 
 	var parts []string
 	for _, s := range plan.Steps {
 		script := embedded.ReplaceAllStringFunc(s.Script, func(m string) string {
-			b, err := base64.StdEncoding.DecodeString(embedded.FindStringSubmatch(m)[1])
+			sm := embedded.FindStringSubmatch(m)
+			b, err := base64.StdEncoding.DecodeString(sm[1] + sm[2])
 			if err != nil {
 				return m
 			}

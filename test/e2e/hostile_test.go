@@ -73,7 +73,14 @@ task "user" "usual_keys" {
   authorized_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE1ylqHSfyNSxxbWnJYd7gjI5pqAXsBQRo3kW7Rm0xOW x"]
 }
 `)
-	r := clawrun(t, dir, nil, "apply", "pb.hcl", "-i", tb.Inventory, "--limit", h)
+	// Plan already says what apply will refuse.
+	r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", h, "--format", "json")
+	for _, e := range events(t, r.Stdout) {
+		if e.Task == "jq-edit.owner_root_in_users_dir" && (e.Status != "failed" || !strings.Contains(e.Error, "/home/molty is owned by molty")) {
+			t.Errorf("plan of the refused write: %s %q", e.Status, e.Error)
+		}
+	}
+	r = clawrun(t, dir, nil, "apply", "pb.hcl", "-i", tb.Inventory, "--limit", h)
 	if !strings.Contains(r.Stdout, "/home/molty is owned by molty") || !strings.Contains(r.Stdout, "owner must be molty") {
 		t.Errorf("no refusal naming the component and its owner:\n%s%s", r.Stdout, r.Stderr)
 	}
@@ -106,12 +113,12 @@ locals {
   evil = "$(touch /var/tmp/clawpwned1)`+"`touch /var/tmp/clawpwned2`"+`';touch /var/tmp/clawpwned3;'\";touch /var/tmp/clawpwned4;\"\ntouch /var/tmp/clawpwned5\n-rf"
 }
 task "file" "missing_parent" {
-  path          = "/var/tmp/clawq/none/${local.evil}"
+  path          = "/var/tmp/clawq/none/${replace(local.evil, "\n", " ")}"
   content       = local.evil
   ignore_errors = true
 }
 task "file" "written" {
-  path    = "/var/tmp/clawq/${replace(local.evil, "/", "_")}"
+  path    = "/var/tmp/clawq/${replace(replace(local.evil, "/", "_"), "\n", " ")}"
   content = local.evil
   backup  = true
 }

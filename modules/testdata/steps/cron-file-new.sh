@@ -59,7 +59,7 @@ if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit
 chown -h -- '\''root'\'':'\''root'\'' "$t"
 chmod '\''00644'\'' "$t"
 printf %s '\''IyBjbGF3cnVuOiBjbGVhbnVwCk1BSUxUTz0iIgpAZGFpbHkgcm9vdCBmaW5kIC90bXAgLW10aW1lICs3IC1kZWxldGUK'\'' | base64 -d > "$t"
-if ! out=$( { if crontab -h 2>&1 | grep -q '\''dry run'\''; then crontab -n "$t"; fi && if ! id -u '\''root'\'' >/dev/null 2>&1; then echo "user "'\''root'\''" does not exist: cron would ignore every job in this file"; exit 1; fi ; } 2>&1 </dev/null); then printf '\''validate failed: %s\n'\'' "$out" >&2; exit 1; fi
+if ! out=$( { if crontab -h 2>&1 | grep -q '\''dry run'\''; then crontab -n "$t"; fi && if ! id -u '\''root'\'' >/dev/null 2>&1; then echo "user \""'\''root'\''"\" does not exist: cron would ignore every job in this file"; exit 1; fi ; } 2>&1 </dev/null); then printf '\''validate failed: %s\n'\'' "$out" >&2; exit 1; fi
 mv -fT "$t" '\''/etc/cron.d/clawrun'\''
 trap - EXIT INT TERM HUP
 '
