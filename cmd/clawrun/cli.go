@@ -399,6 +399,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		return err
 	}
 	prep.Secrets.Add(opts.Dial.BecomePassword) // whatever echoes it, output does not
+	prep.Secrets.Add(opts.Dial.Passphrase)
 	if f.verbose {
 		opts.Log = c.ErrOrStderr()
 	}

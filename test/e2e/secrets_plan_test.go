@@ -128,7 +128,7 @@ func TestRotateTokenEnvLayoutLeaksNothing(t *testing.T) {
 	dir := t.TempDir()
 	secrets, tokenFile := rotateSetup(t, tb, dir)
 	pb, _ := filepath.Abs("../../playbooks/rotate-token.hcl")
-	vars := []string{"--var", "layout=env", "--var", "env_file=/opt/clawsecp.env", "--var", "service=clawsecp-gw", "--var", "token_file=" + tokenFile}
+	vars := []string{"--var", "layout=env", "--var", "env_file=/opt/clawsecp.env", "--var", "service=clawsecp-gw", "--var", "wait_timeout=0", "--var", "token_file=" + tokenFile}
 	var out strings.Builder
 	run := func(want int, args ...string) result {
 		t.Helper()
