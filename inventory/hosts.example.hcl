@@ -1,14 +1,17 @@
 # Example inventory for a small fleet of VPSes running an OpenClaw gateway.
 # Copy to hosts.hcl and edit. Every host is also in group "all".
+# vars named like a playbook variable set it for those hosts (host over
+# groups over defaults); CLAWRUN_VAR_*, --var-file and --var win over them.
+# `clawrun validate PLAYBOOK -i hosts.hcl` warns about vars no playbook uses.
 
 defaults {
-  user          = "admin"                 # the sudo user you log in as
+  user          = "admin" # the sudo user you log in as
   port          = 22
-  identity_file = "~/.ssh/id_ed25519"     # else ssh-agent (SSH_AUTH_SOCK)
-  known_hosts   = "~/.ssh/known_hosts"    # strict: add hosts with ssh-keyscan
-  become        = true                    # tasks run through sudo -n
+  identity_file = "~/.ssh/id_ed25519"  # else ssh-agent (SSH_AUTH_SOCK)
+  known_hosts   = "~/.ssh/known_hosts" # strict: add hosts with ssh-keyscan
+  become        = true                 # tasks run through sudo -n
   vars = {
-    admin_cidr = "203.0.113.7/32"         # where you administer from
+    admin_cidr = "203.0.113.7/32" # where you administer from
   }
 }
 
@@ -20,7 +23,7 @@ group "vps" {
 
 group "tailnet" {
   vars = {
-    tailscale_only = true                 # SSH only over tailscale0
+    tailscale_only = true # SSH only over tailscale0
   }
 }
 
@@ -38,5 +41,5 @@ host "gw2" {
 host "gw3" {
   address = "10.0.0.5"
   groups  = ["vps"]
-  jump    = "admin@bastion.example.com:22"   # ProxyJump through a bastion
+  jump    = "admin@bastion.example.com:22" # ProxyJump through a bastion
 }

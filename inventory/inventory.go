@@ -63,6 +63,15 @@ type Host struct {
 	Groups         []string // "all" first, then declared groups
 	Vars           map[string]cty.Value
 	Range          hcl.Range
+	// Explicit names the connection settings the inventory sets (in
+	// defaults or on the host, "address" on the host): ~/.ssh/config only
+	// fills in the others.
+	Explicit map[string]bool
+	// From ~/.ssh/config (runner.ResolveSSHConfig): every identity to
+	// offer, extra known_hosts files, and whether to leave the agent out.
+	IdentityFiles   []string
+	KnownHostsExtra []string
+	IdentitiesOnly  bool
 }
 
 // Inventory is a loaded inventory.
@@ -151,6 +160,10 @@ func Load(path string) (*Inventory, hcl.Diagnostics) {
 		h := &Host{Name: rh.name, Range: rh.rng, Groups: []string{"all"}, Vars: map[string]cty.Value{},
 			Port: 22, KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), ConnectTimeout: 10, Connection: "ssh",
 			User: os.Getenv("USER")}
+		h.Explicit = explicitSettings(defaults, hb.Settings)
+		if hb.Address != nil {
+			h.Explicit["address"] = true
+		}
 		for _, s := range []Settings{defaults, hb.Settings} {
 			set(&h.User, s.User)
 			set(&h.Port, s.Port)
@@ -201,6 +214,21 @@ func Load(path string) (*Inventory, hcl.Diagnostics) {
 		}
 	}
 	return inv, diags
+}
+
+// explicitSettings names the connection settings set in any of ss.
+func explicitSettings(ss ...Settings) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range ss {
+		for name, isSet := range map[string]bool{"user": s.User != nil, "port": s.Port != nil,
+			"identity_file": s.IdentityFile != nil, "known_hosts": s.KnownHosts != nil, "become": s.Become != nil,
+			"connect_timeout": s.ConnectTimeout != nil, "jump": s.Jump != nil, "connection": s.Connection != nil} {
+			if isSet {
+				out[name] = true
+			}
+		}
+	}
+	return out
 }
 
 func set[T any](dst *T, src *T) {

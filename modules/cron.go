@@ -62,10 +62,57 @@ func (c *Cron) Check(a Attrs) hcl.Diagnostics {
 	if len(c.Env) > 0 && c.CronFile == "" && a["cron_file"].Known {
 		diags = append(diags, a.Diag("env", "env needs cron_file", "Variables in a user crontab apply to every job of that user; use cron_file."))
 	}
-	if strings.Contains(c.Command, "\n") {
+	if strings.ContainsAny(c.Command, "\n\r") {
 		diags = append(diags, a.Diag("command", "Invalid command", "A cron command is one line."))
+	} else if c.State != "absent" && a["command"].Known && strings.TrimSpace(c.Command) == "" {
+		diags = append(diags, a.Diag("command", "Invalid command", "A cron command must not be empty: cron would reject the line and with it the whole file."))
+	}
+	names := make([]string, 0, len(c.Env))
+	for k := range c.Env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := c.Env[k]
+		if !envName.MatchString(k) {
+			diags = append(diags, a.Diag("env", "Invalid env name", fmt.Sprintf("%q is not a variable name (letters, digits, _).", k)))
+		}
+		if _, err := cronEnvValue(v); err != nil {
+			diags = append(diags, a.Diag("env", "Invalid env value", fmt.Sprintf("%s: %s", k, err)))
+		}
+	}
+	// A newline in the user would start a line of its own in the crontab:
+	// a job nobody declared (env values are checked above).
+	if strings.ContainsAny(c.User, " \t\n\r") {
+		diags = append(diags, a.Diag("user", "Invalid user", fmt.Sprintf("%q is not a user name.", c.User)))
 	}
 	return diags
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// cronEnvValue renders a value as Debian's cron reads it back (env.c):
+// unquoted, it is trimmed and may not be empty (cron then takes the line
+// for a job, fails, and ignores the whole file); quoted with ' or ", it is
+// taken literally up to the closing quote, except that trailing blanks
+// are dropped even then (seen on Debian 12), so no value can end in one.
+func cronEnvValue(v string) (string, error) {
+	if strings.ContainsAny(v, "\n\r") {
+		return "", fmt.Errorf("a value is one line")
+	}
+	if strings.TrimRight(v, " \t") != v {
+		return "", fmt.Errorf("Debian's cron drops trailing spaces and tabs from values, quoted or not")
+	}
+	if v != "" && strings.TrimSpace(v) == v && v[0] != '"' && v[0] != '\'' {
+		return v, nil
+	}
+	switch {
+	case !strings.Contains(v, `"`):
+		return `"` + v + `"`, nil
+	case !strings.Contains(v, "'"):
+		return "'" + v + "'", nil
+	}
+	return "", fmt.Errorf("cron cannot hold a value with both quote characters and surrounding spaces")
 }
 
 func (c *Cron) user() string {
@@ -108,6 +155,9 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 			return nil, err
 		}
 		cur = overlay(h, c.path(), cur)
+		if err := cur.needContent(c.path(), "cron"); err != nil {
+			return nil, err
+		}
 	} else {
 		m := kv(out)
 		cur.Type = "absent"
@@ -148,9 +198,19 @@ func (c *Cron) Plan(h *Host, out string) (*Plan, error) {
 		p.step("remove "+c.path(), "rm -f -- "+Quote(c.path()))
 		p.writes(c.path(), &FileState{Absent: true, Known: true})
 	default:
-		p.write(WriteSpec{Path: c.path(), Content: []byte(next), Mode: "0644", Owner: "root", Group: "root"})
+		p.write(WriteSpec{Path: c.path(), Content: []byte(next), Mode: "0644", Owner: "root", Group: "root", Validate: c.cronCheck()})
 	}
 	return p, nil
+}
+
+// cronCheck tests a cron.d file before it lands: Debian's cron ignores a
+// whole file for one bad line or an unknown user, and says so only in its
+// log. Its crontab checks the syntax with -n (the user field then reads as
+// part of the command); crontabs without -n skip that check.
+func (c *Cron) cronCheck() string {
+	u := Quote(c.user())
+	return "if crontab -h 2>&1 | grep -q 'dry run'; then crontab -n %s; fi && " +
+		"if ! id -u " + u + " >/dev/null 2>&1; then echo \"user \\\"\"" + u + "\"\\\" does not exist: cron would ignore every job in this file\"; exit 1; fi"
 }
 
 // entry is the block that follows the marker: env lines, then the job.
@@ -162,7 +222,8 @@ func (c *Cron) entry() []string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		lines = append(lines, k+"="+c.Env[k])
+		v, _ := cronEnvValue(c.Env[k]) // checked at validate time
+		lines = append(lines, k+"="+v)
 	}
 	job := c.Schedule + " "
 	if c.CronFile != "" {
@@ -233,17 +294,29 @@ var cronFields = []struct {
 	{name: "day of week", max: 7, names: []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
 }
 
-// ParseSchedule checks a cron schedule: five fields of *, numbers, names
-// (months, weekdays), ranges, lists and steps, or one @special.
+// ParseSchedule checks a schedule against the grammar of Debian's cron
+// (entry.c of cron 3.0pl1), which ignores a whole crontab or cron.d file
+// for one line it cannot read: five fields separated by spaces or tabs,
+// each a comma list of "*", a number or name, or a range "a-b", where "*"
+// and ranges may take a step "/n" (a single number may not: "5/10" is
+// refused by Debian, unlike cronie); names (jan-dec, sun-sat, any case)
+// only in month and day of week; 0 and 7 are both Sunday. Or one of
+// @reboot, @yearly, @annually, @monthly, @weekly, @daily, @midnight,
+// @hourly, exactly. It is stricter than cron where cron silently skips
+// what follows a valid item ("*x", "1-2-3") or accepts what never runs
+// (a backwards range "5-3", a step larger than the field).
 func ParseSchedule(s string) error {
-	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "\n\r\v\f") {
+		return fmt.Errorf("a schedule is one line")
+	}
+	s = strings.Trim(s, " \t")
 	if strings.HasPrefix(s, "@") {
 		if cronSpecials[s] {
 			return nil
 		}
-		return fmt.Errorf("%q is not one of @reboot, @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly", s)
+		return fmt.Errorf("%q is not one of @reboot, @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (lower case)", s)
 	}
-	fields := strings.Fields(s)
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' })
 	if len(fields) != 5 {
 		return fmt.Errorf("%q has %d fields; a schedule has five: minute hour day-of-month month day-of-week", s, len(fields))
 	}
@@ -264,7 +337,7 @@ func checkCronItem(item string, lo, hi int, names []string) error {
 	}
 	rng, step, hasStep := strings.Cut(item, "/")
 	if hasStep {
-		n, err := strconv.Atoi(step)
+		n, err := cronDigits(step)
 		if err != nil || n < 1 || n > hi {
 			return fmt.Errorf("step %q must be a number from 1 to %d", step, hi)
 		}
@@ -279,7 +352,7 @@ func checkCronItem(item string, lo, hi int, names []string) error {
 	}
 	if !isRange {
 		if hasStep {
-			return nil // "5/10": from 5 every 10, as cronie accepts
+			return fmt.Errorf("%q: a step needs a range or *, e.g. \"%s-%d/%s\" (Debian's cron rejects the file otherwise)", item, a, hi, step)
 		}
 		return nil
 	}
@@ -288,9 +361,17 @@ func checkCronItem(item string, lo, hi int, names []string) error {
 		return err
 	}
 	if y < x {
-		return fmt.Errorf("range %q runs backwards", rng)
+		return fmt.Errorf("range %q runs backwards: cron would never run it", rng)
 	}
 	return nil
+}
+
+// cronDigits reads a number as cron does: ASCII digits only.
+func cronDigits(s string) (int, error) {
+	if s == "" || len(s) > 9 || strings.Trim(s, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return strconv.Atoi(s)
 }
 
 func cronValue(s string, lo, hi int, names []string) (int, error) {
@@ -299,12 +380,12 @@ func cronValue(s string, lo, hi int, names []string) (int, error) {
 			return i + lo, nil
 		}
 	}
-	n, err := strconv.Atoi(s)
+	n, err := cronDigits(s)
 	if err != nil {
 		if len(names) > 0 {
 			return 0, fmt.Errorf("%q is neither a number nor a name (%s)", s, strings.Join(names, ", "))
 		}
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, err
 	}
 	if n < lo || n > hi {
 		return 0, fmt.Errorf("%d is out of range %d-%d", n, lo, hi)

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"path"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -66,9 +66,8 @@ type Loader interface {
 // Check validates the configuration without a host.
 func (f *File) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", f.State, "file", "directory", "absent", "link")
-	if f.Path != "" && !path.IsAbs(f.Path) {
-		diags = append(diags, a.Diag("path", "Path must be absolute", fmt.Sprintf("%q is relative.", f.Path)))
-	}
+	diags = append(diags, checkPath(a, "path", f.Path)...)
+	diags = append(diags, checkPathLine(a, f.Path)...)
 	if f.Content != nil && f.Source != "" {
 		diags = append(diags, a.Diag("source", "Conflicting attributes", "Set content or source, not both."))
 	}
@@ -79,6 +78,15 @@ func (f *File) Check(a Attrs) hcl.Diagnostics {
 		diags = append(diags, a.Diag("mode", "Invalid mode", fmt.Sprintf("%q is not an octal mode such as \"0644\".", f.Mode)))
 	}
 	return diags
+}
+
+// checkPathLine refuses a path with a line break: probes print paths one
+// per line, and the host's tools (stat, sha256sum) print them back.
+func checkPathLine(a Attrs, p string) hcl.Diagnostics {
+	if strings.ContainsAny(p, "\n\r") {
+		return hcl.Diagnostics{a.Diag("path", "Invalid path", "A path must not contain a line break.")}
+	}
+	return nil
 }
 
 func isOctal(m string) bool {
@@ -127,47 +135,90 @@ func (f *File) Probe() string {
 	return fileProbe(f.Path, want)
 }
 
-// fileProbe prints type=, mode=, owner=, group=, size=, sha256=, target= and
-// content= (base64) lines; content only when its sha256 differs from want.
+// MaxContent is the largest file whose content a probe reads: modules that
+// edit content (line, jq-edit, cron.d) refuse larger files, and file shows
+// their change by size and sha256 (as it does above 256 KiB anyway).
+const MaxContent = 16 << 20
+
+// fileProbe prints type=, mode=, owner=, group=, size=, sha256=, target=
+// (base64) and content= (base64) lines; content only when its sha256
+// differs from want and the file is at most MaxContent bytes. The link
+// target is the host's (any bytes, newlines too): base64, so it cannot
+// forge other lines.
 func fileProbe(p, want string) string {
 	q := Quote(p)
 	return fmt.Sprintf(`p=%s
-if [ -L "$p" ]; then printf 'type=link\ntarget=%%s\n' "$(readlink "$p")"
+if [ -L "$p" ]; then printf 'type=link\ntarget='; readlink -- "$p" | base64 -w0; echo
 elif [ -e "$p" ]; then
 if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
-stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' "$p"
+stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' -- "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
-  if [ "$s" != %s ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
+  if [ "$s" != %s ] && [ "$(stat -c %%s -- "$p")" -le %d ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
 fi
 else echo type=absent; stat --printf 'parent_mode=%%a\nparent_group=%%G\n' -- "${p%%/*}/" 2>/dev/null; fi
-`, q, Quote(want))
+`, q, Quote(want), MaxContent)
 }
 
 // fileState is the parsed output of fileProbe.
 type fileState struct {
 	Type, Mode, Owner, Group, SHA256, Target string
-	// ParentMode and ParentGroup describe the directory of an absent path.
+	// Guard is the write guard's predicted decision (predictGuard), from
+	// batched probes; "" when not known.
+	Guard string
+	// ParentMode and ParentGroup describe the folder of an absent path.
 	ParentMode, ParentGroup string
+	Size                    int64
 	Content                 []byte
 	HasContent              bool
 }
 
-// parseFileProbe parses fileProbe output.
+// parseFileProbe parses fileProbe output. A key given twice, content that
+// does not decode or does not match the probed sha256 is an error: the
+// output is the host's, and a plan from half a file would replace it.
 func parseFileProbe(out string) (fileState, error) {
-	m := kv(out)
-	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Target: m["target"],
+	m, err := kvOnce(out)
+	if err != nil {
+		return fileState{}, err
+	}
+	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"],
 		ParentMode: normMode(m["parent_mode"]), ParentGroup: m["parent_group"]}
 	if s.Type == "" {
 		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
+	}
+	if t, ok := m["target"]; ok {
+		b, err := base64.StdEncoding.DecodeString(t)
+		if err != nil {
+			return s, fmt.Errorf("decode link target: %w", err)
+		}
+		s.Target = strings.TrimSuffix(string(b), "\n")
+	}
+	if v, ok := m["size"]; ok {
+		if s.Size, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return s, fmt.Errorf("unexpected size %q in probe output", v)
+		}
 	}
 	if c, ok := m["content"]; ok {
 		b, err := base64.StdEncoding.DecodeString(c)
 		if err != nil {
 			return s, fmt.Errorf("decode content: %w", err)
 		}
+		if sha(b) != s.SHA256 {
+			return s, fmt.Errorf("the content read does not match its sha256 (%d bytes read); the file changed during the probe, or the output was cut", len(b))
+		}
 		s.Content, s.HasContent = b, true
 	}
 	return s, nil
+}
+
+// needContent fails when an editing module did not get the file's content.
+func (s fileState) needContent(path, module string) error {
+	if s.Type != "file" || s.HasContent {
+		return nil
+	}
+	if s.Size > MaxContent {
+		return fmt.Errorf("%s is %d bytes; %s edits files up to %d MiB (use file with source or content for larger ones)", path, s.Size, module, MaxContent>>20)
+	}
+	return fmt.Errorf("the probe of %s returned no content", path)
 }
 
 // Plan decides what to change.
@@ -186,14 +237,14 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 			if cur.Type == "file" && cur.HasContent {
 				p.Diff = textDiff(f.Path, cur.Content, nil, true)
 			}
-			p.step("remove "+f.Path, "rm -rf -- "+q)
+			p.step("remove "+f.Path, guarded(f.Path, "", "rm -rf -- "+q+"\n", ""))
 			p.writes(f.Path, &FileState{Absent: true, Known: true})
 		}
 	case "directory":
 		switch cur.Type {
 		case "absent":
 			p.add("+", "directory %s%s", f.Path, attrNote(f.Mode, f.Owner, f.Group))
-			p.step("create "+f.Path, "mkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group))
+			p.step("create "+f.Path, guarded(f.Path, f.Owner, "set -e\nmkdir -p -- "+q+"\n"+attrScript(q, f.Mode, f.Owner, f.Group), ""))
 			p.writes(f.Path, &FileState{Known: true, Dir: true, Mode: normMode(f.Mode), Owner: f.Owner, Group: f.Group})
 			inherit(p, h, f.Path, cur, f.Mode, f.Group)
 		case "directory":
@@ -218,10 +269,19 @@ func (f *File) Plan(h *Host, out string) (*Plan, error) {
 		}
 		p.add(sign, "link %s -> %s", f.Path, f.Target)
 		p.writes(f.Path, &FileState{Known: true, Link: f.Target})
-		p.step("link "+f.Path, fmt.Sprintf("set -e\nt=%s\nln -sfn %s \"$t\"\nmv -fT \"$t\" %s\n",
-			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q))
+		p.step("link "+f.Path, guarded(f.Path, "", fmt.Sprintf("set -e\nt=%s\nln -sfn -- %s \"$t\"\nmv -fT \"$t\" %s\n",
+			Quote(dirOf(f.Path)+"/.clawrun."+baseOf(f.Path)+".link"), Quote(f.Target), q), ""))
 	default:
 		if err := f.planFile(h, p, cur); err != nil {
+			return nil, err
+		}
+	}
+	owner := f.Owner
+	if f.state() == "absent" || f.state() == "link" {
+		owner = ""
+	}
+	if p.Changed() {
+		if err := cur.checkGuard(f.Path, owner); err != nil {
 			return nil, err
 		}
 	}
@@ -256,7 +316,11 @@ func (f *File) planFile(h *Host, p *Plan, cur fileState) error {
 	}
 	if f.hasData && cur.SHA256 != sha(f.data) {
 		p.add("~", "file %s%s", f.Path, attrChange(cur, f.Mode, f.Owner, f.Group))
-		p.Diff = textDiff(f.Path, cur.Content, f.data, true)
+		if cur.HasContent {
+			p.Diff = textDiff(f.Path, cur.Content, f.data, true)
+		} else {
+			p.Diff = fmt.Sprintf("binary or large content: %d bytes sha256:%s -> %d bytes sha256:%s\n", cur.Size, cur.SHA256, len(f.data), sha(f.data))
+		}
 		p.write(f.spec())
 		return nil
 	}
@@ -272,7 +336,7 @@ func overlay(h *Host, path string, cur fileState) fileState {
 	pf, ok := h.Pending[path]
 	if !ok {
 		if goneAncestor(h, path) != "" {
-			return fileState{Type: "absent"}
+			return fileState{Type: "absent", Guard: cur.Guard}
 		}
 		return cur
 	}
@@ -281,14 +345,14 @@ func overlay(h *Host, path string, cur fileState) fileState {
 	}
 	switch {
 	case pf.Absent:
-		return fileState{Type: "absent"}
+		return fileState{Type: "absent", Guard: cur.Guard}
 	case pf.Link != "":
-		return fileState{Type: "link", Target: pf.Link}
+		return fileState{Type: "link", Target: pf.Link, Guard: cur.Guard}
 	}
 	next := fileState{Type: "file", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group,
-		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content)}
+		Content: pf.Content, HasContent: true, SHA256: sha(pf.Content), Guard: cur.Guard}
 	if pf.Dir {
-		next = fileState{Type: "directory", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group}
+		next = fileState{Type: "directory", Mode: cur.Mode, Owner: cur.Owner, Group: cur.Group, Guard: cur.Guard}
 	}
 	if cur.Type != next.Type {
 		next.Mode, next.Owner, next.Group = "0644", "root", "root"
@@ -364,7 +428,7 @@ func (f *File) planAttrs(p *Plan, cur fileState) {
 		return
 	}
 	p.add("~", "%s %s%s", cur.Type, f.Path, attrChange(cur, mode, owner, group))
-	p.step("set attributes of "+f.Path, attrScript(Quote(f.Path), mode, owner, group))
+	p.step("set attributes of "+f.Path, guarded(f.Path, owner, "set -e\n"+attrScript(Quote(f.Path), mode, owner, group), ""))
 	switch {
 	case cur.Type == "file" && cur.HasContent:
 		p.writes(f.Path, &FileState{Known: true, Content: cur.Content, Mode: or(mode, cur.Mode), Owner: or(owner, cur.Owner), Group: or(group, cur.Group)})

@@ -3,6 +3,7 @@ package modules
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -47,45 +48,39 @@ func (j *JQEdit) FileProbe() (string, string) { return j.Path, "" }
 type FileSpec struct{ Path, Want string }
 
 // BatchFileProbe returns one script that probes every path: builtins for
-// the type, one stat and one sha256sum for all, base64 per differing file.
+// the type, one stat and one sha256sum for all, base64 per differing file
+// (of at most MaxContent bytes). Records name paths by their index in
+// BatchPaths(specs), never by text the host prints back, and link targets
+// travel in base64: a file name or link target holding newlines or tabs
+// cannot forge a record for another path.
 func BatchFileProbe(specs []FileSpec) string {
-	wants := map[string][]string{}
-	var paths []string
-	for _, s := range specs {
-		if _, ok := wants[s.Path]; !ok {
-			paths = append(paths, s.Path)
-		}
-		wants[s.Path] = append(wants[s.Path], s.Want)
-	}
-	sort.Strings(paths)
+	paths, wants := batchPaths(specs)
 	q := make([]string, len(paths))
 	for i, p := range paths {
 		q[i] = Quote(p)
 	}
 	all := strings.Join(q, " ")
 	var b strings.Builder
-	fmt.Fprintf(&b, "a=\nfor p in %s; do\n", all)
-	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%s\t%s\n' "$p" "$(readlink "$p")"; elif [ -e "$p" ]; then printf 'E\t%s\n' "$p"; else printf 'A\t%s\n' "$p"; a=1; fi
+	fmt.Fprintf(&b, "i=0; for p in %s; do\n", all)
+	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
 done
 `)
-	// A file created later inherits its directory's group when the
-	// directory is setgid: stat the parents, only when a path is absent.
-	var parents []string
-	seen := map[string]bool{}
-	for _, p := range paths {
-		if d := dirOf(p); !seen[d] {
-			seen[d] = true
-			parents = append(parents, Quote(d))
-		}
+	// stat and sha256sum print the paths they were given; the parser maps
+	// each line back to a requested path and rejects anything else.
+	// The same stat reads the paths' parent folders: the plan predicts
+	// the write guard's decision (guard.go) without a process more.
+	anc := ancestors(paths)
+	statArgs := all
+	for _, d := range anc {
+		statArgs += " " + Quote(d)
 	}
-	fmt.Fprintf(&b, "if [ -n \"$a\" ]; then stat --printf 'P\\t%%a\\t%%G\\t%%n\\n' -- %s 2>/dev/null; fi\n", strings.Join(parents, " "))
-	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", all)
+	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", statArgs)
 	// Only regular files are hashed: a FIFO or device would block.
 	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
 	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
-	for _, p := range paths {
+	for i, p := range paths {
 		qp := Quote(p)
-		content := fmt.Sprintf("if [ -f %s ] && [ ! -L %s ]; then printf 'C\\t%%s\\t' %s; base64 -w0 < %s; echo; fi\n", qp, qp, qp, qp)
+		content := fmt.Sprintf("if [ -f %s ] && [ ! -L %s ] && [ \"$(stat -c %%s -- %s)\" -le %d ]; then printf 'C\\t%d\\t'; base64 -w0 < %s; echo; fi\n", qp, qp, qp, MaxContent, i, qp)
 		ws := wants[p]
 		switch {
 		case contains(ws, "-") && len(ws) == 1:
@@ -97,6 +92,41 @@ done
 		}
 	}
 	return b.String()
+}
+
+// ancestors is every parent folder of paths (lexical, below /) that is
+// not itself one of paths, sorted.
+func ancestors(paths []string) []string {
+	asked := map[string]bool{}
+	for _, p := range paths {
+		asked[p] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		for d := dirOf(p); d != "/" && d != "" && !seen[d]; d = dirOf(d) {
+			seen[d] = true
+			if !asked[d] {
+				out = append(out, d)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// batchPaths is the sorted, distinct paths of specs and what each wants.
+func batchPaths(specs []FileSpec) ([]string, map[string][]string) {
+	wants := map[string][]string{}
+	var paths []string
+	for _, s := range specs {
+		if _, ok := wants[s.Path]; !ok {
+			paths = append(paths, s.Path)
+		}
+		wants[s.Path] = append(wants[s.Path], s.Want)
+	}
+	sort.Strings(paths)
+	return paths, wants
 }
 
 func contains(ss []string, s string) bool {
@@ -118,47 +148,113 @@ func same(ss []string) bool {
 }
 
 // SplitFileProbe turns BatchFileProbe's output into each path's output in
-// fileProbe's format, so that modules plan from it unchanged.
-func SplitFileProbe(out string) map[string]string {
+// fileProbe's format, so that modules plan from it unchanged. A record for
+// a path that was not asked for, or a second record of one kind for a
+// path, is an error: the output is the host's.
+func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
+	paths, _ := batchPaths(specs)
+	asked := map[string]int{}
+	for i, p := range paths {
+		asked[p] = i
+	}
 	type st struct {
 		kind, target, ftype, mode, owner, group, size, sha, content string
-		hasContent                                                  bool
+		seen                                                        map[byte]bool
 	}
-	parents := map[string][2]string{}
-	m := map[string]*st{}
-	get := func(p string) *st {
-		if m[p] == nil {
-			m[p] = &st{}
+	m := make([]st, len(paths))
+	anc := ancestors(paths)
+	ancAt := map[string]int{}
+	for i, d := range anc {
+		ancAt[d] = len(paths) + i
+	}
+	ancSt := make([]st, len(anc))
+	rec := func(kind byte, idx string, byName bool) (*st, error) {
+		if j, isAnc := ancAt[idx]; isAnc && byName && kind == 'S' {
+			s := &ancSt[j-len(paths)]
+			if s.seen != nil {
+				return nil, fmt.Errorf("file probe output has two S records for %s", idx)
+			}
+			s.seen = map[byte]bool{'S': true}
+			return s, nil
 		}
-		return m[p]
+		i, ok := asked[idx]
+		if !byName {
+			n, err := strconv.Atoi(idx)
+			i, ok = n, err == nil && n >= 0 && n < len(paths) && strconv.Itoa(n) == idx
+		}
+		if !ok {
+			return nil, fmt.Errorf("file probe output names a path that was not probed (%q)", firstLine(idx))
+		}
+		s := &m[i]
+		if s.seen == nil {
+			s.seen = map[byte]bool{}
+		}
+		if s.seen[kind] {
+			return nil, fmt.Errorf("file probe output has two %c records for %s", kind, paths[i])
+		}
+		s.seen[kind] = true
+		return s, nil
 	}
 	for _, l := range strings.Split(out, "\n") {
+		if l == "" {
+			continue
+		}
 		f := strings.Split(l, "\t")
+		var s *st
+		var err error
 		switch {
 		case len(f) == 3 && f[0] == "L":
-			s := get(f[1])
-			s.kind, s.target = "link", f[2]
-		case len(f) == 2 && f[0] == "E":
-			get(f[1]).kind = "exists"
-		case len(f) == 2 && f[0] == "A":
-			get(f[1]).kind = "absent"
-		case len(f) == 4 && f[0] == "P":
-			parents[f[3]] = [2]string{f[1], f[2]}
-		case len(f) == 7 && f[0] == "S":
-			s := get(f[6])
-			s.ftype, s.mode, s.owner, s.group, s.size = f[1], f[2], f[3], f[4], f[5]
-		case len(f) == 3 && f[0] == "C":
-			s := get(f[1])
-			s.content, s.hasContent = f[2], true
-		default:
-			if sum, p, ok := parseSumLine(l); ok {
-				get(p).sha = sum
+			if s, err = rec('L', f[1], false); err == nil {
+				s.kind, s.target = "link", f[2]
 			}
+		case len(f) == 2 && f[0] == "E":
+			if s, err = rec('E', f[1], false); err == nil {
+				s.kind = "exists"
+			}
+		case len(f) >= 7 && f[0] == "S":
+			// The name is the requested path, which may hold tabs.
+			if s, err = rec('S', strings.Join(f[6:], "\t"), true); err == nil {
+				s.ftype, s.mode, s.owner, s.group, s.size = f[1], f[2], f[3], f[4], f[5]
+			}
+		case len(f) == 3 && f[0] == "C":
+			if s, err = rec('C', f[1], false); err == nil {
+				s.content = f[2]
+			}
+		default:
+			// sha256sum: "<64 hex>  <path>", escaped when the name
+			// holds a backslash or newline.
+			sum, p, ok := parseSumLine(l)
+			if !ok {
+				err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
+			} else if s, err = rec('H', p, true); err == nil {
+				s.sha = sum
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	info := map[string]*st{}
+	for i := range paths {
+		if m[i].seen['S'] {
+			info[paths[i]] = &m[i]
+		}
+	}
+	for i := range anc {
+		if ancSt[i].seen != nil {
+			info[anc[i]] = &ancSt[i]
 		}
 	}
 	res := map[string]string{}
-	for p, s := range m {
+	for i, p := range paths {
+		s := m[i]
 		var b strings.Builder
+		guard := predictGuard(p, func(d string) (ftype, mode, owner string, ok bool) {
+			if x := info[d]; x != nil {
+				return x.ftype, x.mode, x.owner, true
+			}
+			return "", "", "", false
+		})
 		switch {
 		case s.kind == "link":
 			fmt.Fprintf(&b, "type=link\ntarget=%s\n", s.target)
@@ -173,21 +269,21 @@ func SplitFileProbe(out string) map[string]string {
 			fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\n", t, s.mode, s.owner, s.group, s.size)
 			if t == "file" {
 				fmt.Fprintf(&b, "sha256=%s\n", s.sha)
-				if s.hasContent {
+				if s.seen['C'] {
 					fmt.Fprintf(&b, "content=%s\n", s.content)
 				}
 			}
-		case s.kind == "absent":
-			b.WriteString("type=absent\n")
-			if pd, ok := parents[dirOf(p)]; ok {
-				fmt.Fprintf(&b, "parent_mode=%s\nparent_group=%s\n", pd[0], pd[1])
-			}
 		default:
-			continue
+			b.WriteString("type=absent\n")
+			// A file created there inherits a setgid folder's group.
+			if x := info[dirOf(p)]; x != nil && x.ftype == "directory" {
+				fmt.Fprintf(&b, "parent_mode=%s\nparent_group=%s\n", x.mode, x.group)
+			}
 		}
+		fmt.Fprintf(&b, "guard=%s\n", guard)
 		res[p] = b.String()
 	}
-	return res
+	return res, nil
 }
 
 // sumLine is the line sha256sum prints for a file: a name holding a

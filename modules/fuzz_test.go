@@ -91,7 +91,10 @@ func FuzzDecodeOrdered(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out := encodeOrdered(v, tree, "  ")
+		out, err := encodeOrdered(v, tree, "  ")
+		if err != nil {
+			t.Fatalf("an unchanged document cannot be written: %v", err)
+		}
 		v2, _, err := decodeOrdered(out)
 		if err != nil {
 			t.Fatalf("re-encoded JSON does not parse: %v\n%s", err, out)
@@ -123,15 +126,19 @@ func FuzzEditLines(f *testing.F) {
 }
 
 func TestSplitFileProbe(t *testing.T) {
-	// Captured from BatchFileProbe on a testbed host.
-	out := "L\t/srv/current\t/srv/releases/2\nE\t/etc/app.conf\nE\t/srv\n" +
+	specs := []FileSpec{{Path: "/srv/current"}, {Path: "/etc/app.conf"}, {Path: "/srv"}}
+	// BatchFileProbe's format: paths by index in sorted order.
+	out := "L\t2\tL3Nydi9yZWxlYXNlcy8yCg==\nE\t0\nE\t1\n" +
 		"S\tregular file\t644\troot\troot\t6\t/etc/app.conf\nS\tdirectory\t755\troot\troot\t4096\t/srv\n" +
-		"e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8  /etc/app.conf\nC\t/etc/app.conf\tYSA9IDEK\n"
-	got := SplitFileProbe(out)
+		"e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8  /etc/app.conf\nC\t0\tYSA9IDEK\n"
+	got, err := SplitFileProbe(specs, out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]string{
-		"/srv/current":  "type=link\ntarget=/srv/releases/2\n",
-		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\n",
-		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\n",
+		"/srv/current":  "type=link\ntarget=L3Nydi9yZWxlYXNlcy8yCg==\nguard=root\n",
+		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\nguard=root\n",
+		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\nguard=root\n",
 	}
 	for p, w := range want {
 		if got[p] != w {
@@ -144,10 +151,12 @@ func TestSplitFileProbe(t *testing.T) {
 }
 
 func FuzzSplitFileProbe(f *testing.F) {
-	f.Add("L\t/a\t/b\nE\t/c\nS\tregular file\t644\troot\troot\t1\t/c\nC\t/c\tYQ==\n")
+	f.Add("L\t0\tL2IK\nE\t1\nS\tregular file\t644\troot\troot\t1\t/c\nC\t1\tYQ==\n")
 	f.Add("S\t\t\t\t\t\t\nC\t\t\n")
+	specs := []FileSpec{{Path: "/a"}, {Path: "/c"}}
 	f.Fuzz(func(t *testing.T, out string) {
-		for p, o := range SplitFileProbe(out) {
+		got, _ := SplitFileProbe(specs, out)
+		for p, o := range got {
 			(&File{Path: p}).Plan(&Host{}, o)
 		}
 	})

@@ -97,5 +97,8 @@ func render(p *modules.Plan, err error) string {
 	for _, s := range p.Steps {
 		fmt.Fprintf(&b, "step: %s\n", s.Desc)
 	}
+	for _, s := range p.Checks {
+		fmt.Fprintf(&b, "check: %s\n", s.Desc)
+	}
 	return b.String()
 }

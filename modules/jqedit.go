@@ -1,7 +1,9 @@
 package modules
 
 import (
+	"encoding/json"
 	"fmt"
+	"math/big"
 	"regexp"
 	"sort"
 	"strings"
@@ -32,8 +34,17 @@ type JQEdit struct {
 	code      *gojq.Code
 	argNames  []string
 	argValues []any
-	// secretArgs are the values of sensitive args, as they print in JSON.
+	// secretArgs are the values of sensitive args, as they print in JSON;
+	// secretIdx their positions in argValues.
 	secretArgs []string
+	secretIdx  []int
+}
+
+// secretDeps are the paths whose new value depends on a sensitive
+// argument (see dependents); all means every path.
+type secretDeps struct {
+	paths []string
+	all   bool
 }
 
 var (
@@ -44,8 +55,9 @@ var (
 // Check compiles the program with its argument names, so jq errors are
 // reported before any host is contacted.
 func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	j.argNames, j.argValues, j.secretArgs = nil, nil, nil
+	diags := checkPath(a, "path", j.Path)
+	diags = append(diags, checkPathLine(a, j.Path)...)
+	j.argNames, j.argValues, j.secretArgs, j.secretIdx = nil, nil, nil, nil
 	keys := make([]string, 0, len(j.Args))
 	for k := range j.Args {
 		keys = append(keys, k)
@@ -70,6 +82,7 @@ func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
 		}
 		j.argValues = append(j.argValues, doc)
 		if a["args."+k].Sensitive {
+			j.secretIdx = append(j.secretIdx, len(j.argValues)-1)
 			j.secretArgs = append(j.secretArgs, strings.Trim(compactJSON(doc), `"`))
 		}
 	}
@@ -101,6 +114,9 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, j.Path, cur)
+	if err := cur.needContent(j.Path, "jq-edit"); err != nil {
+		return nil, err
+	}
 	var doc any
 	var order *orderTree
 	switch cur.Type {
@@ -126,6 +142,7 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 	p := &Plan{}
 	unchanged := cur.Type == "file" && jsonEqual(doc, next)
 	if !unchanged {
+		deps := j.dependents(doc, next)
 		var changes []jsonChange
 		if cur.Type == "absent" {
 			diffJSON("", map[string]any{}, next, &changes)
@@ -139,10 +156,16 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 		p.add(sign, "json %s (%d paths)%s", j.Path, len(changes), note)
 		var b strings.Builder
 		for _, c := range changes {
-			b.WriteString(j.describe(c) + "\n")
+			b.WriteString(j.describe(c, deps) + "\n")
 		}
 		p.Diff = b.String()
-		content := encodeOrdered(next, order, "  ")
+		content, err := encodeOrdered(next, order, "  ")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (file left untouched)", j.Path, err)
+		}
+		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
+			return nil, err
+		}
 		p.write(WriteSpec{Path: j.Path, Content: content, Mode: normMode(j.Mode), Owner: j.Owner, Group: j.Group})
 		if cur.Type == "absent" {
 			inherit(p, h, j.Path, cur, j.Mode, j.Group)
@@ -152,6 +175,11 @@ func (j *JQEdit) Plan(h *Host, out string) (*Plan, error) {
 	// Same document: only attributes may differ.
 	f := &File{Path: j.Path, Mode: j.Mode, Owner: j.Owner, Group: j.Group}
 	f.planAttrs(p, cur)
+	if p.Changed() {
+		if err := cur.checkGuard(j.Path, j.Owner); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -173,9 +201,10 @@ func (j *JQEdit) run(doc any) (any, error) {
 // secretKey matches keys whose values are credentials whatever their source.
 var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|api_?key|private_?key|credential)s?$`)
 
-// describe prints one change; values of credential-like keys, or that hold a
-// sensitive argument, print as (sensitive value) on both sides.
-func (j *JQEdit) describe(c jsonChange) string {
+// describe prints one change; values of credential-like keys, and of paths
+// whose new value depends on a sensitive argument, print as (sensitive
+// value) on both sides.
+func (j *JQEdit) describe(c jsonChange, deps secretDeps) string {
 	show := func(v any) string {
 		s := compactJSON(v)
 		if len(s) > 120 {
@@ -183,7 +212,7 @@ func (j *JQEdit) describe(c jsonChange) string {
 		}
 		return s
 	}
-	hidden := secretKey.MatchString(lastKey(c.Path)) || j.holdsSecret(c.New)
+	hidden := secretKey.MatchString(lastKey(c.Path)) || deps.has(c.Path) || j.holdsSecret(c.New)
 	val := func(v any) string {
 		if hidden {
 			return "(sensitive value)"
@@ -202,6 +231,80 @@ func (j *JQEdit) describe(c jsonChange) string {
 	return fmt.Sprintf("~ %s: %s → %s", c.Path, show(c.Old), show(c.New))
 }
 
+// dependents finds the paths whose new value depends on a sensitive
+// argument: the program runs again with every sensitive argument changed
+// (canary), and the paths that differ are the dependent ones. jq can
+// encode a secret (@base64, @uri, slicing, length) past any search for its
+// value; this finds it whatever the encoding. If the program fails on the
+// canary, every path counts as dependent.
+func (j *JQEdit) dependents(doc, next any) secretDeps {
+	if len(j.secretIdx) == 0 {
+		return secretDeps{}
+	}
+	args := append([]any{}, j.argValues...)
+	for _, i := range j.secretIdx {
+		args[i] = canary(args[i])
+	}
+	iter := j.code.Run(doc, args...)
+	alt, ok := iter.Next()
+	if _, isErr := alt.(error); !ok || isErr {
+		return secretDeps{all: true}
+	}
+	var diffs []jsonChange
+	diffJSON("", next, alt, &diffs)
+	var deps secretDeps
+	for _, d := range diffs {
+		deps.paths = append(deps.paths, d.Path)
+	}
+	return deps
+}
+
+// canary returns v with every leaf changed: strings longer and different,
+// numbers shifted, booleans flipped.
+func canary(v any) any {
+	switch x := v.(type) {
+	case string:
+		return x + "\u0001clawrun-canary"
+	case bool:
+		return !x
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = canary(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x)+1)
+		for i, e := range x {
+			l[i] = canary(e)
+		}
+		l[len(x)] = "clawrun-canary"
+		return l
+	case nil:
+		return "clawrun-canary"
+	default:
+		if f, ok := toFloat(x); ok {
+			return f + 1.5
+		}
+		return "clawrun-canary"
+	}
+}
+
+// dependsOnSecret reports whether a change at path touches a path whose
+// value depends on a sensitive argument.
+func (d secretDeps) has(path string) bool {
+	if d.all {
+		return true
+	}
+	for _, p := range d.paths {
+		if p == "." || p == path || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") ||
+			strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 func (j *JQEdit) holdsSecret(v any) bool {
 	s := compactJSON(v)
 	for _, a := range j.secretArgs {
@@ -215,4 +318,20 @@ func (j *JQEdit) holdsSecret(v any) bool {
 func lastKey(path string) string {
 	i := strings.LastIndex(path, ".")
 	return strings.Trim(path[i+1:], `[]"`)
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }

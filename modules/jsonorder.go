@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // orderTree remembers the key order of a JSON document's objects, so that
@@ -20,11 +21,24 @@ type orderTree struct {
 	keys     []string
 	children map[string]*orderTree
 	elems    []*orderTree
+	// num is a number's source text and value: written back as it was
+	// when the value is unchanged (1e400 stays 1e400, 1.50 stays 1.50).
+	num    string
+	numVal any
 }
 
 // decodeOrdered parses JSON into plain values (as gojq wants them: maps,
 // slices, float64/big ints, strings, bools, nil) and an order tree.
 func decodeOrdered(data []byte) (any, *orderTree, error) {
+	// encoding/json turns invalid UTF-8 and lone surrogate escapes into
+	// U+FFFD without a word: the write would change bytes the diff cannot show.
+	if !utf8.Valid(data) {
+		i := invalidUTF8At(data)
+		return nil, nil, fmt.Errorf("not UTF-8 (byte 0x%02x at offset %d; JSON must be UTF-8, e.g. convert it with iconv -f latin1 -t utf-8)", data[i], i)
+	}
+	if i := loneSurrogate(data); i >= 0 {
+		return nil, nil, fmt.Errorf("invalid JSON: a \\u escape at offset %d is half of a UTF-16 surrogate pair", i)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, t, err := decodeValue(dec)
@@ -58,9 +72,11 @@ func decodeValue(dec *json.Decoder) (any, *orderTree, error) {
 				if err != nil {
 					return nil, nil, err
 				}
-				if _, dup := m[k]; !dup {
-					t.keys = append(t.keys, k)
+				if _, dup := m[k]; dup {
+					// Only the last value would be written back.
+					return nil, nil, fmt.Errorf("invalid JSON: key %q appears twice in one object", k)
 				}
+				t.keys = append(t.keys, k)
 				m[k] = v
 				t.children[k] = ct
 			}
@@ -88,9 +104,50 @@ func decodeValue(dec *json.Decoder) (any, *orderTree, error) {
 			return a, t, nil
 		}
 	case json.Number:
-		return jsonNumber(x), nil, nil
+		v := jsonNumber(x)
+		return v, &orderTree{num: string(x), numVal: v}, nil
 	}
 	return tok, nil, nil
+}
+
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
+}
+
+// loneSurrogate returns the offset of a \u escape of a UTF-16 surrogate
+// that is not part of a pair, or -1.
+func loneSurrogate(data []byte) int {
+	hex4 := func(i int) (uint64, bool) {
+		if i+6 > len(data) || data[i] != '\\' || data[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(data[i+2:i+6]), 16, 16)
+		return n, err == nil
+	}
+	inString := false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case c == '"':
+			inString = !inString
+		case inString && c == '\\':
+			if n, ok := hex4(i); ok && n >= 0xd800 && n <= 0xdfff {
+				lo, ok2 := hex4(i + 6)
+				if n >= 0xdc00 || !ok2 || lo < 0xdc00 || lo > 0xdfff {
+					return i
+				}
+				i += 6
+			}
+			i++ // the escaped byte
+		}
+	}
+	return -1
 }
 
 // jsonNumber converts like gojq: integers stay exact.
@@ -106,20 +163,24 @@ func jsonNumber(n json.Number) any {
 }
 
 // encodeOrdered writes v as indented JSON, objects' keys in the order t
-// remembers, then new keys sorted.
-func encodeOrdered(v any, t *orderTree, indent string) []byte {
+// remembers, then new keys sorted; numbers whose value is unchanged keep
+// their source text. A number JSON cannot hold (an infinity a program
+// computed) is an error.
+func encodeOrdered(v any, t *orderTree, indent string) ([]byte, error) {
 	var b bytes.Buffer
-	writeOrdered(&b, v, t, indent, "")
+	if err := writeOrdered(&b, v, t, indent, "", ""); err != nil {
+		return nil, err
+	}
 	b.WriteByte('\n')
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
-func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix string) {
+func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix, path string) error {
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
 			b.WriteString("{}")
-			return
+			return nil
 		}
 		var keys []string
 		seen := map[string]bool{}
@@ -149,7 +210,9 @@ func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix string) {
 			if t != nil {
 				ct = t.children[k]
 			}
-			writeOrdered(b, x[k], ct, indent, prefix+indent)
+			if err := writeOrdered(b, x[k], ct, indent, prefix+indent, path+"."+jsonKey(k)); err != nil {
+				return err
+			}
 			if i < len(keys)-1 {
 				b.WriteByte(',')
 			}
@@ -159,7 +222,7 @@ func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix string) {
 	case []any:
 		if len(x) == 0 {
 			b.WriteString("[]")
-			return
+			return nil
 		}
 		b.WriteString("[\n")
 		for i, e := range x {
@@ -168,7 +231,9 @@ func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix string) {
 			if t != nil && i < len(t.elems) {
 				ct = t.elems[i]
 			}
-			writeOrdered(b, e, ct, indent, prefix+indent)
+			if err := writeOrdered(b, e, ct, indent, prefix+indent, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
 			if i < len(x)-1 {
 				b.WriteByte(',')
 			}
@@ -176,8 +241,27 @@ func writeOrdered(b *bytes.Buffer, v any, t *orderTree, indent, prefix string) {
 		}
 		b.WriteString(prefix + "]")
 	default:
+		if t != nil && t.num != "" && isNumber(x) && jsonEqual(t.numVal, x) {
+			b.WriteString(t.num)
+			return nil
+		}
+		if f, ok := x.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			if path == "" {
+				path = "."
+			}
+			return fmt.Errorf("the result holds %v at %s, which JSON cannot represent", f, path)
+		}
 		b.WriteString(compactJSON(x))
 	}
+	return nil
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, float64, *big.Int:
+		return true
+	}
+	return false
 }
 
 func compactJSON(v any) string {
@@ -221,9 +305,39 @@ func normalizeJSON(v any) any {
 	return v
 }
 
-// jsonEqual compares two decoded documents by value.
+// jsonEqual compares two decoded documents by value; numbers compare by
+// value whatever their Go type (1e20 as float64 equals the integer).
 func jsonEqual(a, b any) bool {
-	return reflect.DeepEqual(normalizeJSON(a), normalizeJSON(b))
+	return reflect.DeepEqual(canonJSON(a), canonJSON(b))
+}
+
+// canonJSON writes every number as one canonical string.
+func canonJSON(v any) any {
+	switch x := v.(type) {
+	case *big.Int:
+		return json.Number(x.String())
+	case int:
+		return json.Number(strconv.Itoa(x))
+	case float64:
+		if !math.IsInf(x, 0) && !math.IsNaN(x) && x == math.Trunc(x) {
+			i, _ := new(big.Float).SetFloat64(x).Int(nil)
+			return json.Number(i.String())
+		}
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = canonJSON(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = canonJSON(e)
+		}
+		return a
+	}
+	return v
 }
 
 // jsonChange is one difference between two documents.

@@ -37,6 +37,8 @@ var (
 // Check validates the configuration.
 func (l *LineInFile) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", l.State, "present", "absent")
+	diags = append(diags, checkPath(a, "path", l.Path)...)
+	diags = append(diags, checkPathLine(a, l.Path)...)
 	if l.Regexp != "" {
 		rx, err := regexp.Compile(l.Regexp)
 		if err != nil {
@@ -64,6 +66,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 		return nil, err
 	}
 	cur = overlay(h, l.Path, cur)
+	if err := cur.needContent(l.Path, "line"); err != nil {
+		return nil, err
+	}
 	p := &Plan{}
 	switch cur.Type {
 	case "absent":
@@ -93,6 +98,9 @@ func (l *LineInFile) Plan(h *Host, out string) (*Plan, error) {
 	}
 	p.add(sign, "file %s%s", l.Path, note)
 	p.Diff = textDiff(l.Path, cur.Content, []byte(next), cur.Type == "file")
+	if err := cur.checkGuard(l.Path, l.Owner); err != nil {
+		return nil, err
+	}
 	p.write(WriteSpec{Path: l.Path, Content: []byte(next), Mode: normMode(l.Mode), Owner: l.Owner, Group: l.Group, Validate: l.Validate})
 	if cur.Type == "absent" {
 		inherit(p, h, l.Path, cur, l.Mode, l.Group)

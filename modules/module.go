@@ -65,6 +65,9 @@ type Host struct {
 	SSHPort   int
 	SSHClient string
 	SSHServer string // the host's address of that connection
+	// Local is true for a connection without SSH (connection = "local",
+	// delegated tasks): no SSH connection can be locked out.
+	Local bool
 	// User is the login user of the connection.
 	User string
 	// Pending holds the files that earlier tasks of this plan would write;
@@ -126,6 +129,9 @@ type Plan struct {
 	Touches []string
 	// Claims are the things this task manages exclusively (see Host.Claims).
 	Claims []string
+	// Checks run in apply like steps but change nothing (a wait polling a
+	// port): a plan with checks and no steps is not a change.
+	Checks []Step
 }
 
 // Keyed is implemented by modules whose state is not one file: the keys
@@ -197,6 +203,7 @@ var Registry = map[string]Constructor{
 	"command":  func() Module { return &Command{} },
 	"line":     func() Module { return &LineInFile{} },
 	"user":     func() Module { return &User{} },
+	"wait":     func() Module { return &Wait{} },
 }
 
 // Names lists the registered modules, sorted.

@@ -23,7 +23,12 @@ func TestBatchFileProbeEscapedNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			probe := SplitFileProbe(string(out))[p]
+			specs := []FileSpec{{p, sha([]byte("same\n"))}}
+			outs, err := SplitFileProbe(specs, string(out))
+			if err != nil {
+				t.Fatalf("%v\nprobe output:\n%s", err, out)
+			}
+			probe := outs[p]
 			f := &File{Path: p}
 			f.SetContent([]byte("same\n"))
 			plan, err := f.Plan(&Host{}, probe)
@@ -85,7 +90,10 @@ func TestUFWHostCanonicalForms(t *testing.T) {
 
 func TestJQWholeFloatSettles(t *testing.T) {
 	for _, f := range []float64{1e15, 1e18, 1e20, 123456789012345678} {
-		written := encodeOrdered(map[string]any{"limit": f}, nil, "  ")
+		written, err := encodeOrdered(map[string]any{"limit": f}, nil, "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
 		back, _, err := decodeOrdered(written)
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +138,7 @@ func TestUserPredictsSkel(t *testing.T) {
 // each plan's Writes become the next one's Pending (issue 19 item 8).
 func TestPlanSeesEarlierTasks(t *testing.T) {
 	absent := "type=absent\n"
-	file := "type=file\nmode=644\nowner=root\ngroup=root\nsize=2\nsha256=00\ncontent=eAo=\n"
+	file := "type=file\nmode=644\nowner=root\ngroup=root\nsize=2\nsha256=73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac\ncontent=eAo=\n"
 	cases := []struct {
 		name    string
 		earlier []Module

@@ -1,7 +1,6 @@
 package modules
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -67,7 +66,7 @@ func (u *UFW) Check(a Attrs) hcl.Diagnostics {
 	for i, r := range u.Rules {
 		at := func(n string) string { return fmt.Sprintf("rule.%d.%s", i, n) }
 		sub := Attrs{"": a[""]}
-		for _, n := range []string{"action", "port", "proto", "from", "to", "direction"} {
+		for _, n := range []string{"action", "port", "proto", "from", "to", "direction", "comment"} {
 			if v, ok := a[at(n)]; ok {
 				sub[n] = v
 			}
@@ -77,6 +76,9 @@ func (u *UFW) Check(a Attrs) hcl.Diagnostics {
 		diags = append(diags, oneOf(sub, "direction", r.Direction, "in", "out")...)
 		if err := ParseUFWPort(r.Port); err != nil {
 			diags = append(diags, sub.Diag("port", "Invalid port", err.Error()))
+		}
+		if strings.ContainsAny(r.Comment, "'\n") {
+			diags = append(diags, sub.Diag("comment", "Invalid comment", "ufw refuses comments holding ' (and a rule is one line)."))
 		}
 		if (strings.ContainsAny(r.Port, ":,")) && (r.Proto == "" || r.Proto == "any") {
 			diags = append(diags, sub.Diag("proto", "Missing proto", "Port ranges and lists need proto = \"tcp\" or \"udp\"."))
@@ -144,16 +146,6 @@ ip -o addr show 2>/dev/null | while read -r _ dev fam addr _; do echo "addr $dev
 true`
 }
 
-// ufwTuple is a rule as ufw stores it ("### tuple ###" lines).
-type ufwTuple struct {
-	Action, Proto, DPort, Dst, SPort, Src, Direction, Iface, Comment string
-	V6                                                               bool
-}
-
-func (t ufwTuple) key() string {
-	return strings.Join([]string{t.Action, t.Proto, t.DPort, t.Dst, t.Src, t.Direction, t.Iface, t.Comment}, " ")
-}
-
 // ufwState is the parsed probe.
 type ufwState struct {
 	Installed bool
@@ -185,25 +177,6 @@ func ParseUFWState(out string) ufwState {
 		}
 	}
 	return st
-}
-
-func parseTuple(s string) (ufwTuple, bool) {
-	f := strings.Fields(s)
-	if len(f) < 7 {
-		return ufwTuple{}, false
-	}
-	t := ufwTuple{Action: f[0], Proto: f[1], DPort: f[2], Dst: f[3], SPort: f[4], Src: f[5], Direction: f[6]}
-	if dir, iface, ok := strings.Cut(t.Direction, "_"); ok {
-		t.Direction, t.Iface = dir, iface
-	}
-	for _, extra := range f[7:] {
-		if c, ok := strings.CutPrefix(extra, "comment="); ok {
-			if b, err := hex.DecodeString(c); err == nil {
-				t.Comment = string(b)
-			}
-		}
-	}
-	return t, true
 }
 
 // tuples returns the stored form of a declared rule, per address family.
@@ -249,56 +222,12 @@ func famAddr(s string, v6 bool) (string, bool) {
 	return p.String(), true
 }
 
-// command renders the ufw command line that adds (or deletes) a rule.
-func (t ufwTuple) command(del bool) string {
-	var b strings.Builder
-	b.WriteString("ufw ")
-	if del {
-		b.WriteString("delete ")
+// word quotes s for sh and shlex unless it is plainly one harmless word.
+func word(s string) string {
+	if s != "" && s[0] != '-' && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/,") == "" {
+		return s
 	}
-	b.WriteString(t.Action + " " + t.Direction)
-	if t.Iface != "" {
-		b.WriteString(" on " + Quote(t.Iface))
-	}
-	if t.Proto != "any" {
-		b.WriteString(" proto " + t.Proto)
-	}
-	b.WriteString(" from " + anyAddr(t.Src) + " to " + anyAddr(t.Dst))
-	if t.DPort != "any" {
-		b.WriteString(" port " + t.DPort)
-	}
-	if t.Comment != "" && !del {
-		b.WriteString(" comment " + Quote(t.Comment))
-	}
-	return b.String()
-}
-
-func anyAddr(a string) string {
-	if a == "0.0.0.0/0" || a == "::/0" {
-		return "any"
-	}
-	return a
-}
-
-func (t ufwTuple) String() string {
-	s := t.Action + " " + t.Direction
-	if t.Iface != "" {
-		s += " on " + t.Iface
-	}
-	if t.Proto != "any" {
-		s += " " + t.Proto
-	}
-	s += " from " + anyAddr(t.Src) + " to " + anyAddr(t.Dst)
-	if t.DPort != "any" {
-		s += " port " + t.DPort
-	}
-	if t.V6 {
-		s += " (v6)"
-	}
-	if t.Comment != "" {
-		s += " # " + t.Comment
-	}
-	return s
+	return Quote(s)
 }
 
 // Plan computes the ufw commands, in the order the runbook prescribes:
@@ -340,7 +269,10 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 			cmds = append(cmds, "ufw logging "+u.Logging)
 		}
 	}
-	final, ruleCmds := u.planRules(p, st)
+	final, ruleCmds, err := u.planRules(p, st)
+	if err != nil {
+		return nil, err
+	}
 	cmds = append(cmds, ruleCmds...)
 	enabled := st.Conf["ENABLED"] == "yes"
 	willEnable := enabled
@@ -360,7 +292,7 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 	if len(p.Lines) == 0 {
 		return p, nil
 	}
-	if willEnable && incoming != "allow" && !u.AllowLockout && h != nil && h.SSHPort != 0 {
+	if willEnable && incoming != "allow" && !u.AllowLockout && h != nil && !h.Local {
 		if err := admits(final, incoming, h, st.Addrs); err != nil {
 			return nil, err
 		}
@@ -438,77 +370,173 @@ if ! out=$("$init" start 2>&1); then
   exit 1
 fi`
 
-// planRules compares declared rules with the stored ones, per family:
-// the longest matching prefix stays, the rest of the managed rules is
-// deleted and the declared remainder appended, so order is exact.
-func (u *UFW) planRules(p *Plan, st ufwState) ([]ufwTuple, []string) {
+// planRules decides the rule commands. Per family, the longest prefix of
+// declared rules found in order among the managed rules (equal but for
+// action, log type or comment) stays where it is, replaced in place where
+// it differs, as ufw does; every other managed rule is deleted and the
+// rest of the declared rules appended. The commands are then replayed as
+// ufw's backend runs them: the replay must give the declared order, its
+// changes are the plan's lines, and its result is what the lock-out guard
+// checks. Route rules are never managed.
+func (u *UFW) planRules(p *Plan, st ufwState) ([]ufwTuple, []string, error) {
 	ipv6 := st.Conf["IPV6"] != "no"
-	var want []ufwTuple
-	declared := map[string]bool{}
-	for _, r := range u.Rules {
-		for _, t := range r.tuples(ipv6) {
-			want = append(want, t)
-			declared[t.key()] = true
+	if !ipv6 {
+		// ufw reads user6.rules only with IPv6 on: neither loaded nor managed.
+		var v4 []ufwTuple
+		for _, t := range st.Rules {
+			if !t.V6 {
+				v4 = append(v4, t)
+			}
 		}
+		st.Rules = v4
 	}
-	var cmds []string
+	var decl [][]ufwTuple
+	wanted := map[string]int{}
+	for i, r := range u.Rules {
+		ts := r.tuples(ipv6)
+		for _, t := range ts {
+			if j, dup := wanted[t.matchKey()]; dup {
+				return nil, nil, fmt.Errorf("ufw rules %d and %d differ only in action or comment (%s): ufw keeps one rule for both; remove one of them", j+1, i+1, t.rest())
+			}
+			wanted[t.matchKey()] = i
+		}
+		decl = append(decl, ts)
+	}
+	managed := func(t ufwTuple) bool {
+		_, w := wanted[t.matchKey()]
+		return !t.Forward && (u.Exclusive || w)
+	}
 	var final []ufwTuple
-	deleted := map[string]bool{}
-	added := map[string]bool{}
+	var changes []ufwChange
+	var cmds []ufwCmd
+	for _, all := range []bool{false, true} {
+		cmds = ruleCommands(st.Rules, decl, managed, ipv6, all)
+		final, changes = ufwReplay(st.Rules, cmds)
+		if inDeclaredOrder(final, decl, managed) {
+			for _, c := range changes {
+				p.add(c.Sign, "%s", c.text())
+			}
+			var out []string
+			for _, c := range cmds {
+				out = append(out, c.String())
+			}
+			return final, out, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("ufw rules cannot be brought into the declared order with ufw's commands (duplicate rules on the host?); delete the duplicates with 'ufw delete' and run again")
+}
+
+// ruleCommands lists deletes, then adds in declared order. With all, every
+// managed rule is deleted and every declared rule added.
+func ruleCommands(cur []ufwTuple, decl [][]ufwTuple, managed func(ufwTuple) bool, ipv6, all bool) []ufwCmd {
+	var dels []ufwCmd
+	delCount := map[string]int{}
+	add := make([]bool, len(decl))
 	for _, v6 := range []bool{false, true} {
-		var cur, wantF []ufwTuple
-		for _, t := range st.Rules {
-			if t.V6 == v6 && (u.Exclusive || declared[t.key()]) {
-				cur = append(cur, t)
+		var m []ufwTuple
+		for _, t := range cur {
+			if t.V6 == v6 && managed(t) {
+				m = append(m, t)
 			}
 		}
-		for _, t := range want {
-			if t.V6 == v6 {
-				wantF = append(wantF, t)
+		type want struct {
+			t    ufwTuple
+			rule int
+		}
+		var w []want
+		for i, ts := range decl {
+			for _, t := range ts {
+				if t.V6 == v6 {
+					w = append(w, want{t, i})
+				}
 			}
 		}
-		keep := 0
-		for keep < len(cur) && keep < len(wantF) && cur[keep].key() == wantF[keep].key() {
-			keep++
-		}
-		for _, t := range cur[keep:] {
-			p.add("-", "rule %s", t)
-			// ufw deletes the v4 and v6 forms of a rule together.
-			if c := t.command(true); !deleted[c] {
-				deleted[c] = true
-				cmds = append(cmds, c)
+		kept := make([]bool, len(m))
+		j, n := 0, 0
+		for ; !all && n < len(w); n++ {
+			for j < len(m) && m[j].matchKey() != w[n].t.matchKey() {
+				j++
 			}
-		}
-		for _, t := range st.Rules {
-			if t.V6 == v6 && !u.Exclusive && !declared[t.key()] {
-				final = append(final, t)
+			if j == len(m) {
+				break
 			}
+			kept[j] = true
+			if m[j].key() != w[n].t.key() {
+				add[w[n].rule] = true // replaced in place
+			}
+			j++
 		}
-		final = append(final, wantF...)
-		for _, t := range wantF[keep:] {
-			p.add("+", "rule %s", t)
-			if c := t.command(false); !added[c] {
-				added[c] = true
-				cmds = append(cmds, c)
+		for _, x := range w[n:] {
+			add[x.rule] = true
+		}
+		famCount := map[string]int{}
+		for k, t := range m {
+			if kept[k] {
+				continue
+			}
+			c := t.command(true)
+			if famCount[c]++; famCount[c] > delCount[c] {
+				delCount[c]++
+				dels = append(dels, ufwCmd{Del: true, Tuples: families(t, ipv6)})
 			}
 		}
 	}
-	return final, cmds
+	for i, ts := range decl {
+		if add[i] && len(ts) > 0 {
+			dels = append(dels, ufwCmd{Tuples: ts})
+		}
+	}
+	return dels
+}
+
+// families is what a command naming this rule acts on: both families
+// when it names no address (and IPv6 is on), else the rule's own.
+func families(t ufwTuple, ipv6 bool) []ufwTuple {
+	if !t.both() || !ipv6 {
+		return []ufwTuple{t}
+	}
+	v4, v6 := t, t
+	v4.V6, v4.Src, v4.Dst = false, "0.0.0.0/0", "0.0.0.0/0"
+	v6.V6, v6.Src, v6.Dst = true, "::/0", "::/0"
+	return []ufwTuple{v4, v6}
+}
+
+// inDeclaredOrder reports whether the managed rules of each family are
+// exactly the declared ones, in order.
+func inDeclaredOrder(rules []ufwTuple, decl [][]ufwTuple, managed func(ufwTuple) bool) bool {
+	var got, want []string
+	for _, v6 := range []bool{false, true} {
+		for _, t := range rules {
+			if t.V6 == v6 && managed(t) {
+				got = append(got, t.key())
+			}
+		}
+		for _, ts := range decl {
+			for _, t := range ts {
+				if t.V6 == v6 {
+					want = append(want, t.key())
+				}
+			}
+		}
+	}
+	return strings.Join(got, "\n") == strings.Join(want, "\n")
 }
 
 // admits checks, first match wins as in ufw, that the final rules let the
 // SSH connection in use through; else it names what is missing.
 func admits(rules []ufwTuple, incoming string, h *Host, addrs map[string]string) error {
 	client, err := netip.ParseAddr(h.SSHClient)
-	if err != nil {
-		return nil // no SSH connection (local): nothing to lock out
+	if err != nil || h.SSHPort == 0 {
+		// An SSH connection whose source the host did not tell
+		// (SSH_CONNECTION empty): nothing can be checked, so nothing passes.
+		return fmt.Errorf("lock-out guard: the host did not report this SSH connection's source address and port (SSH_CONNECTION was empty), so clawrun cannot check that ufw would still admit it; refusing (set allow_lockout = true to override)")
 	}
 	iface := ""
 	if h.SSHServer != "" {
 		iface = addrs[h.SSHServer]
 	}
 	for _, t := range rules {
-		if t.Direction != "in" || t.V6 != client.Is6() || (t.Proto != "any" && t.Proto != "tcp") {
+		if t.Forward || t.Direction != "in" || t.V6 != client.Is6() || (t.Proto != "any" && t.Proto != "tcp") {
 			continue
 		}
 		if t.Iface != "" && t.Iface != iface {

@@ -142,7 +142,12 @@ func (u *User) Plan(_ *Host, out string) (*Plan, error) {
 			}
 			p.add(sign, "authorized_keys of %s (%d keys)", u.Name, len(*u.AuthorizedKeys))
 			p.Diff += textDiff(path, old, []byte(want.String()), had)
-			p.step("authorized_keys", fmt.Sprintf("install -d -m 0700 -o %s -g \"$(id -gn %s)\" %s\n", n, n, Quote(home+"/.ssh"))+
+			// Both run as the user when the user controls the home (the
+			// usual case): a planted ~/.ssh symlink then leads nowhere
+			// the user could not write anyway.
+			dir := home + "/.ssh"
+			mk := fmt.Sprintf("set -e\ninstall -d -m 0700 -- %s\nchown -h -- %s:\"$(id -gn -- %s)\" %s\n", Quote(dir), n, n, Quote(dir))
+			p.step("authorized_keys", guarded(dir, u.Name, mk, "")+
 				writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}, false))
 		}
 	}

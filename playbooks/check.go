@@ -12,6 +12,8 @@ type CheckHost struct {
 	Name, Address string
 	Groups        []string
 	Vars          map[string]cty.Value
+	// VarValues, when set, are the variables this host sees (VarSet.For).
+	VarValues map[string]cty.Value
 }
 
 // Check evaluates every task and handler for each host with facts unknown,
@@ -19,17 +21,25 @@ type CheckHost struct {
 // templates are reported before any connection. With no hosts it checks
 // against a wholly unknown host. Diagnostics are deduplicated.
 func (pb *Playbook) Check(vars map[string]cty.Value, hosts []CheckHost, secrets *Secrets) hcl.Diagnostics {
-	hostVals := []cty.Value{HostValue("", "", nil, nil, nil)}
+	type checkScope struct {
+		host cty.Value
+		vars map[string]cty.Value
+	}
+	scopes := []checkScope{{HostValue("", "", nil, nil, nil), vars}}
 	if len(hosts) > 0 {
-		hostVals = hostVals[:0]
+		scopes = scopes[:0]
 		for _, h := range hosts {
-			hostVals = append(hostVals, HostValue(h.Name, h.Address, h.Groups, h.Vars, nil))
+			cs := checkScope{HostValue(h.Name, h.Address, h.Groups, pb.MarkHostVars(h.Vars), nil), vars}
+			if h.VarValues != nil {
+				cs.vars = h.VarValues
+			}
+			scopes = append(scopes, cs)
 		}
 	}
 	var out hcl.Diagnostics
 	seen := map[string]bool{}
-	for _, hv := range hostVals {
-		scope, diags := pb.NewScope(vars, hv, nil, secrets)
+	for _, cs := range scopes {
+		scope, diags := pb.NewScope(cs.vars, cs.host, nil, secrets)
 		for _, spec := range append(append([]*TaskSpec{}, pb.Tasks...), pb.Handlers...) {
 			_, d := scope.Instantiate(spec)
 			diags = append(diags, d...)

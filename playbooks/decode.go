@@ -25,6 +25,7 @@ func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any, secrets *Secret
 	rv := reflect.ValueOf(target).Elem()
 	schema, _ := gohcl.ImpliedBodySchema(target)
 	content, diags := body.Content(schema)
+	listValidNames(diags, schema)
 	attrs := modules.Attrs{"": {Range: body.MissingItemRange(), Known: true}}
 	if diags.HasErrors() {
 		return attrs, diags
@@ -148,4 +149,22 @@ func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Range.Start.Byte < out[j].Range.Start.Byte })
 	return out
+}
+
+// listValidNames appends the accepted names to "Unsupported argument" and
+// "Unsupported block type" diagnostics, so a typo's fix is in the message.
+func listValidNames(diags hcl.Diagnostics, schema *hcl.BodySchema) {
+	var names []string
+	for _, a := range schema.Attributes {
+		names = append(names, a.Name)
+	}
+	for _, b := range schema.Blocks {
+		names = append(names, b.Type+" { }")
+	}
+	sort.Strings(names)
+	for _, d := range diags {
+		if d.Summary == "Unsupported argument" || d.Summary == "Unsupported block type" {
+			d.Detail += " Valid here: " + strings.Join(names, ", ") + "."
+		}
+	}
 }

@@ -6,13 +6,16 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Inputs are variable values given on the command line and environment.
@@ -22,15 +25,51 @@ type Inputs struct {
 	Environ  []string // CLAWRUN_VAR_<name>=VALUE entries are used
 	// Fixed values win over everything (a saved plan's variables).
 	Fixed map[string]cty.Value
+	// Hosts are the selected hosts' inventory vars: a declared variable
+	// that nothing above the inventory sets takes its value from there.
+	Hosts []InventoryHost
 }
 
-// ResolveVars computes every variable's value. Precedence, lowest first:
-// default, CLAWRUN_VAR_*, --var-file, --var. Without requireAll a variable
-// with no value is unknown (validate); with it, an error.
+// InventoryHost is a selected host's name and resolved inventory vars.
+type InventoryHost struct {
+	Name  string
+	Vars  map[string]cty.Value
+	Range *hcl.Range
+}
+
+// VarSet is resolved variables: Values apply to every host unless ByHost
+// has the host (its inventory vars set a variable nothing above the
+// inventory sets). Pinned names were set by the environment, a var file,
+// --var or a saved plan, which inventory vars never override.
+type VarSet struct {
+	Values map[string]cty.Value
+	ByHost map[string]map[string]cty.Value
+	Pinned map[string]bool
+}
+
+// For returns the variable values one host sees.
+func (vs *VarSet) For(host string) map[string]cty.Value {
+	if v, ok := vs.ByHost[host]; ok {
+		return v
+	}
+	return vs.Values
+}
+
+// ResolveVars returns the values every host sees, without inventory vars.
 func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Value, hcl.Diagnostics) {
+	vs, diags := pb.Resolve(in, requireAll)
+	return vs.Values, diags
+}
+
+// Resolve computes every variable's value. Precedence, lowest first:
+// default, inventory vars of the same name (per host: defaults, groups in
+// order, host), CLAWRUN_VAR_*, --var-file, --var. Without requireAll a
+// variable with no value is unknown (validate); with it, an error.
+func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*Variable{}
 	vals := map[string]cty.Value{}
+	pinned := map[string]bool{}
 	for _, v := range pb.Variables {
 		decl[v.Name] = v
 		if v.Default != cty.NilVal {
@@ -57,6 +96,7 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			return
 		}
 		vals[name] = cv
+		pinned[name] = true
 	}
 	for _, e := range in.Environ {
 		if k, val, ok := strings.Cut(e, "="); ok && strings.HasPrefix(k, "CLAWRUN_VAR_") {
@@ -69,7 +109,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
 			continue
 		}
-		hf, d := Parser.ParseHCL(src, f)
+		// A parser of its own: var files hold secrets, and diagnostics
+		// quote source lines only from files the shared parser knows.
+		hf, d := hclparse.NewParser().ParseHCL(src, f)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -87,8 +129,9 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for _, kvp := range in.Vars {
 		k, val, ok := strings.Cut(kvp, "=")
 		if !ok {
+			// Not quoted back: it may be a secret pasted without its name.
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var",
-				Detail: fmt.Sprintf("%q is not NAME=VALUE.", kvp)})
+				Detail: "A --var value has no '=': write NAME=VALUE."})
 			continue
 		}
 		set(k, cty.NilVal, &val, nil, "--var")
@@ -96,12 +139,16 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 	for k, v := range in.Fixed {
 		set(k, v, nil, nil, "plan file")
 	}
+	vs := &VarSet{Values: vals, Pinned: pinned, ByHost: map[string]map[string]cty.Value{}}
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
-			if requireAll {
+			if missing := hostsWithout(in.Hosts, v.Name); requireAll && (len(in.Hosts) == 0 || len(missing) > 0) {
 				r := v.Range
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
-					Detail: fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, v.Name, v.Name), Subject: &r})
+				detail := fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file, CLAWRUN_VAR_%s or inventory vars.", v.Name, v.Name, v.Name)
+				if len(in.Hosts) > 0 && len(missing) < len(in.Hosts) {
+					detail += fmt.Sprintf(" The inventory vars of %s do not set it.", strings.Join(missing, ", "))
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable", Detail: detail, Subject: &r})
 			}
 			vals[v.Name] = cty.UnknownVal(v.Type)
 		}
@@ -109,7 +156,70 @@ func (pb *Playbook) ResolveVars(in Inputs, requireAll bool) (map[string]cty.Valu
 			vals[v.Name] = vals[v.Name].Mark(sensitiveMark)
 		}
 	}
-	return vals, diags
+	for _, h := range in.Hosts {
+		hv, d := pb.hostValues(vs, h)
+		diags = append(diags, d...)
+		if hv != nil {
+			vs.ByHost[h.Name] = hv
+		}
+	}
+	return vs, diags
+}
+
+func hostsWithout(hosts []InventoryHost, name string) []string {
+	var out []string
+	for _, h := range hosts {
+		if _, ok := h.Vars[name]; !ok {
+			out = append(out, h.Name)
+		}
+	}
+	return out
+}
+
+// hostValues overlays a host's inventory vars on the global values, for
+// declared variables nothing above the inventory pinned; nil when the
+// host's values are the global ones.
+func (pb *Playbook) hostValues(vs *VarSet, h InventoryHost) (map[string]cty.Value, hcl.Diagnostics) {
+	var out map[string]cty.Value
+	var diags hcl.Diagnostics
+	for _, v := range pb.Variables {
+		raw, ok := h.Vars[v.Name]
+		if !ok || vs.Pinned[v.Name] {
+			continue
+		}
+		cv, err := convert.Convert(raw, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail: fmt.Sprintf("The inventory vars of host %q set %q, which needs %s: %s.", h.Name, v.Name, v.Type.FriendlyName(), err), Subject: h.Range})
+			continue
+		}
+		if v.Sensitive {
+			cv = cv.Mark(sensitiveMark)
+		}
+		if out == nil {
+			out = make(map[string]cty.Value, len(vs.Values))
+			for k, x := range vs.Values {
+				out[k] = x
+			}
+		}
+		out[v.Name] = cv
+	}
+	return out, diags
+}
+
+// MarkHostVars returns inventory vars with those named like a sensitive
+// variable marked sensitive, so host.vars never shows what var.* hides.
+func (pb *Playbook) MarkHostVars(vars map[string]cty.Value) map[string]cty.Value {
+	out := make(map[string]cty.Value, len(vars))
+	for k, v := range vars {
+		out[k] = v
+	}
+	for _, v := range pb.Variables {
+		if x, ok := out[v.Name]; ok && v.Sensitive {
+			out[v.Name] = x.Mark(sensitiveMark)
+		}
+	}
+	return out
 }
 
 // parseVarText reads a --var value: an HCL literal, else a bare string.
@@ -170,6 +280,12 @@ type Scope struct {
 	pb      *Playbook
 	Ctx     *hcl.EvalContext
 	Secrets *Secrets
+	random  RandomSource
+	// units holds included files' contexts, made on first use.
+	units map[*Unit]*unitScope
+	funcs map[string]map[string]function.Function
+	// results are the tasks' results so far (results.go).
+	results map[*TaskSpec]cty.Value
 }
 
 // NewScope evaluates locals for one host. random may be nil (crypto/rand).
@@ -184,9 +300,17 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 	for _, v := range vars {
 		secrets.AddValue(v)
 	}
+	diags := evalLocals(ctx, pb.Locals)
+	s := &Scope{pb: pb, Ctx: ctx, Secrets: secrets, random: random}
+	ctx.Variables["task"] = s.resultsValue(nil)
+	return s, diags
+}
+
+// evalLocals evaluates a file's locals into ctx's "local".
+func evalLocals(ctx *hcl.EvalContext, attrs []*hcl.Attribute) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	locals := map[string]cty.Value{}
-	pending := append([]*hcl.Attribute{}, pb.Locals...)
+	pending := append([]*hcl.Attribute{}, attrs...)
 	// Locals may refer to each other in any order: evaluate in passes.
 	for len(pending) > 0 {
 		var next []*hcl.Attribute
@@ -222,7 +346,7 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 		}
 		pending = next
 	}
-	return &Scope{pb: pb, Ctx: ctx, Secrets: secrets}, diags
+	return diags
 }
 
 func hasLocal(as []*hcl.Attribute, name string) bool {
@@ -244,24 +368,44 @@ type Task struct {
 	Become       *bool
 	Sensitive    bool
 	IgnoreErrors bool
+	// Retries is how many more times apply runs a failed task, Delay
+	// seconds apart.
+	Retries, Delay int
+	// Pending: when or an attribute is not known yet (a task result that
+	// only apply knows). Plan reports such a task as known after apply.
+	Pending bool
+	// Timeout bounds the task's steps (and its probe); 0: none.
+	Timeout time.Duration
 }
 
 // Instantiate evaluates a task for this host: for_each, when, meta
 // attributes and the module body. validating tolerates unknown values.
 func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+	base, on, diags := s.unitContext(spec.Unit)
+	if base == nil {
+		return nil, diags
+	}
+	if !on {
+		// The include's when is false: its tasks are skipped, unevaluated.
+		return []*Task{{Spec: spec, ID: spec.ID(), Skip: true}}, diags
+	}
 	type inst struct {
 		key  string
 		each cty.Value
 	}
 	insts := []inst{{}}
 	if spec.ForEach != nil {
-		fe, d := spec.ForEach.Value(s.Ctx)
+		fe, d := spec.ForEach.Value(base)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return nil, diags
 		}
-		fe, _ = fe.Unmark()
+		if fe.IsMarked() || (fe.IsKnown() && !fe.IsNull() && fe.Type().IsSetType() && fe.ContainsMarked()) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in for_each",
+				Detail:  "for_each keys name the task instances, and names are printed: iterate over a non-sensitive map or set (a map's values may be sensitive, its keys not).",
+				Subject: spec.ForEach.Range().Ptr()})
+			return nil, diags
+		}
 		switch {
 		case !fe.IsKnown():
 			insts = []inst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}
@@ -294,16 +438,19 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 	}
 	var out []*Task
 	for _, in := range insts {
-		ctx := s.Ctx
+		ctx := base
 		id := spec.ID()
 		if spec.ForEach != nil {
-			ctx = s.Ctx.NewChild()
+			ctx = base.NewChild()
 			ctx.Variables = map[string]cty.Value{"each": in.each}
 			id = fmt.Sprintf("%s[%q]", id, in.key)
 		}
 		t := &Task{Spec: spec, ID: id}
 		if spec.When != nil {
 			var when bool = true
+			if v, d := spec.When.Value(ctx); !d.HasErrors() && !v.IsWhollyKnown() {
+				t.Pending = true
+			}
 			d := s.boolMeta(ctx, spec.When, "when", &when)
 			diags = append(diags, d...)
 			if !when {
@@ -319,6 +466,8 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		}
 		diags = append(diags, s.boolMeta(ctx, spec.Sensitive, "sensitive", &t.Sensitive)...)
 		diags = append(diags, s.boolMeta(ctx, spec.IgnoreErrors, "ignore_errors", &t.IgnoreErrors)...)
+		diags = append(diags, s.retryMeta(ctx, spec, t)...)
+		diags = append(diags, durationMeta(ctx, spec.Timeout, "timeout", &t.Timeout)...)
 		ctor, ok := modules.Registry[spec.Module]
 		if !ok {
 			continue // reported by Load
@@ -328,6 +477,17 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		attrs, d := decodeBody(dynblock.Expand(spec.Body, ctx), ctx, t.Module, s.Secrets)
 		diags = append(diags, d...)
 		t.Attrs = attrs
+		for _, a := range attrs {
+			if !a.Known {
+				t.Pending = true
+			}
+		}
+		if tt, ok := t.Module.(modules.TimeoutTaker); ok && t.Timeout > 0 {
+			tt.SetTimeout(t.Timeout) // a wait's timeout is how long it waits
+		}
+		if c, ok := t.Module.(modules.Capturer); ok && spec.Referenced {
+			c.CaptureOutput()
+		}
 		if d.HasErrors() {
 			out = append(out, t)
 			continue
@@ -336,7 +496,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 			diags = append(diags, c.Check(attrs)...)
 		}
 		if src, ok := t.Module.(modules.Sourcer); ok {
-			diags = append(diags, src.LoadSources(&loader{dir: s.pb.Dir, ctx: ctx, secrets: s.Secrets}, attrs)...)
+			diags = append(diags, src.LoadSources(&loader{dir: s.unitDir(spec.Unit), ctx: ctx, secrets: s.Secrets}, attrs)...)
 		}
 		out = append(out, t)
 	}
@@ -360,6 +520,43 @@ func (s *Scope) boolMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, ta
 	}
 	if v.IsKnown() {
 		*target = v.True()
+	}
+	return nil
+}
+
+// durationMeta reads a duration: a number of seconds or a string such as
+// "90s" or "5m".
+func durationMeta(ctx *hcl.EvalContext, e hcl.Expression, name string, target *time.Duration) hcl.Diagnostics {
+	if e == nil {
+		return nil
+	}
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.Unmark()
+	if !v.IsWhollyKnown() {
+		return nil
+	}
+	bad := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + name,
+		Detail: fmt.Sprintf("%s takes a positive number of seconds or a duration such as \"90s\" or \"5m\".", name), Subject: e.Range().Ptr()}}
+	switch {
+	case v.IsNull():
+		return bad
+	case v.Type() == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		if f <= 0 || f > 1e6 {
+			return bad
+		}
+		*target = time.Duration(f * float64(time.Second))
+	case v.Type() == cty.String:
+		d, err := time.ParseDuration(v.AsString())
+		if err != nil || d <= 0 {
+			return bad
+		}
+		*target = d
+	default:
+		return bad
 	}
 	return nil
 }
@@ -429,6 +626,12 @@ func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string
 	for _, tr := range tmpl.Variables() {
 		name := tr.RootName()
 		if _, ok := ctx.Variables[name]; ok {
+			continue
+		}
+		if name == "task" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Task result in a template",
+				Detail:  "Pass task results in the task's vars (vars = { out = task.command.x.stdout }), so that plan can tell they are known after apply.",
+				Subject: tr.SourceRange().Ptr()})
 			continue
 		}
 		known := false

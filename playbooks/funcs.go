@@ -121,11 +121,18 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			b, err := os.ReadFile(resolve(dir, args[0].AsString()))
+			p := resolve(dir, args[0].AsString())
+			b, err := os.ReadFile(p)
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("read file: %w", err)
 			}
-			return cty.StringVal(string(b)), nil
+			out := cty.StringVal(string(b))
+			// A file others may not read holds a secret (a key, a token).
+			if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o004 == 0 {
+				secrets.Add(string(b))
+				out = out.Mark(sensitiveMark)
+			}
+			return out, nil
 		},
 	})
 	fs["templatefile"] = function.New(&function.Spec{
@@ -167,7 +174,14 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 		Params: []function.Parameter{{Name: "name", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			return cty.StringVal(os.Getenv(args[0].AsString())), nil
+			name := args[0].AsString()
+			if credentialEnv[name] {
+				return cty.NilVal, fmt.Errorf("env(%q): clawrun's own credential is not readable by playbooks", name)
+			}
+			// The environment holds credentials: its values are sensitive.
+			v := os.Getenv(name)
+			secrets.Add(v)
+			return cty.StringVal(v).Mark(sensitiveMark), nil
 		},
 	})
 	fs["sha256"] = strFunc(func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) })
@@ -205,6 +219,9 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 	})
 	return fs
 }
+
+// credentialEnv names clawrun's own credentials, which env() refuses.
+var credentialEnv = map[string]bool{"CLAWRUN_BECOME_PASSWORD": true, "CLAWRUN_KEY_PASSPHRASE": true, "CLAWRUN_PLAN_KEY": true}
 
 func strFunc(f func(string) string) function.Function {
 	return function.New(&function.Spec{

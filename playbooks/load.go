@@ -20,7 +20,8 @@ import (
 type Playbook struct {
 	File string
 	Dir  string
-	// Source is the file's bytes, for digests of saved plans.
+	// Source is the file's bytes, then each included file's (see
+	// include.go), for digests of saved plans.
 	Source []byte
 
 	Hosts         []string // inventory groups or hosts; default all
@@ -56,7 +57,9 @@ type TaskSpec struct {
 	Handler bool
 	Body    hcl.Body // module attributes (meta-attributes removed)
 
-	When, ForEach, Become, Sensitive, IgnoreErrors hcl.Expression
+	When, ForEach, Become, Sensitive, IgnoreErrors, Timeout hcl.Expression
+	// Retries and Delay re-run a failed task (see retries.go).
+	Retries, Delay hcl.Expression
 	// Delegate is "local" to run the task on the controller instead of
 	// the host (e.g. to record a generated token for the operator).
 	Delegate     string
@@ -64,10 +67,24 @@ type TaskSpec struct {
 	Notify       []string
 	NotifyRanges []hcl.Range
 	DeclRange    hcl.Range
+	// Unit is the include this task came from; nil in the playbook itself.
+	Unit *Unit
+	// Needs are the earlier tasks whose results this one reads
+	// (task.<module>.<name>.<attr>); Referenced is set on those.
+	Needs      []*TaskSpec
+	Referenced bool
 }
 
-// ID is "module.name", the way output names a task.
-func (t *TaskSpec) ID() string { return t.Module + "." + t.Name }
+// ID is "module.name", the way output names a task; an included task's
+// carries the include's name ("ssh.file.sshd_hardening").
+func (t *TaskSpec) ID() string { return t.Unit.prefix() + t.Module + "." + t.Name }
+
+// Key names a handler for notify: its name, after the include's.
+func (t *TaskSpec) Key() string { return t.Unit.prefix() + t.Name }
+
+// HandlerID is how output names a handler ("handler.reload_ssh",
+// "ssh.handler.reload_ssh").
+func (t *TaskSpec) HandlerID() string { return t.Unit.prefix() + "handler." + t.Name }
 
 var rootSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -79,6 +96,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "task", LabelNames: []string{"module", "name"}},
 		{Type: "handler", LabelNames: []string{"module", "name"}},
+		{Type: "include", LabelNames: []string{"name"}},
 	},
 }
 
@@ -89,6 +107,8 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "notify"}, {Name: "tags"}, {Name: "become"},
 	{Name: "sensitive"}, {Name: "for_each"}, {Name: "ignore_errors"}, {Name: "delegate"},
+	{Name: "retries"}, {Name: "delay"},
+	{Name: "timeout"},
 }}
 
 // Parser parses files and keeps their sources for diagnostics.
@@ -130,8 +150,22 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	if a, ok := content.Attributes["force_handlers"]; ok {
 		diags = append(diags, staticValue(a, cty.Bool, &pb.ForceHandlers)...)
 	}
+	diags = append(diags, pb.loadBlocks(content.Blocks, nil, []string{abs})...)
+	return pb, diags
+}
+
+// loadBlocks loads a file's variable, locals, task, handler and include
+// blocks: the playbook's own (u nil) or an included file's. stack holds
+// the absolute paths of the files being included, for cycles.
+func (pb *Playbook) loadBlocks(blocks hcl.Blocks, u *Unit, stack []string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	vars, locals := &pb.Variables, &pb.Locals
+	if u != nil {
+		vars, locals = &u.Variables, &u.Locals
+	}
+	var own []*TaskSpec
 	names := map[string]hcl.Range{}
-	for _, b := range content.Blocks {
+	for _, b := range blocks {
 		switch b.Type {
 		case "variable":
 			v, d := loadVariable(b)
@@ -141,7 +175,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 					diags = append(diags, dupDiag("variable", v.Name, b.DefRange, prev))
 				}
 				names["var."+v.Name] = b.DefRange
-				pb.Variables = append(pb.Variables, v)
+				*vars = append(*vars, v)
 			}
 		case "locals":
 			attrs, d := b.Body.JustAttributes()
@@ -151,7 +185,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 					diags = append(diags, dupDiag("local", a.Name, a.NameRange, prev))
 				}
 				names["local."+a.Name] = a.NameRange
-				pb.Locals = append(pb.Locals, a)
+				*locals = append(*locals, a)
 			}
 		case "task", "handler":
 			t, d := loadTask(b)
@@ -164,23 +198,36 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 				diags = append(diags, dupDiag(b.Type, t.Name, b.DefRange, prev))
 			}
 			names[key] = b.DefRange
+			t.Unit = u
+			u.addTags(t)
+			own = append(own, t)
 			if t.Handler {
 				pb.Handlers = append(pb.Handlers, t)
 			} else {
 				pb.Tasks = append(pb.Tasks, t)
 			}
+		case "include":
+			if prev, dup := names["include."+b.Labels[0]]; dup {
+				diags = append(diags, dupDiag("include", b.Labels[0], b.DefRange, prev))
+			}
+			names["include."+b.Labels[0]] = b.DefRange
+			diags = append(diags, pb.loadInclude(b, u, stack)...)
 		}
 	}
-	for _, t := range append(append([]*TaskSpec{}, pb.Tasks...), pb.Handlers...) {
+	diags = append(diags, linkResults(own)...)
+	// A file's notify names its own handlers; stored with the include's
+	// name, so that included files never notify each other's.
+	for _, t := range own {
 		for i, n := range t.Notify {
 			if _, ok := names["handler."+n]; !ok {
 				r := t.NotifyRanges[i]
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown handler",
-					Detail: fmt.Sprintf("There is no handler named %q in this playbook.", n), Subject: &r})
+					Detail: fmt.Sprintf("There is no handler named %q in this file.", n), Subject: &r})
 			}
+			t.Notify[i] = u.prefix() + n
 		}
 	}
-	return pb, diags
+	return diags
 }
 
 func dupDiag(kind, name string, r, prev hcl.Range) *hcl.Diagnostic {
@@ -240,6 +287,8 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 		return nil
 	}
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
+	t.Retries, t.Delay = get("retries"), get("delay")
+	t.Timeout = get("timeout")
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
 	}

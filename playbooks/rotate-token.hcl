@@ -37,7 +37,19 @@ variable "service" {
 variable "token_file" {
   type        = string
   default     = "openclaw-gateway-tokens.env"
-  description = "File on the controller that receives the new tokens (mode 0600), relative to the working directory. Keep it out of version control."
+  description = "File on the controller that receives the new tokens (mode 0600), relative to the working directory. Keep it out of version control: the default name is in this repository's .gitignore; in your own repository, add it to yours or pass a path outside it."
+}
+
+variable "port" {
+  type        = number
+  default     = 18789
+  description = "Port the gateway listens on (127.0.0.1): after the restart, the run waits until it accepts connections."
+}
+
+variable "wait_timeout" {
+  type        = number
+  default     = 60
+  description = "Seconds to wait for the restarted gateway to listen on port; 0 skips the check."
 }
 
 locals {
@@ -53,7 +65,7 @@ task "jq-edit" "token_json" {
   owner      = var.admin_user
   group      = var.admin_user
   when       = var.layout == "json"
-  notify     = [handler.restart_gateway]
+  notify     = [handler.restart_gateway, handler.gateway_up]
 }
 
 task "line" "token_env" {
@@ -62,7 +74,7 @@ task "line" "token_env" {
   line   = "OPENCLAW_GATEWAY_TOKEN=${local.token}"
   mode   = "0600"
   when   = var.layout == "env"
-  notify = [handler.restart_gateway]
+  notify = [handler.restart_gateway, handler.gateway_up]
 }
 
 # The operator's copy, on the controller: one line per host.
@@ -78,4 +90,12 @@ task "line" "record" {
 handler "service" "restart_gateway" {
   name  = var.service
   state = "restarted"
+}
+
+# After the restart: the gateway must listen again, else the host fails
+# (the token is already written; the restart's error is in its journal).
+handler "wait" "gateway_up" {
+  port    = var.port
+  timeout = var.wait_timeout
+  when    = var.wait_timeout > 0
 }

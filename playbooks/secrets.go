@@ -1,7 +1,12 @@
 package playbooks
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -35,13 +40,47 @@ func (s *Secrets) Add(str string) {
 	}
 	for _, part := range append(strings.Split(str, "\n"), str) {
 		part = strings.TrimSpace(part)
-		if len(part) >= minSecret {
-			if _, ok := s.vals[part]; !ok {
-				s.vals[part] = struct{}{}
+		if len(part) < minSecret {
+			continue
+		}
+		for _, form := range encodings(part) {
+			if _, ok := s.vals[form]; !ok && len(form) >= minSecret {
+				s.vals[form] = struct{}{}
 				s.list = nil
 			}
 		}
 	}
+}
+
+// encodings are the forms in which a secret may be printed: as is, escaped
+// in a quoted string (Go, JSON, HCL diagnostics), base64 (jq @base64,
+// base64encode) and percent-encoded (jq @uri, URLs).
+func encodings(s string) []string {
+	forms := []string{s}
+	q := strconv.Quote(s)
+	forms = append(forms, q[1:len(q)-1])
+	if j, err := json.Marshal(s); err == nil {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		forms = append(forms, enc.EncodeToString([]byte(s)))
+	}
+	forms = append(forms, url.QueryEscape(s), url.PathEscape(s), uriEscape(s))
+	return forms
+}
+
+// uriEscape is jq's @uri: every byte but the unreserved ones as %XX.
+func uriEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // AddValue records every marked leaf of v.
@@ -115,3 +154,14 @@ func (s *Secrets) Redact(text string) string {
 
 // Contains reports whether text holds any secret.
 func (s *Secrets) Contains(text string) bool { return s.Redact(text) != text }
+
+// Has reports whether str itself was recorded as secret.
+func (s *Secrets) Has(str string) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.vals[strings.TrimSpace(str)]
+	return ok
+}

@@ -145,6 +145,12 @@ func (b *batch) parse(out, stderr string) ([]probeResult, error) {
 	}
 	res := make([]probeResult, len(b.items))
 	var outs map[string]string
+	var specs []modules.FileSpec
+	for _, it := range b.items {
+		if it.File != nil {
+			specs = append(specs, *it.File)
+		}
+	}
 	for i, it := range b.items {
 		if k := b.section[i]; k >= 0 {
 			res[i] = r[k]
@@ -152,7 +158,9 @@ func (b *batch) parse(out, stderr string) ([]probeResult, error) {
 		}
 		shared := r[len(r)-1]
 		if outs == nil {
-			outs = modules.SplitFileProbe(shared.Out)
+			if outs, err = modules.SplitFileProbe(specs, shared.Out); err != nil {
+				return nil, err
+			}
 		}
 		o, ok := outs[it.File.Path]
 		if !ok {

@@ -3,10 +3,15 @@
 package runner
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // Conn runs shell scripts on one host. SSH and local connections implement it.
@@ -52,6 +57,9 @@ type Stats struct {
 	BytesDown  int64 `json:"bytes_down"`
 	// Processes is how many processes the scripts started on the host.
 	Processes int64 `json:"processes"`
+	// ConnectRetries counts connect attempts retried because the host
+	// refused or dropped them (sshd restarting, the host booting).
+	ConnectRetries int64 `json:"connect_retries"`
 }
 
 func (s *Stats) add(up, down int) {
@@ -78,23 +86,92 @@ func wrap(script string) string {
 // pidsPrefix marks the stderr line that carries the process count.
 const pidsPrefix = "clawrun-pids: "
 
-// stdinFor is what a shell reads: the sudo password first when one is
-// needed, then the wrapped script.
-func stdinFor(script string, become bool, password string) string {
-	if become && password != "" {
-		return password + "\n" + wrap(script)
-	}
-	return wrap(script)
-}
-
-// shellCommand is the remote command line: no script, no secret.
-func shellCommand(become, password bool) string {
-	switch {
-	case !become:
-		return "/bin/sh -s"
-	case password:
-		return "sudo -S -p '' -- /bin/sh -s"
-	default:
+// shellCommand is the remote command line of a shell without a sudo
+// password: no script, no secret. With a password see sudoPrompted.
+func shellCommand(become bool) string {
+	if become {
 		return "sudo -n -- /bin/sh -s"
 	}
+	return "/bin/sh -s"
+}
+
+// sudoPrompted is the command line of a root shell when a sudo password is
+// set. sudo prompts with a nonce, and the shell announces itself once it
+// runs, so the controller writes the password only after seeing the prompt
+// (sudoHandshake). Written unasked, it would be the root shell's first
+// command line on a host where sudo needs no password.
+func sudoPrompted(nonce string) string {
+	return "sudo -S -p 'clawrun-sudo-" + nonce + ": ' -- /bin/sh -c 'echo clawrun-ready-" + nonce + " >&2; exec /bin/sh -s'"
+}
+
+// sudoTimeout bounds the wait for sudo's prompt or the shell's greeting.
+const sudoTimeout = 30 * time.Second
+
+// errSudoPassword is sudo refusing CLAWRUN_BECOME_PASSWORD.
+var errSudoPassword = errors.New("sudo refused the password in CLAWRUN_BECOME_PASSWORD: check it (it is sent only when sudo asks)")
+
+// sudoHandshake waits on the stderr of a sudoPrompted shell until the shell
+// runs. It writes the password once, when sudo prompts; a second prompt
+// means a wrong password and fails, so no line is ever sent twice and no
+// password reaches the shell. rest is stderr that followed the greeting.
+func sudoHandshake(stdin io.Writer, errs <-chan []byte, password, nonce string) (rest []byte, err error) {
+	prompt, ready := []byte("clawrun-sudo-"+nonce+": "), []byte("clawrun-ready-"+nonce+"\n")
+	var buf, said []byte
+	sent := false
+	timer := time.NewTimer(sudoTimeout)
+	defer timer.Stop()
+	for {
+		if i := bytes.Index(buf, ready); i >= 0 {
+			return buf[i+len(ready):], nil
+		}
+		if i := bytes.Index(buf, prompt); i >= 0 {
+			said = append(said, buf[:i]...)
+			buf = buf[i+len(prompt):]
+			if sent {
+				return nil, errSudoPassword
+			}
+			if _, err := io.WriteString(stdin, password+"\n"); err != nil {
+				return nil, fmt.Errorf("sudo: write password: %w", err)
+			}
+			sent = true
+			continue
+		}
+		select {
+		case b, ok := <-errs:
+			if !ok {
+				msg := strings.TrimSpace(string(append(said, buf...)))
+				if strings.Contains(msg, "incorrect password") {
+					return nil, errSudoPassword
+				}
+				return nil, fmt.Errorf("sudo did not start a root shell: %s", msg)
+			}
+			buf = append(buf, b...)
+		case <-timer.C:
+			// The password is not sent: the prompt was not clawrun's (a
+			// PAM module, sudoers passprompt_override) or sudo hangs.
+			return nil, fmt.Errorf("sudo neither showed clawrun's password prompt nor started a shell within %s: CLAWRUN_BECOME_PASSWORD was not sent", sudoTimeout)
+		}
+	}
+}
+
+// secretEnv names the controller's environment variables that hold
+// credentials. Controller-side tasks (delegate = "local", connection =
+// "local") never see them: a playbook could print or send them.
+func secretEnv(name string) bool {
+	switch name {
+	case "CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY":
+		return true
+	}
+	return strings.HasPrefix(name, "CLAWRUN_VAR_")
+}
+
+// controllerEnv is the environment of controller-side shells.
+func controllerEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !secretEnv(k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -34,6 +34,11 @@ func FormatValue(v cty.Value) string {
 
 // Prepared is what the command line checked before the run.
 type Prepared struct {
-	Vars    map[string]cty.Value
+	Vars map[string]cty.Value
+	// HostVars are per-host variable values set by inventory vars.
+	HostVars map[string]map[string]cty.Value
+	// Pinned names variables set above the inventory (a saved plan keeps
+	// only those, so apply gives inventory vars the same place).
+	Pinned  map[string]bool
 	Secrets *playbooks.Secrets
 }

@@ -37,7 +37,7 @@ func (m *MarkdownRenderer) Event(e *Event) {
 }
 
 // hostCounts is one row of the hosts table.
-type hostCounts struct{ add, change, remove, unchanged, failed int }
+type hostCounts struct{ add, change, remove, unchanged, failed, ignored int }
 
 func kind(e *Event) string {
 	if e.Type == "handler" {
@@ -124,8 +124,16 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 			c.unchanged++
 			continue
 		case StatusFailed, StatusUnreachable:
-			c.failed++
-			g = group{task: e.Task, failed: true, errText: e.Error, kind: e.Status}
+			kind := e.Status
+			if e.Ignored {
+				c.ignored++
+				kind += ", ignored"
+			} else {
+				c.failed++
+			}
+			g = group{task: e.Task, failed: true, errText: e.Error, kind: kind}
+		case StatusNotChecked:
+			g = group{task: e.Task, kind: "not checked", errText: e.Message}
 		default:
 			k := kind(e)
 			switch k {
@@ -153,7 +161,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		index[key] = gp
 		groups = append(groups, gp)
 	}
-	b.WriteString("| host | add | change | remove | unchanged | failed |\n|---|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| host | add | change | remove | unchanged | failed | ignored |\n|---|--:|--:|--:|--:|--:|--:|\n")
 	names := make([]string, 0, len(counts))
 	for h := range counts {
 		names = append(names, h)
@@ -161,7 +169,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 	sort.Strings(names)
 	for _, h := range names {
 		c := counts[h]
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d |\n", h, c.add, c.change, c.remove, c.unchanged, c.failed)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", h, c.add, c.change, c.remove, c.unchanged, c.failed, c.ignored)
 	}
 	if len(groups) == 0 {
 		b.WriteString("\nNo changes: every host is as declared.\n")
@@ -176,7 +184,11 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		}
 		switch {
 		case g.failed:
-			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n```\n%s\n```\n", g.task, g.kind, hosts, strings.TrimSpace(g.errText))
+			e := strings.TrimSpace(g.errText)
+			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
+			continue
+		case g.kind == "not checked":
+			fmt.Fprintf(&b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
 			continue
 		case g.kind == "handler":
 			verb := "runs"
@@ -188,7 +200,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		}
 		sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
 		fmt.Fprintf(&b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
-		b.WriteString("```\n" + g.lines + "```\n")
+		b.WriteString(fence(g.lines) + "\n" + g.lines + fence(g.lines) + "\n")
 		if g.caveat != "" {
 			fmt.Fprintf(&b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
 		}
@@ -198,7 +210,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 				d = d[:maxDiff] + "\n… (diff truncated)\n"
 				truncated = true
 			}
-			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n```diff\n%s\n```\n</details>\n", strings.TrimRight(d, "\n"))
+			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n%sdiff\n%s\n%s\n</details>\n", fence(d), strings.TrimRight(d, "\n"), fence(d))
 		}
 	}
 	if truncated {

@@ -42,11 +42,18 @@ func (w *noticeWriter) Write(p []byte) (int, error) {
 	w.pending = append(w.pending, p...)
 	for {
 		i := bytes.IndexByte(w.pending, '\n')
-		if i < 0 {
+		var line string
+		switch {
+		case i >= 0:
+			line, w.pending = string(w.pending[:i]), w.pending[i+1:]
+		case len(w.pending) > 64<<10:
+			// No notice is that long: keep it as a line of its own
+			// instead of growing without bound.
+			line, w.pending = string(w.pending), nil
+		}
+		if i < 0 && line == "" {
 			break
 		}
-		line := string(w.pending[:i])
-		w.pending = w.pending[i+1:]
 		if msg, ok := strings.CutPrefix(line, noticePrefix); ok && w.fn != nil {
 			w.fn(msg)
 			continue
@@ -57,7 +64,9 @@ func (w *noticeWriter) Write(p []byte) (int, error) {
 			}
 			continue
 		}
-		w.buf.WriteString(line + "\n")
+		if w.buf.Len() < maxStderr {
+			w.buf.WriteString(line + "\n")
+		}
 	}
 	return len(p), nil
 }

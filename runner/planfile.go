@@ -1,11 +1,15 @@
 package runner
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -23,21 +27,41 @@ import (
 // digests of steps are taken with secrets redacted, and random_hex values
 // that became sensitive are not kept (apply draws new ones; the plan could
 // only ever show them as "(sensitive value)").
+//
+// The file is authenticated: an HMAC-SHA256 over the whole plan, with a
+// key that plan and apply share (PlanKey), and every digest in it is keyed
+// with the same key, so that a low-entropy secret in a probed file cannot
+// be recovered by hashing guesses.
 type PlanFile struct {
-	Version        int                  `json:"clawrun_plan"`
-	Created        time.Time            `json:"created"`
-	Playbook       string               `json:"playbook"`
-	PlaybookSHA256 string               `json:"playbook_sha256"`
-	Inventory      string               `json:"inventory"`
-	InventorySHA   string               `json:"inventory_sha256"`
-	Vars           map[string]string    `json:"vars"` // non-sensitive values, as JSON
-	VarsSHA256     string               `json:"vars_sha256"`
-	Limit          string               `json:"limit,omitempty"`
-	Tags           []string             `json:"tags,omitempty"`
-	SkipTags       []string             `json:"skip_tags,omitempty"`
-	Hosts          map[string]*PlanHost `json:"hosts"`
-	mu             sync.Mutex
-	randoms        map[string][]*string
+	Version     int               `json:"clawrun_plan"`
+	Created     time.Time         `json:"created"`
+	Playbook    string            `json:"playbook"`
+	PlaybookMAC string            `json:"playbook_mac"`
+	Inventory   string            `json:"inventory"`
+	InventorMAC string            `json:"inventory_mac"`
+	Vars        map[string]string `json:"vars"` // non-sensitive values, as JSON
+	VarsMAC     string            `json:"vars_mac"`
+	Limit       string            `json:"limit,omitempty"`
+	Tags        []string          `json:"tags,omitempty"`
+	SkipTags    []string          `json:"skip_tags,omitempty"`
+	// Pinned names the variables set above the inventory (environment,
+	// var files, --var); apply fixes only those, so inventory vars keep
+	// their place.
+	Pinned  []string             `json:"pinned"`
+	Hosts   map[string]*PlanHost `json:"hosts"`
+	mu      sync.Mutex
+	randoms map[string][]*string
+	key     []byte
+}
+
+// planVersion is the format written and read: 2 added the MAC.
+const planVersion = 2
+
+// planEnvelope is the file on disk: the plan as written, and its MAC.
+type planEnvelope struct {
+	Version int             `json:"clawrun_plan"`
+	MAC     string          `json:"hmac_sha256"`
+	Plan    json.RawMessage `json:"plan"`
 }
 
 // PlanHost is one host's part of a saved plan.
@@ -49,31 +73,39 @@ type PlanHost struct {
 	Order  []string             `json:"order"`
 }
 
-// PlanTask is one task's observed state and planned change.
+// PlanTask is one task's observed state and planned change. Caveat is
+// informational: apply decides itself which tasks follow a package install.
 type PlanTask struct {
 	Status string `json:"status"`
-	Probe  string `json:"probe_sha256"`
-	Steps  string `json:"steps_sha256,omitempty"`
+	Probe  string `json:"probe_mac"`
+	Steps  string `json:"steps_mac,omitempty"`
 	Caveat string `json:"caveat,omitempty"`
 }
 
-func digest(parts ...string) string {
-	h := sha256.New()
+// digest is a keyed digest (HMAC-SHA256) of parts.
+func (pf *PlanFile) digest(parts ...string) string {
+	h := hmac.New(sha256.New, pf.key)
 	for _, p := range parts {
 		fmt.Fprintf(h, "%d:%s;", len(p), p)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// FileDigest is the sha256 of a file's bytes.
-func FileDigest(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+// mac authenticates a plan file's body.
+func planMAC(key, body []byte) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte("clawrun plan v2\n"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
 
-// NewPlanFile starts a plan record.
-func NewPlanFile(pb *playbooks.Playbook, invFile string, invSrc []byte, vars map[string]cty.Value, limit string, tags, skip []string) *PlanFile {
-	pf := &PlanFile{Version: 1, Created: time.Now().UTC(), Playbook: pb.File, PlaybookSHA256: FileDigest(pb.Source),
-		Inventory: invFile, InventorySHA: FileDigest(invSrc), Vars: PublicVars(vars), Limit: limit, Tags: tags, SkipTags: skip,
-		Hosts: map[string]*PlanHost{}}
-	pf.VarsSHA256 = varsDigest(pf.Vars)
+// NewPlanFile starts a plan record, authenticated with key (PlanKey).
+func NewPlanFile(pb *playbooks.Playbook, invFile string, invSrc []byte, vars map[string]cty.Value, limit string, tags, skip []string, key []byte) *PlanFile {
+	pf := &PlanFile{Version: planVersion, Created: time.Now().UTC(), Playbook: pb.File,
+		Inventory: invFile, Vars: PublicVars(vars), Limit: limit, Tags: tags, SkipTags: skip,
+		Hosts: map[string]*PlanHost{}, key: key}
+	pf.PlaybookMAC, pf.InventorMAC = pf.digest(string(pb.Source)), pf.digest(string(invSrc))
+	pf.VarsMAC = pf.varsDigest(pf.Vars)
 	return pf
 }
 
@@ -92,7 +124,7 @@ func PublicVars(vars map[string]cty.Value) map[string]string {
 	return out
 }
 
-func varsDigest(vars map[string]string) string {
+func (pf *PlanFile) varsDigest(vars map[string]string) string {
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
@@ -102,7 +134,7 @@ func varsDigest(vars map[string]string) string {
 	for _, k := range keys {
 		parts = append(parts, k, vars[k])
 	}
-	return digest(parts...)
+	return pf.digest(parts...)
 }
 
 // Save writes the plan with mode 0600.
@@ -116,11 +148,11 @@ func (pf *PlanFile) Save(path string, secrets *playbooks.Secrets) error {
 			ph.Random = append(ph.Random, r)
 		}
 	}
-	b, err := json.MarshalIndent(pf, "", "  ")
+	body, err := json.MarshalIndent(pf, "", "  ")
 	if err != nil {
 		return err
 	}
-	if secrets.Contains(string(b)) {
+	if secrets.Contains(string(body)) {
 		return fmt.Errorf("refusing to write a plan file that would hold a sensitive value")
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -131,48 +163,75 @@ func (pf *PlanFile) Save(path string, secrets *playbooks.Secrets) error {
 	if err := f.Chmod(0o600); err != nil {
 		return err
 	}
-	_, err = f.Write(append(b, '\n'))
+	// Written by hand so that the body's bytes are exactly those the MAC
+	// covers (encoding/json would re-indent a RawMessage).
+	_, err = fmt.Fprintf(f, "{\n\"clawrun_plan\": %d,\n\"hmac_sha256\": %q,\n\"plan\": %s\n}\n", planVersion, planMAC(pf.key, body), body)
 	return err
 }
 
-// LoadPlanFile reads a saved plan; ok is false when path is not one.
-func LoadPlanFile(path string) (*PlanFile, bool, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, false, err
-	}
+// IsPlanFile reports whether b looks like a saved plan rather than a playbook.
+func IsPlanFile(b []byte) bool {
 	if !strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
-		return nil, false, nil
+		return false
 	}
-	var pf PlanFile
-	if err := json.Unmarshal(b, &pf); err != nil || pf.Version == 0 {
-		return nil, false, nil
+	var head struct {
+		Version int `json:"clawrun_plan"`
 	}
-	if pf.Version != 1 {
-		return nil, true, fmt.Errorf("plan file version %d is not supported", pf.Version)
+	return json.Unmarshal(b, &head) == nil && head.Version != 0
+}
+
+// LoadPlanFile checks the MAC of a saved plan's bytes b with key and reads
+// it. Nothing of a file whose MAC fails is used.
+func LoadPlanFile(path string, b []byte, key []byte) (*PlanFile, error) {
+	var env planEnvelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", path, err)
 	}
-	return &pf, true, nil
+	if env.Version != planVersion {
+		return nil, fmt.Errorf("plan file %s has format %d, which this clawrun does not apply (it needs %d, authenticated): plan again", path, env.Version, planVersion)
+	}
+	want := planMAC(key, env.Plan)
+	if !hmac.Equal([]byte(want), []byte(env.MAC)) {
+		return nil, fmt.Errorf("plan file %s failed its authentication check: it was changed after `plan --out`, or made with another plan key (CLAWRUN_PLAN_KEY, else %s); nothing was applied: plan again", path, keyFileHint())
+	}
+	pf := &PlanFile{key: key}
+	if err := json.Unmarshal(env.Plan, pf); err != nil || pf.Version != planVersion {
+		return nil, fmt.Errorf("plan file %s: unreadable plan: %v", path, err)
+	}
+	return pf, nil
 }
 
 // Check refuses a plan made from other playbook, inventory or variables.
 func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error {
 	switch {
-	case FileDigest(pbSrc) != pf.PlaybookSHA256:
+	case pf.digest(string(pbSrc)) != pf.PlaybookMAC:
 		return fmt.Errorf("the playbook %s changed since the plan was made: plan again", pf.Playbook)
-	case FileDigest(invSrc) != pf.InventorySHA:
+	case pf.digest(string(invSrc)) != pf.InventorMAC:
 		return fmt.Errorf("the inventory %s changed since the plan was made: plan again", pf.Inventory)
-	case varsDigest(PublicVars(vars)) != pf.VarsSHA256:
+	case pf.varsDigest(PublicVars(vars)) != pf.VarsMAC:
 		return fmt.Errorf("variable values differ from the plan's: plan again")
 	}
 	return nil
 }
 
-// FixedVars returns the plan's variable values, typed by the playbook.
+// SetPinned records which variables were set above the inventory.
+func (pf *PlanFile) SetPinned(pinned map[string]bool) {
+	pf.Pinned = []string{}
+	for k := range pinned {
+		pf.Pinned = append(pf.Pinned, k)
+	}
+	sort.Strings(pf.Pinned)
+}
+
+// FixedVars returns the plan's pinned variable values, typed by the
+// playbook; the rest come again from defaults and the inventory, whose
+// digests the plan checks. Sensitive variables are never taken from the
+// file.
 func (pf *PlanFile) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, error) {
 	out := map[string]cty.Value{}
 	for _, v := range pb.Variables {
 		raw, ok := pf.Vars[v.Name]
-		if !ok {
+		if !ok || v.Sensitive || (pf.Pinned != nil && !slices.Contains(pf.Pinned, v.Name)) {
 			continue
 		}
 		ty := v.Type
@@ -217,8 +276,9 @@ func (pf *PlanFile) recorder(host string) playbooks.RandomSource {
 	}
 }
 
-// replayer returns a random source that gives back the plan's values.
-func (pf *PlanFile) replayer(host string) playbooks.RandomSource {
+// replayer returns a random source that gives back the plan's values and
+// remembers which it gave (see replayedSensitive).
+func (pf *PlanFile) replayer(host string, given *[]string) playbooks.RandomSource {
 	var i int
 	var mu sync.Mutex
 	ph := pf.Hosts[host]
@@ -227,26 +287,60 @@ func (pf *PlanFile) replayer(host string) playbooks.RandomSource {
 		defer mu.Unlock()
 		defer func() { i++ }()
 		if ph != nil && i < len(ph.Random) && ph.Random[i] != nil && len(*ph.Random[i]) == n {
+			*given = append(*given, *ph.Random[i])
 			return *ph.Random[i]
 		}
 		return playbooks.CryptoRandom(n)
 	}
 }
 
-// probeDigest is the digest of a task's probed state.
-func probeDigest(m modules.Module, p probeResult) string {
+// replayedSensitive refuses a plan file that supplied the value of a
+// random_hex that turned out sensitive: plan never stores those, so the
+// file did not come from plan.
+func replayedSensitive(given []string, secrets *playbooks.Secrets) error {
+	for _, v := range given {
+		if secrets.Has(v) {
+			return fmt.Errorf("the saved plan supplies a sensitive random_hex value, which plan never stores: plan again")
+		}
+	}
+	return nil
+}
+
+// probeDigest is the keyed digest of a task's probed state.
+func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 	out := p.Out
 	if s, ok := m.(modules.Stabler); ok {
 		out = s.Stable(out)
 	}
-	return digest(out, fmt.Sprint(p.Code))
+	return pf.digest(out, fmt.Sprint(p.Code))
 }
 
-// stepsDigest is the digest of a plan's steps, secrets redacted.
-func stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) string {
+// embedded matches the content a step carries (modules.embed).
+// embedded finds content embedded in a step, as written by modules.embed:
+// plain, or inside a body quoted once more (a guarded write, '\” quotes).
+var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|printf %s '\\''([A-Za-z0-9+/=]*)'\\'' \| base64 -d`)
+
+// stepsDigest is the keyed digest of a plan's steps with secrets redacted:
+// in the scripts, in the content they carry base64-encoded, and in content
+// staged over SFTP (which is not in the script). A sensitive value drawn
+// anew at apply (a generated token) then digests as at plan time.
+func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) string {
 	var parts []string
 	for _, s := range plan.Steps {
-		parts = append(parts, secrets.Redact(s.Script))
+		script := embedded.ReplaceAllStringFunc(s.Script, func(m string) string {
+			sm := embedded.FindStringSubmatch(m)
+			b, err := base64.StdEncoding.DecodeString(sm[1] + sm[2])
+			if err != nil {
+				return m
+			}
+			return "embed:" + secrets.Redact(string(b))
+		})
+		parts = append(parts, secrets.Redact(script))
+		if s.Upload != nil {
+			parts = append(parts, "upload:"+secrets.Redact(string(s.Upload)))
+		} else {
+			parts = append(parts, "no upload")
+		}
 	}
-	return digest(parts...)
+	return pf.digest(parts...)
 }

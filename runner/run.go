@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -30,8 +31,11 @@ type Options struct {
 	ForceHandlers bool
 	Verbose       bool
 	Stats         bool
-	Dial          DialOptions
-	Inputs        playbooks.Inputs
+	// NoExec (plan --no-exec) runs no shell the playbook wrote (command's
+	// unless): such tasks are reported "not checked".
+	NoExec bool
+	Dial   DialOptions
+	Inputs playbooks.Inputs
 	// Renderer receives every event.
 	Renderer Renderer
 	// Log, when set, receives the debug log (-v), redacted.
@@ -41,6 +45,13 @@ type Options struct {
 	// from it and tasks that would now do something else.
 	Record *PlanFile
 	Replay *PlanFile
+	// HostVars are the variables of hosts whose inventory vars set one
+	// (playbooks.VarSet.ByHost); other hosts see the run's vars.
+	HostVars map[string]map[string]cty.Value
+	// Connect, when set, opens the connection to a host that is not
+	// `connection = "local"` instead of SSH (and the sshd guard's fresh
+	// login): the engine's fast tests use a fake host.
+	Connect func(ctx context.Context, h *inventory.Host) (Conn, error)
 }
 
 // Status of a task on a host.
@@ -50,6 +61,9 @@ const (
 	StatusSkipped     = "skipped"
 	StatusFailed      = "failed"
 	StatusUnreachable = "unreachable"
+	// StatusNotChecked: plan --no-exec did not probe the task, since its
+	// probe runs a command the playbook wrote.
+	StatusNotChecked = "not_checked"
 )
 
 // Event is one thing that happened. Every string in it is redacted.
@@ -71,10 +85,18 @@ type Event struct {
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
 	Message    string            `json:"message,omitempty"` // notice events
+	// Output is what a command task printed (stdout, then stderr), cut
+	// at 256 KiB and redacted.
+	Output string `json:"output,omitempty"`
 	// Caveat marks a plan made before an earlier task whose effects cannot
 	// be predicted (a package install): apply re-probes and may do less, or
 	// other things, for this task.
 	Caveat string `json:"caveat,omitempty"`
+	// Attempt numbers the tries of a task with retries (retry events,
+	// and the task event of a task that needed more than one).
+	Attempt int `json:"attempt,omitempty"`
+	// DelayS is the pause before the next attempt (retry events).
+	DelayS int `json:"delay_s,omitempty"`
 }
 
 // Recap counts one host's outcomes.
@@ -84,7 +106,12 @@ type Recap struct {
 	Failed      int    `json:"failed"`
 	Skipped     int    `json:"skipped"`
 	Unreachable int    `json:"unreachable"`
+	NotChecked  int    `json:"not_checked,omitempty"`
 	Stats       *Stats `json:"stats,omitempty"`
+
+	// Ignored counts failures of tasks with ignore_errors: they neither
+	// stop the host nor fail the run (as in Ansible).
+	Ignored int `json:"ignored"`
 }
 
 // Renderer turns events into output.
@@ -127,8 +154,8 @@ func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.V
 // Changes reports whether any host changed (apply) or would change (plan).
 func (r *Run) Changes() bool {
 	for _, rc := range r.recap {
-		if rc.Changed > 0 {
-			return true
+		if rc.Changed > 0 || rc.NotChecked > 0 {
+			return true // a task not checked may change
 		}
 	}
 	return false
@@ -149,12 +176,23 @@ func (r *Run) emit(e *Event) {
 	e.Error = r.secrets.Redact(e.Error)
 	e.Message = r.secrets.Redact(e.Message)
 	e.Diff = r.secrets.Redact(e.Diff)
+	e.Output = r.secrets.Redact(e.Output)
 	for i := range e.Changes {
 		e.Changes[i].Text = r.secrets.Redact(e.Changes[i].Text)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.out.Event(e)
+}
+
+// taskStarted tells a renderer that shows live progress which task a
+// host is on.
+func (r *Run) taskStarted(host, task string) {
+	if p, ok := r.out.(interface{ TaskStarted(host, task string) }); ok {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		p.TaskStarted(host, task)
+	}
 }
 
 // logf writes a redacted debug line.
@@ -227,6 +265,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 			total.BytesUp += rc.Stats.BytesUp
 			total.BytesDown += rc.Stats.BytesDown
 			total.Processes += rc.Stats.Processes
+			total.ConnectRetries += rc.Stats.ConnectRetries
 		}
 	}
 	r.emit(&Event{Type: "run_done", Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
@@ -243,7 +282,9 @@ type hostRun struct {
 	changed map[string]bool   // handler name -> notified
 	caveat  string            // plan: set once an opaque task would change
 	touched map[string]string // plan: state key -> task whose change affects it
-	guard   sshGuard
+	// opaqueApplied: apply ran a task whose effects no probe predicts.
+	opaqueApplied bool
+	guard         sshGuard
 	// follow are the tasks (then handlers) whose probes ride along with
 	// the steps of the one being applied; followed their results.
 	follow   []*playbooks.Task
@@ -255,6 +296,15 @@ type hostRun struct {
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
+	// output is what the last command task's steps printed (-v, JSON).
+	output string
+	// retry is set while a task with retries runs an attempt.
+	retry *retryState
+	// scope evaluates this host's tasks; lastRun is the output of the last
+	// steps run (task results, results.go).
+	scope   *playbooks.Scope
+	lastRun *Result
+	ran     map[*playbooks.TaskSpec]bool // referenced tasks that changed
 }
 
 func (r *Run) host(ctx context.Context, h *inventory.Host) {
@@ -271,6 +321,10 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	// between tasks.
 	work := context.WithoutCancel(ctx)
 	if err := hr.connect(work); err != nil {
+		var ce *connectError
+		if errors.As(err, &ce) && ce.retries > 0 {
+			hr.rc.Stats = &Stats{ConnectRetries: ce.retries}
+		}
 		hr.rc.Unreachable++
 		hr.failed = true
 		r.emit(&Event{Type: "task", Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
@@ -307,12 +361,12 @@ func (hr *hostRun) connect(ctx context.Context) error {
 	var err error
 	if hr.h.Connection == "local" {
 		hr.conn = &localConn{password: hr.r.opts.Dial.BecomePassword}
-	} else if hr.conn, err = dialSSH(ctx, hr.h, hr.r.opts.Dial); err != nil {
+	} else if hr.conn, err = hr.r.dial(ctx, hr.h); err != nil {
 		hr.conn = nil
 		return err
 	}
 	hr.r.logf("%s: connected (%s)", hr.h.Name, hr.h.Connection)
-	hr.info = &modules.Host{Name: hr.h.Name}
+	hr.info = &modules.Host{Name: hr.h.Name, Local: hr.h.Connection == "local"}
 	if !hr.r.pb.UsesFacts {
 		hr.factsPending = true // gathered with the first probe
 		return nil
@@ -339,13 +393,19 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	r := hr.r
 	f := hr.info.Facts
 	var random playbooks.RandomSource
+	var replayed []string
 	switch {
 	case r.opts.Record != nil:
 		random = r.opts.Record.recorder(hr.h.Name)
 	case r.opts.Replay != nil:
-		random = r.opts.Replay.replayer(hr.h.Name)
+		random = r.opts.Replay.replayer(hr.h.Name, &replayed)
 	}
-	scope, diags := r.pb.NewScope(r.vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, hr.h.Vars, &f), random, r.secrets)
+	vars := r.vars
+	if hv, ok := r.opts.HostVars[hr.h.Name]; ok {
+		vars = hv
+	}
+	scope, diags := r.pb.NewScope(vars, playbooks.HostValue(hr.h.Name, hr.h.Address, hr.h.Groups, r.pb.MarkHostVars(hr.h.Vars), &f), random, r.secrets)
+	hr.scope = scope
 	var tasks []*playbooks.Task
 	for _, spec := range r.pb.Tasks {
 		if !r.selected(spec) {
@@ -359,10 +419,13 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	for _, spec := range r.pb.Handlers {
 		ts, d := scope.Instantiate(spec)
 		diags = append(diags, d...)
-		handlers[spec.Name] = ts
+		handlers[spec.Key()] = ts
 	}
 	if diags.HasErrors() {
 		return nil, nil, errors.New(diagText(diags))
+	}
+	if err := replayedSensitive(replayed, r.secrets); err != nil {
+		return nil, nil, err
 	}
 	return tasks, handlers, nil
 }
@@ -435,9 +498,23 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			return
 		}
 		start := time.Now()
+		if t.Spec.Needs != nil {
+			// It reads earlier tasks' results: evaluate it again with them.
+			if !hr.refresh(tasks, i, start) {
+				return
+			}
+			t = tasks[i]
+			if !t.Skip && t.Pending {
+				hr.knownAfterApply(t, start)
+				hr.recordResult(t, true, probeResult{})
+				continue
+			}
+			probedFrom = -1 // its probe was taken before its values were known
+		}
 		if t.Skip {
 			hr.rc.Skipped++
 			hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
+			hr.recordResult(t, false, probeResult{})
 			continue
 		}
 		var p probeResult
@@ -468,7 +545,10 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 		if end == len(tasks) {
 			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
 		}
-		changed, ok := hr.runTask(work, t, p, start)
+		hr.r.taskStarted(hr.h.Name, t.ID)
+		hr.lastRun = nil
+		changed, ok := hr.runTaskRetrying(ctx, work, t, p, start)
+		hr.recordResult(t, changed, p)
 		follow, followed := hr.follow, hr.followed
 		hr.follow, hr.followed = nil, nil
 		if !ok {
@@ -502,6 +582,9 @@ func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from i
 		if t.Skip || t.Spec.Delegate != "" || t.Module == nil {
 			continue
 		}
+		if t.Pending {
+			return j + 1 // planned once the results it reads are known
+		}
 		p := latest[j]
 		if p == nil || p.Code != 0 {
 			return j + 1
@@ -518,10 +601,10 @@ func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from i
 func (hr *hostRun) notified(more []string) []*playbooks.Task {
 	var out []*playbooks.Task
 	for _, spec := range hr.r.pb.Handlers {
-		if !hr.changed[spec.Name] && !slices.Contains(more, spec.Name) {
+		if !hr.changed[spec.Key()] && !slices.Contains(more, spec.Key()) {
 			continue
 		}
-		for _, t := range hr.handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Key()] {
 			if !t.Skip {
 				out = append(out, t)
 			}
@@ -543,38 +626,48 @@ func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult)
 // changed (or would change) and whether the host may go on.
 func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
 	conn, info, become := hr.conn, hr.info, hr.become(t)
+	if hr.noExec(t) {
+		hr.rc.NotChecked++
+		hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
+			Message: "not checked: its probe runs a command the playbook wrote (--no-exec)", DurationMS: time.Since(start).Milliseconds()})
+		return false, true
+	}
 	if t.Spec.Delegate != "" {
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
-		conn, info, become = hr.r.local, &modules.Host{Name: "localhost"}, false
+		conn, info, become = hr.r.local, &modules.Host{Name: "localhost", Local: true}, false
 		if !hr.r.opts.Apply {
 			info.Pending = hr.r.localPending // earlier hosts' plans of it
 		}
 		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
 		if err != nil {
-			hr.fail(t.ID, t.Spec.Module, err, start)
-			return false, t.IgnoreErrors
+			if hr.retryLater(err) {
+				return false, false
+			}
+			return false, hr.failTask(t, err, start)
 		}
 		p = res[0]
 	}
 	plan, err := hr.plan(t, info, p)
 	if err != nil {
-		hr.fail(t.ID, t.Spec.Module, err, start)
-		return false, t.IgnoreErrors
+		if hr.retryLater(err) {
+			return false, false
+		}
+		return false, hr.failTask(t, err, start)
 	}
 	hr.claim(t, info, plan)
 	caveat := hr.taskCaveat(t)
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat}
+	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {
 		status := StatusOK
 		if plan.Changed() {
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: probeDigest(t.Module, p), Steps: stepsDigest(plan, hr.r.secrets), Caveat: caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
-	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" {
+	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
 		if err := hr.checkPlanned(rp, t, plan); err != nil {
 			hr.fail(t.ID, t.Spec.Module, err, start)
 			return false, false
@@ -584,6 +677,14 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
 	}
 	if !plan.Changed() {
+		if hr.r.opts.Apply && len(plan.Checks) > 0 {
+			if err := hr.runChecks(work, conn, t, become, plan); err != nil {
+				if hr.retryLater(err) {
+					return false, false
+				}
+				return false, hr.failChecked(ev, t, err, start)
+			}
+		}
 		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
@@ -594,17 +695,27 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.predict(t, info, plan)
 	}
 	if hr.r.opts.Apply {
-		if err := hr.execute(work, conn, t, become, plan); err != nil {
+		if plan.Opaque != "" && t.Spec.Delegate == "" {
+			hr.opaqueApplied = true
+		}
+		hr.output = ""
+		err := hr.execute(work, conn, t, become, plan)
+		ev.Output = hr.output
+		if err != nil {
+			if hr.retryLater(err) {
+				return true, false
+			}
 			ev.Status, ev.Error = StatusFailed, err.Error()
 			ev.Ignored = t.IgnoreErrors
 			ev.DurationMS = time.Since(start).Milliseconds()
-			hr.rc.Failed++
-			hr.r.emit(ev)
-			if !t.IgnoreErrors {
+			if t.IgnoreErrors {
+				hr.rc.Ignored++
+			} else {
+				hr.rc.Failed++
 				hr.failed = true
-				return true, false
 			}
-			return true, true
+			hr.r.emit(ev)
+			return true, t.IgnoreErrors
 		}
 	}
 	ev.Status = StatusChanged
@@ -621,17 +732,16 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) error {
 	ph := hr.r.opts.Replay.Hosts[hr.h.Name]
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
-			continue
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || t.Pending {
+			continue // pending: checked against its steps once evaluated
 		}
 		pt, ok := ph.Tasks[t.ID]
 		if !ok {
 			return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
 		}
-		if pt.Caveat != "" {
-			continue // planned against a state a package install changes
-		}
-		if probeDigest(t.Module, probes[i]) != pt.Probe {
+		// Every task is compared, caveat or not: these probes, like the
+		// plan's, see the host before anything changed.
+		if hr.r.opts.Replay.probeDigest(t.Module, probes[i]) != pt.Probe {
 			return fmt.Errorf("task %s drifted since the plan: the host changed; plan again", t.ID)
 		}
 	}
@@ -644,14 +754,20 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 	if !ok {
 		return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
 	}
-	if pt.Caveat != "" {
+	if hr.opaqueApplied {
+		// A package install of this run did things no probe foresaw; the
+		// plan showed this task with a caveat. Decided here, never read
+		// from the file.
 		return nil
+	}
+	if hr.readsRunResults(t) {
+		return nil // planned as known after apply: its values were unknown
 	}
 	now := StatusOK
 	if plan.Changed() {
 		now = StatusChanged
 	}
-	if now != pt.Status || (plan.Changed() && stepsDigest(plan, hr.r.secrets) != pt.Steps) {
+	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.r.secrets) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
 	}
 	return nil
@@ -659,7 +775,7 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 
 func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	ev.Changes = plan.Lines
-	ev.Diff = plan.Diff
+	ev.Diff = redactDiff(plan.Diff, hr.r.secrets, carriesSecret(t))
 	if t.Sensitive {
 		ev.Diff = ""
 		for i := range ev.Changes {
@@ -671,10 +787,26 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	}
 }
 
+// noExec reports whether plan --no-exec leaves the task unprobed.
+func (hr *hostRun) noExec(t *playbooks.Task) bool {
+	us, ok := t.Module.(modules.UserShell)
+	return hr.r.opts.NoExec && ok && us.RunsUserShell()
+}
+
+// carriesSecret reports whether a task's configuration holds a sensitive value.
+func carriesSecret(t *playbooks.Task) bool {
+	for _, a := range t.Attrs {
+		if a.Sensitive {
+			return true
+		}
+	}
+	return false
+}
+
 func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 	items := make([]probeItem, len(tasks))
 	for i, t := range tasks {
-		if t.Skip || t.Module == nil || t.Spec.Delegate != "" {
+		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || hr.noExec(t) || t.Pending {
 			items[i] = probeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
@@ -693,6 +825,12 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 	t0 := time.Now()
 	var res []probeResult
 	var err error
+	limit := ProbeTimeout
+	for _, t := range tasks {
+		limit = max(limit, t.Timeout)
+	}
+	ctx, cancel := withTimeout(ctx, limit, "probe")
+	defer cancel()
 	if hr.factsPending {
 		res, err = hr.factsAndProbes(ctx, items)
 	} else {
@@ -717,19 +855,16 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		hr.setFacts(res.Stdout)
 		return runProbes(ctx, hr.conn, items)
 	}
+	if become && hr.r.opts.Dial.BecomePassword != "" {
+		return hr.factsBesideProbes(ctx, items)
+	}
 	bt := newBatch(items)
 	nonce := bt.nonce
 	var b strings.Builder
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
-	if become {
-		// The probes reach sudo's shell through a quoted here-document: a
-		// password (sudo -S) is its first line, never an argument.
-		sudo := "sudo -n -- /bin/sh -s"
-		pw := ""
-		if hr.r.opts.Dial.BecomePassword != "" && hr.h.Connection != "local" {
-			sudo, pw = "sudo -S -p '' -- /bin/sh -s", hr.r.opts.Dial.BecomePassword+"\n"
-		}
-		fmt.Fprintf(&b, "%s <<'CLAWRUN_%s'\n%sexport LC_ALL=C\n%s\nCLAWRUN_%s\n", sudo, nonce, pw, bt.script(), nonce)
+	if become && !hr.loginIsRoot() {
+		// The probes reach sudo's shell through a quoted here-document.
+		fmt.Fprintf(&b, "sudo -n -- /bin/sh -s <<'CLAWRUN_%s'\nexport LC_ALL=C\n%s\nCLAWRUN_%s\n", nonce, bt.script(), nonce)
 	} else {
 		b.WriteString(bt.script())
 	}
@@ -746,6 +881,36 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	return bt.parse(r.Stdout[i+len(marker):], r.Stderr)
 }
 
+// loginIsRoot: the scripts already run as root, so become needs no sudo
+// (root-only images often have none).
+func (hr *hostRun) loginIsRoot() bool {
+	if hr.h.Connection == "local" {
+		return os.Geteuid() == 0
+	}
+	return hr.h.User == "root"
+}
+
+// factsBesideProbes gathers facts in the login user's shell and runs the
+// probes in the root shell at the same time. With a sudo password the
+// probes cannot ride in a here-document: the password is written only when
+// sudo prompts for it (sudoHandshake), which needs the shell's own stdin.
+func (hr *hostRun) factsBesideProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
+	var facts *Result
+	var factsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		facts, factsErr = hr.conn.Run(ctx, factsScript, false)
+	}()
+	res, err := runProbes(ctx, hr.conn, items)
+	<-done
+	if factsErr != nil {
+		return nil, factsErr
+	}
+	hr.setFacts(facts.Stdout)
+	return res, err
+}
+
 func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
 	if p.Code != 0 {
 		return nil, fmt.Errorf("probe failed with exit status %d: %s", p.Code, strings.TrimSpace(p.Stderr))
@@ -757,10 +922,16 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*
 // lock-out guard.
 func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	err := hr.runSteps(ctx, conn, t, become, plan)
-	if err == nil && conn == hr.conn && isSSHUnit(t) {
-		if err = hr.guardAfter(ctx); err != nil {
-			hr.followed = nil // taken before the guard reverted sshd
-		}
+	if conn != hr.conn || !isSSHUnit(t) {
+		return err
+	}
+	if err != nil {
+		// ssh refused the new configuration: it must not stay for the
+		// next restart, and its backups must not be cleaned up.
+		return hr.guardFailed(ctx, err)
+	}
+	if err = hr.guardAfter(ctx); err != nil {
+		hr.followed = nil // taken before the guard reverted sshd
 	}
 	return err
 }
@@ -781,14 +952,12 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 			}
 			s.Script = strings.ReplaceAll(s.Script, modules.StagedToken, modules.Quote(path))
 		}
-		// Not "( step ) || ...": POSIX shells ignore set -e inside a
-		// subshell that is part of an AND-OR list, and a failed write
-		// would go unnoticed.
-		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: step %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
+		b.WriteString(stepScript(i, s))
 	}
-	// The next tasks' probes ride along when they run with the same privileges.
+	// The next tasks' probes ride along when they run with the same
+	// privileges (not with a timeout: it bounds the task's own steps).
 	var follow *batch
-	if conn == hr.conn && len(hr.follow) > 0 {
+	if conn == hr.conn && len(hr.follow) > 0 && t.Timeout == 0 {
 		if items := hr.probeItems(hr.follow); sameBecome(items, become) {
 			follow = newBatch(items)
 			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", follow.nonce, follow.script())
@@ -798,9 +967,20 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	ctx = withNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
+	if t.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = withTimeout(ctx, t.Timeout, "task")
+		defer cancel()
+	}
 	res, err := conn.Run(ctx, b.String(), become)
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)
+	}
+	if err == nil {
+		hr.keepOutput(res) // strips task-result markers
+	}
+	if err == nil && t.Spec.Module == "command" {
+		hr.output = commandOutput(res, follow)
 	}
 	probes := 0
 	if follow != nil {
@@ -825,6 +1005,28 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	return nil
 }
 
+// failTask reports a task's failure; with ignore_errors it is counted as
+// ignored and the host goes on. It reports whether the host may go on.
+func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool {
+	if !t.IgnoreErrors {
+		hr.fail(t.ID, t.Spec.Module, err, start)
+		return false
+	}
+	hr.rc.Ignored++
+	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
+		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
+	return true
+}
+
+// stepScript runs step i and stops the script when it fails. Not
+// "( step ) || ...": POSIX shells ignore set -e inside a subshell that is
+// part of an AND-OR list, and a failed write would go unnoticed. The
+// description holds playbook values (paths): a quoted printf argument,
+// never part of a format or of a double-quoted word.
+func stepScript(i int, s modules.Step) string {
+	return fmt.Sprintf("( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then printf 'clawrun: step %d (%%s) failed\\n' %s >&2; exit \"$rc\"; fi\n", s.Script, i+1, modules.Quote(s.Desc))
+}
+
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
 	hr.rc.Failed++
 	hr.failed = true
@@ -844,15 +1046,21 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 	hr.follow = nil
 	pending := hr.notified(nil)
 	for _, spec := range hr.r.pb.Handlers {
-		if !hr.changed[spec.Name] {
+		if !hr.changed[spec.Key()] {
 			continue
 		}
-		for _, t := range hr.handlers[spec.Name] {
+		for _, t := range hr.handlers[spec.Key()] {
 			start := time.Now()
-			ev := &Event{Type: "handler", Host: hr.h.Name, Task: "handler." + spec.Name, Module: spec.Module, Status: StatusChanged}
+			ev := &Event{Type: "handler", Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: StatusChanged}
 			if t.Skip {
 				ev.Status = StatusSkipped
 				hr.rc.Skipped++
+				hr.r.emit(ev)
+				continue
+			}
+			if !hr.r.opts.Apply && readOnly(t) {
+				ev.Status = StatusOK
+				hr.rc.OK++
 				hr.r.emit(ev)
 				continue
 			}
@@ -886,12 +1094,18 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 					hr.keepHandlerProbes(hr.follow, hr.followed)
 				}
 				hr.follow, hr.followed = nil, nil
+			} else if err == nil && len(plan.Checks) > 0 {
+				err = hr.runChecks(ctx, hr.conn, t, hr.become(t), plan)
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
-				ev.Status, ev.Error = StatusFailed, err.Error()
-				hr.rc.Failed++
-				hr.failed = true
+				ev.Status, ev.Error, ev.Ignored = StatusFailed, err.Error(), t.IgnoreErrors
+				if t.IgnoreErrors {
+					hr.rc.Ignored++
+				} else {
+					hr.rc.Failed++
+					hr.failed = true
+				}
 				hr.r.emit(ev)
 				continue
 			}

@@ -33,6 +33,8 @@ type remoteShell struct {
 	out, err chan []byte // chunks as they arrive; closed at EOF
 	exited   chan struct{}
 	exitErr  error // the session's end (after exited is closed)
+	// errRest is stderr read with sudo's greeting, owed to the first script.
+	errRest []byte
 }
 
 func (c *sshConn) startShell(become bool) (*remoteShell, error) {
@@ -47,7 +49,15 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sess.Close()
 		return nil, fmt.Errorf("open session: %w", err)
 	}
-	if err := sess.Start(shellCommand(become, c.password != "")); err != nil {
+	// A root login runs become's scripts itself: no sudo needed or invoked.
+	become = become && !c.root
+	prompted := become && c.password != ""
+	nonce := newNonce()
+	cmdline := shellCommand(become)
+	if prompted {
+		cmdline = sudoPrompted(nonce)
+	}
+	if err := sess.Start(cmdline); err != nil {
 		sess.Close()
 		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
 	}
@@ -57,16 +67,13 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		sh.exitErr = sess.Wait()
 		close(sh.exited)
 	}()
-	init := ""
-	if become && c.password != "" {
-		// sudo -S reads the first line; the shell reads the rest.
-		init = c.password + "\n"
-	}
-	if init != "" {
-		if _, err := io.WriteString(stdin, init); err != nil {
+	if prompted {
+		rest, err := sudoHandshake(stdin, sh.err, c.password, nonce)
+		if err != nil {
 			sh.close()
-			return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
+			return nil, c.lost(err)
 		}
+		sh.errRest = rest
 	}
 	return sh, nil
 }
@@ -100,54 +107,62 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 		"clawrun_rc=$?; printf '@@" + nonce + " %d\\n' \"$clawrun_rc\"; printf '@@" + nonce + "\\n' >&2\n"
 	go io.WriteString(sh.stdin, req)
 
-	outMark, errMark := []byte("@@"+nonce+" "), []byte("@@"+nonce+"\n")
-	var out, errb bytes.Buffer
+	outScan := &markScan{mark: []byte("@@" + nonce + " ")}
+	errScan := &markScan{mark: []byte("@@" + nonce)}
+	out := &capped{max: maxStdout}
+	var errb bytes.Buffer
 	ew := stderrWriter(ctx, &errb, st).(*noticeWriter)
-	var outBuf, errBuf []byte
+	var down int64
 	code := -1
 	outDone, errDone := false, false
+	if rest := sh.errRest; rest != nil {
+		// stderr read with sudo's greeting belongs to the first script.
+		sh.errRest = nil
+		before, _, done := errScan.feed(rest)
+		ew.Write(before)
+		errDone = done
+	}
 	for !outDone || !errDone {
 		select {
+		case <-ctx.Done():
+			// Past its timeout: the shell is busy and is discarded.
+			sh.sess.Signal(ssh.SIGTERM)
+			return nil, true, context.Cause(ctx)
 		case b, ok := <-sh.out:
 			if !ok {
 				outDone, ended = true, true
-				out.Write(outBuf)
+				out.Write(outScan.rest())
 				continue
 			}
-			outBuf = append(outBuf, b...)
-			if i := bytes.Index(outBuf, outMark); i >= 0 {
-				rest := outBuf[i+len(outMark):]
-				if j := bytes.IndexByte(rest, '\n'); j >= 0 {
-					code, _ = strconv.Atoi(string(rest[:j]))
-					out.Write(outBuf[:i])
-					outDone = true
-				}
+			down += int64(len(b))
+			before, text, done := outScan.feed(b)
+			out.Write(before)
+			if done {
+				code, _ = strconv.Atoi(string(text))
+				outDone = true
 			}
 		case b, ok := <-sh.err:
 			if !ok {
 				errDone, ended = true, true
-				ew.Write(errBuf)
+				ew.Write(errScan.rest())
 				continue
 			}
-			errBuf = append(errBuf, b...)
-			if i := bytes.Index(errBuf, errMark); i >= 0 {
-				ew.Write(errBuf[:i])
-				errDone = true
-				continue
-			}
-			// Pass on whole lines now (notices are shown while a step
-			// waits); a partial line may be the start of the marker.
-			if j := bytes.LastIndexByte(errBuf, '\n'); j >= 0 {
-				ew.Write(errBuf[:j+1])
-				errBuf = errBuf[j+1:]
-			}
+			down += int64(len(b))
+			// Notices are shown while a step waits: pass on what
+			// surely precedes the marker now.
+			before, _, done := errScan.feed(b)
+			ew.Write(before)
+			errDone = done
 		}
 	}
 	ew.flush()
 	atomic.AddInt64(&st.RoundTrips, 1)
 	atomic.AddInt64(&st.BytesUp, int64(len(req)))
-	atomic.AddInt64(&st.BytesDown, int64(out.Len()+errb.Len()))
-	res = &Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	atomic.AddInt64(&st.BytesDown, down)
+	if err := out.overflow(); err != nil && !ended {
+		return nil, false, err
+	}
+	res = &Result{Stdout: string(out.buf), Stderr: errb.String(), Code: code}
 	if !ended {
 		return res, false, nil
 	}
@@ -169,4 +184,13 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 func (sh *remoteShell) close() {
 	sh.stdin.Close()
 	sh.sess.Close()
+	// A shell ended by a timeout still has output on the way.
+	go func() {
+		for range sh.out {
+		}
+	}()
+	go func() {
+		for range sh.err {
+		}
+	}()
 }

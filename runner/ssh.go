@@ -49,12 +49,14 @@ type sshConn struct {
 	client   *ssh.Client
 	jump     *ssh.Client
 	password string
-	stats    Stats
-	dead     chan struct{}
-	deadErr  error
-	once     sync.Once
-	sftpMu   sync.Mutex
-	sftp     *sftp.Client
+	// root: the login user is root, so become needs no sudo.
+	root    bool
+	stats   Stats
+	dead    chan struct{}
+	deadErr error
+	once    sync.Once
+	sftpMu  sync.Mutex
+	sftp    *sftp.Client
 	// shells are the running root and login-user shells (shell.go).
 	shellMu sync.Mutex
 	shells  map[bool]*remoteShell
@@ -111,14 +113,17 @@ type DialOptions struct {
 	AcceptNewHostKeys bool
 	BecomePassword    string
 	Passphrase        string
-	Logf              func(format string, args ...any)
+	// Prompt, when set (a terminal), asks for an encrypted key's
+	// passphrase without echo.
+	Prompt func(prompt string) (string, error)
+	Logf   func(format string, args ...any)
 }
 
 var knownHostsMu sync.Mutex
 
 // hostKeyCallback verifies against known_hosts; unknown keys are refused
 // unless accept-new is set (then recorded), changed keys always.
-func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
+func hostKeyCallback(path string, acceptNew bool, extra ...string) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if !acceptNew {
 			return nil, nil, fmt.Errorf("known_hosts file %s does not exist; create it with ssh-keyscan, or pass --accept-new-host-keys to trust hosts on first use", path)
@@ -129,12 +134,12 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 		}
 		f.Close()
 	}
-	db, err := knownhosts.NewDB(path)
+	db, err := knownhosts.NewDB(append([]string{path}, extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read known_hosts: %w", err)
 	}
 	inner := db.HostKeyCallback()
-	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	verify := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		err := inner(hostname, remote, key)
 		switch {
 		case err == nil:
@@ -144,8 +149,8 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 				hostname, key.Type(), path, err)
 		case knownhosts.IsHostUnknown(err):
 			if !acceptNew {
-				return fmt.Errorf("host key for %s is unknown: add it with `ssh-keyscan -p PORT HOST >> %s` after checking its fingerprint (%s), or pass --accept-new-host-keys",
-					hostname, path, ssh.FingerprintSHA256(key))
+				return fmt.Errorf("host key for %s is unknown: add it with `%s >> %s` after checking its fingerprint (%s), or pass --accept-new-host-keys",
+					hostname, keyscanLine(hostname), path, ssh.FingerprintSHA256(key))
 			}
 			knownHostsMu.Lock()
 			defer knownHostsMu.Unlock()
@@ -159,44 +164,94 @@ func hostKeyCallback(path string, acceptNew bool) (ssh.HostKeyCallback, *knownho
 			return err
 		}
 	}
+	// Typed, so that a refused key is never retried.
+	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		if err := verify(hostname, remote, key); err != nil {
+			return &hostKeyError{err}
+		}
+		return nil
+	}
 	return cb, db, nil
 }
 
 func authMethods(h *inventory.Host, o DialOptions) ([]ssh.AuthMethod, error) {
 	var methods []ssh.AuthMethod
-	if h.IdentityFile != "" {
-		pem, err := os.ReadFile(h.IdentityFile)
-		if err != nil {
-			return nil, fmt.Errorf("read identity file: %w", err)
-		}
-		signer, err := ssh.ParsePrivateKey(pem)
-		var missing *ssh.PassphraseMissingError
-		if errors.As(err, &missing) {
-			if o.Passphrase == "" {
-				return nil, fmt.Errorf("identity file %s is encrypted: set CLAWRUN_KEY_PASSPHRASE", h.IdentityFile)
-			}
-			signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(o.Passphrase))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse identity file %s: %w", h.IdentityFile, err)
-		}
-		methods = append(methods, ssh.PublicKeys(signer))
-	}
-	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
+	// The agent's keys first, as OpenSSH does, unless IdentitiesOnly.
+	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" && !h.IdentitiesOnly {
 		if c, err := net.Dial("unix", sock); err == nil {
 			methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(c).Signers))
 		}
 	}
+	files, explicit := identityCandidates(h)
+	var signers []ssh.Signer
+	for _, file := range files {
+		signer, err := loadIdentity(file, o)
+		if err != nil {
+			if explicit {
+				return nil, err
+			}
+			if o.Logf != nil {
+				o.Logf("%s: skipping default identity: %v", h.Name, err)
+			}
+			continue
+		}
+		signers = append(signers, signer)
+	}
+	if len(signers) > 0 {
+		methods = append(methods, ssh.PublicKeys(signers...))
+	}
 	if len(methods) == 0 {
-		return nil, fmt.Errorf("no credentials: set identity_file in the inventory or start ssh-agent")
+		return nil, fmt.Errorf("no credentials: set identity_file in the inventory or IdentityFile in ~/.ssh/config, or start ssh-agent")
 	}
 	return methods, nil
 }
 
+func loadIdentity(file string, o DialOptions) (ssh.Signer, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read identity file: %w", err)
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		signer, err = parseEncryptedKey(file, pem, o)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse identity file %s: %w", file, err)
+	}
+	return signer, nil
+}
+
 // dialSSH opens the host's one connection (through a jump host if set).
+// Failures of a host that is restarting sshd or still booting are retried
+// with backoff until connect_timeout is spent (retryConnect); refused
+// credentials and host keys never are.
 func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, error) {
-	timeout := time.Duration(h.ConnectTimeout) * time.Second
-	cb, db, err := hostKeyCallback(h.KnownHosts, o.AcceptNewHostKeys)
+	h, err := ResolveSSHConfig(h)
+	if err != nil {
+		return nil, err
+	}
+	var retries int64
+	c, err := dialSSHRetries(ctx, h, o, &retries)
+	if err != nil {
+		return nil, &connectError{err: err, retries: retries}
+	}
+	c.stats.ConnectRetries = retries
+	return c, nil
+}
+
+// connectError carries the retries of a connect that failed, for --stats.
+type connectError struct {
+	err     error
+	retries int64
+}
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+func dialSSHRetries(ctx context.Context, h *inventory.Host, o DialOptions, retries *int64) (*sshConn, error) {
+	budget := time.Duration(h.ConnectTimeout) * time.Second
+	cb, db, err := hostKeyCallback(h.KnownHosts, o.AcceptNewHostKeys, h.KnownHostsExtra...)
 	if err != nil {
 		return nil, err
 	}
@@ -205,41 +260,45 @@ func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, e
 		return nil, err
 	}
 	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
-	cfg := &ssh.ClientConfig{User: h.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
-		HostKeyAlgorithms: db.HostKeyAlgorithms(addr)}
-	c := &sshConn{password: o.BecomePassword, dead: make(chan struct{})}
-	var raw net.Conn
+	var jc *ssh.Client
 	if h.Jump != "" {
-		jc, err := dialJump(ctx, h, o, auth, cb, db, timeout)
-		if err != nil {
+		if jc, err = dialJumpChain(ctx, h, o, cb, db, budget, retries); err != nil {
 			return nil, err
-		}
-		c.jump = jc
-		raw, err = jc.Dial("tcp", addr)
-		if err != nil {
-			jc.Close()
-			return nil, fmt.Errorf("%w: through jump host %s: %v", ErrUnreachable, h.Jump, err)
-		}
-	} else {
-		release, err := acquireHandshake(ctx, addr)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
-		raw, err = d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 		}
 	}
-	client, err := handshake(raw, addr, cfg, timeout)
+	client, err := retryConnect(ctx, budget, addr, retries, func(timeout time.Duration) (*ssh.Client, attempt, error) {
+		var a attempt
+		cfg := &ssh.ClientConfig{User: h.User, Auth: auth, HostKeyCallback: cb, Timeout: timeout,
+			HostKeyAlgorithms: db.HostKeyAlgorithms(addr), BannerCallback: authBannerRecorder(&a.authBanner)}
+		var raw net.Conn
+		if jc != nil {
+			var err error
+			if raw, err = jc.Dial("tcp", addr); err != nil {
+				return nil, a, fmt.Errorf("through jump host %s: %w", h.Jump, err)
+			}
+		} else {
+			release, err := acquireHandshake(ctx, addr)
+			if err != nil {
+				return nil, a, err
+			}
+			defer release()
+			d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
+			if raw, err = d.DialContext(ctx, "tcp", addr); err != nil {
+				return nil, a, err
+			}
+		}
+		w := &watchConn{Conn: raw}
+		cl, err := handshake(w, addr, cfg, timeout)
+		a.received = w.received()
+		return cl, a, err
+	})
 	if err != nil {
-		if c.jump != nil {
-			c.jump.Close()
+		if jc != nil {
+			jc.Close()
 		}
 		return nil, err
 	}
-	c.client = client
+	c := &sshConn{client: client, jump: jc, password: o.BecomePassword, root: h.User == "root", dead: make(chan struct{})}
 	c.stats.Handshakes++
 	go c.keepalive()
 	return c, nil
@@ -250,35 +309,10 @@ func handshake(raw net.Conn, addr string, cfg *ssh.ClientConfig, timeout time.Du
 	sc, chans, reqs, err := ssh.NewClientConn(raw, addr, cfg)
 	if err != nil {
 		raw.Close()
-		if strings.Contains(err.Error(), "HOST KEY") || strings.Contains(err.Error(), "host key") {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: ssh handshake: %v", ErrUnreachable, err)
+		return nil, err
 	}
 	raw.SetDeadline(time.Time{})
 	return ssh.NewClient(sc, chans, reqs), nil
-}
-
-func dialJump(ctx context.Context, h *inventory.Host, o DialOptions, auth []ssh.AuthMethod, cb ssh.HostKeyCallback, db *knownhosts.HostKeyDB, timeout time.Duration) (*ssh.Client, error) {
-	user, hostport := h.User, h.Jump
-	if u, rest, ok := strings.Cut(h.Jump, "@"); ok {
-		user, hostport = u, rest
-	}
-	if _, _, err := net.SplitHostPort(hostport); err != nil {
-		hostport = net.JoinHostPort(hostport, "22")
-	}
-	release, err := acquireHandshake(ctx, hostport)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	d := net.Dialer{Timeout: timeout}
-	raw, err := d.DialContext(ctx, "tcp", hostport)
-	if err != nil {
-		return nil, fmt.Errorf("%w: jump host %s: %v", ErrUnreachable, hostport, err)
-	}
-	cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: timeout, HostKeyAlgorithms: db.HostKeyAlgorithms(hostport)}
-	return handshake(raw, hostport, cfg, timeout)
 }
 
 // keepalive closes the connection when the host stops answering, so that a
@@ -341,6 +375,9 @@ func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result,
 		}
 		c.shellMu.Unlock()
 		sh.close()
+	}
+	if errors.Is(err, ErrOutputLimit) {
+		return nil, err // the shell goes on; only this script failed
 	}
 	if err != nil {
 		return nil, c.lost(err)

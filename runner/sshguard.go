@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
@@ -104,15 +103,9 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		return nil
 	}
 	// sshd re-executes itself on reload: for a moment nothing listens.
-	// Retry refused connections every 20 ms for up to 10 s (the gap is
-	// usually a few ms); a refused login is final.
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if err = hr.freshLogin(ctx); err == nil || strings.Contains(err.Error(), "unable to authenticate") || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// dialSSH retries that (refused, reset, closed before the banner)
+	// until connect_timeout; a refused login is final.
+	err := hr.freshLogin(ctx)
 	if err == nil {
 		hr.r.logf("%s: sshd lock-out guard: a fresh login works", hr.h.Name)
 		// The backups go with the next script (or at the end).
@@ -122,7 +115,31 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		hr.guard.saved = nil
 		return nil
 	}
+	rerr := hr.guardRestore(ctx)
+	if rerr != nil {
+		return fmt.Errorf("sshd lock-out guard: a fresh SSH login failed after reloading ssh (%v), and restoring the previous configuration failed too: %w; keep this session's access and check the host", err, rerr)
+	}
+	return fmt.Errorf("sshd lock-out guard: reverted the sshd configuration change, because after reloading ssh a fresh SSH login failed (%v): it would have locked the operator out", err)
+}
+
+// guardFailed runs when reloading or restarting ssh failed: sshd refused
+// the new configuration, so it is what the next restart or boot would
+// start with. The backups come back, over the connection still open.
+func (hr *hostRun) guardFailed(ctx context.Context, cause error) error {
+	if len(hr.guard.saved) == 0 {
+		return cause
+	}
+	if rerr := hr.guardRestore(ctx); rerr != nil {
+		return fmt.Errorf("%w; sshd lock-out guard: restoring the previous sshd configuration failed too (%v): fix the configuration under /etc/ssh before ssh restarts (the backups are in %s)", cause, rerr, guardDir)
+	}
+	return fmt.Errorf("%w; sshd lock-out guard: restored the previous sshd configuration, since ssh refused the new one", cause)
+}
+
+// guardRestore puts the backups back, reloads ssh and removes them; on
+// failure the backups stay on the host.
+func (hr *hostRun) guardRestore(ctx context.Context) error {
 	var b strings.Builder
+	b.WriteString("set -e\n")
 	for p, existed := range hr.guard.saved {
 		if existed {
 			fmt.Fprintf(&b, "cp -a %s %s\n", modules.Quote(guardPath(p)), modules.Quote(p))
@@ -131,24 +148,27 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		}
 	}
 	b.WriteString("systemctl reload ssh 2>/dev/null || systemctl reload sshd\n")
-	res, rerr := hr.conn.Run(ctx, b.String(), true)
-	if rerr == nil {
-		rerr = res.Err()
+	res, err := hr.conn.Run(ctx, b.String(), true)
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
+		// Keep the backups: they may be the only copy.
+		hr.guard.saved = nil
+		return err
 	}
 	hr.guardCleanup(ctx)
-	if rerr != nil {
-		return fmt.Errorf("sshd lock-out guard: a fresh SSH login failed after reloading ssh (%v), and restoring the previous configuration failed too: %w; keep this session's access and check the host", err, rerr)
-	}
-	return fmt.Errorf("sshd lock-out guard: reverted the sshd configuration change, because after reloading ssh a fresh SSH login failed (%v): it would have locked the operator out", err)
+	return nil
 }
 
 func (hr *hostRun) freshLogin(ctx context.Context) error {
-	probe, err := dialSSH(ctx, hr.h, hr.r.opts.Dial)
+	probe, err := hr.r.dial(ctx, hr.h)
 	if err != nil {
 		return err
 	}
 	defer probe.Close()
 	atomic.AddInt64(&hr.conn.Stats().Handshakes, 1)
+	atomic.AddInt64(&hr.conn.Stats().ConnectRetries, probe.Stats().ConnectRetries)
 	res, err := probe.Run(ctx, "true", false)
 	if err == nil {
 		err = res.Err()

@@ -3,8 +3,12 @@ package runner
 import (
 	"fmt"
 	"io"
+	"os"
+	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // TextRenderer prints a line per task per host as it finishes, diffs
@@ -26,6 +30,25 @@ type TextRenderer struct {
 	done     int
 	failed   int
 	started  time.Time
+	// running is the task each host is on, for the progress line.
+	running map[string]string
+	// held are plan's changes, printed at the end with identical ones
+	// of several hosts grouped.
+	held []*Event
+	// caveated are the hosts whose package-install caveat was printed.
+	caveated map[string]bool
+}
+
+// TaskStarted records the task a host is on (the progress line names it).
+func (t *TextRenderer) TaskStarted(host, task string) {
+	if t.running == nil {
+		t.running = map[string]string{}
+	}
+	t.running[host] = task
+	if t.Progress != nil {
+		t.clearProgress()
+		t.showProgress()
+	}
 }
 
 const (
@@ -69,19 +92,36 @@ func (t *TextRenderer) Event(e *Event) {
 		}
 		return
 	case "host_done":
+		delete(t.running, e.Host)
 		t.done++
 		if e.Status == StatusFailed || e.Status == StatusUnreachable {
 			t.failed++
 		}
 		return
 	case "run_done":
+		t.flushHeld()
 		t.recap(e)
 		return
+	case "retry":
+		if t.Verbose {
+			fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, indentRest(e.Error, t.width+4))
+		}
+		return
 	case "notice":
-		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, e.Message)
+		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return
 	}
-	host := fmt.Sprintf("%-*s", t.width, e.Host)
+	if t.mode == "plan" && e.Status == StatusChanged {
+		t.held = append(t.held, e)
+		return
+	}
+	t.print(e, e.Host, []string{e.Host})
+}
+
+// print writes one task event under label (a host, or the hosts sharing
+// it).
+func (t *TextRenderer) print(e *Event, label string, hosts []string) {
+	host := fmt.Sprintf("%-*s", t.width, label)
 	switch e.Status {
 	case StatusFailed, StatusUnreachable:
 		label := "FAILED"
@@ -91,7 +131,12 @@ func (t *TextRenderer) Event(e *Event) {
 		if e.Ignored {
 			label += " (ignored)"
 		}
-		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(e.Error, t.width+4))
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cRed+cBold, "x "+label), e.Task, indentRest(termSafe(e.Error), t.width+4))
+		if t.Verbose && e.Output != "" {
+			t.output(e.Output)
+		}
+	case StatusNotChecked:
+		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cYellow, "?"), e.Task, termSafe(e.Message))
 	case StatusOK, StatusSkipped:
 		if t.Verbose {
 			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
@@ -121,15 +166,74 @@ func (t *TextRenderer) Event(e *Event) {
 			if t.mode == "apply" {
 				text = strings.TrimPrefix(text, "would ")
 			}
-			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), text)
+			fmt.Fprintf(t.W, "%s      %s %s\n", strings.Repeat(" ", t.width), t.c(signColor(l.Sign), l.Sign), termSafe(text))
 		}
 		if t.Diffs && e.Diff != "" {
 			t.diff(e.Diff)
 		}
-		if e.Caveat != "" {
-			fmt.Fprintf(t.W, "%s      %s\n", strings.Repeat(" ", t.width), t.c(cDim, "? "+e.Caveat+": apply re-probes and may find some of this done"))
+		if t.Verbose && e.Output != "" {
+			t.output(e.Output)
+		}
+		if e.Caveat != "" && t.newCaveat(hosts) {
+			fmt.Fprintf(t.W, "%s      %s\n", strings.Repeat(" ", t.width), t.c(cDim, "? "+e.Caveat+": apply re-probes this and later tasks and may find some of it done"))
 		}
 	}
+}
+
+// output prints a command task's output under it, marked with "|".
+func (t *TextRenderer) output(o string) {
+	pad := strings.Repeat(" ", t.width+6)
+	for _, l := range strings.Split(strings.TrimRight(o, "\n"), "\n") {
+		fmt.Fprintf(t.W, "%s%s %s\n", pad, t.c(cDim, "|"), termSafe(l))
+	}
+}
+
+// newCaveat reports whether any of hosts has not had its package-install
+// caveat printed yet, and marks them: once per host, not per task.
+func (t *TextRenderer) newCaveat(hosts []string) bool {
+	if t.caveated == nil {
+		t.caveated = map[string]bool{}
+	}
+	fresh := false
+	for _, h := range hosts {
+		if !t.caveated[h] {
+			t.caveated[h], fresh = true, true
+		}
+	}
+	return fresh
+}
+
+// flushHeld prints plan's changes, each distinct one once, under the
+// hosts it applies to ("3 hosts: h1, h2, h3"), in order of first sight.
+func (t *TextRenderer) flushHeld() {
+	type group struct {
+		e     *Event
+		hosts []string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, e := range t.held {
+		var k strings.Builder
+		fmt.Fprintf(&k, "%s\x00%s\x00%s\x00%s\x00%s", e.Type, e.Task, e.Diff, e.Caveat, e.Output)
+		for _, c := range e.Changes {
+			fmt.Fprintf(&k, "\x00%s %s", c.Sign, c.Text)
+		}
+		g := byKey[k.String()]
+		if g == nil {
+			g = &group{e: e}
+			byKey[k.String()] = g
+			groups = append(groups, g)
+		}
+		g.hosts = append(g.hosts, e.Host)
+	}
+	for _, g := range groups {
+		label := g.hosts[0]
+		if len(g.hosts) > 1 {
+			label = fmt.Sprintf("%d hosts: %s", len(g.hosts), strings.Join(g.hosts, ", "))
+		}
+		t.print(g.e, label, g.hosts)
+	}
+	t.held = nil
 }
 
 func indentRest(s string, n int) string {
@@ -138,7 +242,7 @@ func indentRest(s string, n int) string {
 
 func (t *TextRenderer) diff(d string) {
 	pad := strings.Repeat(" ", t.width+8)
-	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+	for _, l := range strings.Split(strings.TrimRight(termSafe(d), "\n"), "\n") {
 		color := ""
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
@@ -165,7 +269,10 @@ func (t *TextRenderer) recap(e *Event) {
 		if t.mode == "plan" {
 			changed = "to_change"
 		}
-		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable)
+		line := fmt.Sprintf("%-*s  ok=%d %s=%d failed=%d skipped=%d unreachable=%d ignored=%d", t.width, h, r.OK, changed, r.Changed, r.Failed, r.Skipped, r.Unreachable, r.Ignored)
+		if r.NotChecked > 0 {
+			line += fmt.Sprintf(" not_checked=%d", r.NotChecked)
+		}
 		switch {
 		case r.Failed > 0 || r.Unreachable > 0:
 			line = t.c(cRed, line)
@@ -177,7 +284,7 @@ func (t *TextRenderer) recap(e *Event) {
 		fmt.Fprintln(t.W, line)
 		if t.Stats && r.Stats != nil {
 			s := r.Stats
-			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes)
+			fmt.Fprintf(t.W, "%-*s  handshakes=%d sessions=%d round_trips=%d bytes_up=%d bytes_down=%d processes=%d connect_retries=%d\n", t.width, "", s.Handshakes, s.Sessions, s.RoundTrips, s.BytesUp, s.BytesDown, s.Processes, s.ConnectRetries)
 		}
 	}
 }
@@ -192,9 +299,38 @@ func (t *TextRenderer) showProgress() {
 	if t.Progress == nil || t.total == 0 || t.done >= t.total {
 		return
 	}
-	fmt.Fprintf(t.Progress, "%s: %d/%d hosts done, %d running, %d failed, %s",
+	line := fmt.Sprintf("%s: %d/%d hosts done, %d running, %d failed, %s",
 		t.mode, t.done, t.total, t.total-t.done, t.failed, time.Since(t.started).Round(time.Second))
+	// Which task the running hosts are on: the first few, by name.
+	var on []string
+	for h, task := range t.running {
+		on = append(on, h+": "+task)
+	}
+	sort.Strings(on)
+	if len(on) > 3 {
+		on = append(on[:3], fmt.Sprintf("+%d", len(on)-3))
+	}
+	if len(on) > 0 {
+		line += " (" + strings.Join(on, ", ") + ")"
+	}
+	if w := t.progressWidth(); w > 0 && len(line) >= w {
+		line = line[:w-2] + "…"
+	}
+	fmt.Fprint(t.Progress, line)
 }
 
-// Close flushes nothing: text is written as it comes.
-func (t *TextRenderer) Close() error { return nil }
+// progressWidth is the terminal's width, 0 when unknown.
+func (t *TextRenderer) progressWidth() int {
+	if f, ok := t.Progress.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return w
+		}
+	}
+	return 0
+}
+
+// Close prints what plan still holds (a run cut short has no run_done).
+func (t *TextRenderer) Close() error {
+	t.flushHeld()
+	return nil
+}

@@ -20,4 +20,17 @@ echo "== unit, golden, fuzz-seed and CLI tests (-race)"
 go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./inventory/...
 
 echo "== real-host tests (testbed)"
-go test -count=1 -timeout 30m ./test/e2e/ "$@"
+# Progress per test while they run (a line when each starts and ends);
+# the whole verbose output is printed when a test fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+go test -count=1 -timeout 30m -v ./test/e2e/ "$@" 2>&1 | tee "$log" |
+  grep --line-buffered -E '^(=== RUN   [^/]+$|--- (PASS|FAIL|SKIP)|PASS$|FAIL|ok )'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+  echo "== real-host tests failed; full output:"
+  cat "$log"
+fi
+exit "$rc"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,8 +22,14 @@ import (
 	"golang.org/x/term"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, commit and buildDate may be set at build time with -ldflags
+// "-X main.version=..." (make release does); otherwise they come from the
+// build info the go command records (module version, VCS stamp).
+var (
+	version   = "dev"
+	commit    = ""
+	buildDate = ""
+)
 
 // exitError carries an exit code through cobra.
 type exitError struct{ code int }
@@ -43,8 +50,10 @@ type flags struct {
 	color             string
 	verbose           bool
 	forceHandlers     bool
+	noExec            bool
 	stats             bool
 	check             bool
+	askBecomePass     bool
 	fixed             map[string]cty.Value // apply PLANFILE: the plan's variables
 }
 
@@ -72,6 +81,7 @@ func run(args []string) int {
 		fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug log to stderr (never contains secrets)")
 		fs.BoolVar(&f.forceHandlers, "force-handlers", false, "run notified handlers even on failed hosts")
 		fs.BoolVar(&f.stats, "stats", false, "print per-host connection counters")
+		fs.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password (no echo)")
 	}
 	plan := &cobra.Command{
 		Use:   "plan PLAYBOOK -i INVENTORY",
@@ -83,6 +93,7 @@ func run(args []string) int {
 	plan.Flags().BoolVar(&f.diff, "diff", true, "print full diffs (always on for plan)")
 	plan.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
 	plan.Flags().StringVar(&f.out, "out", "", "save the plan for `apply FILE`")
+	plan.Flags().BoolVar(&f.noExec, "no-exec", false, "run no command the playbook wrote (command's unless): such tasks show as not checked")
 	apply := &cobra.Command{
 		Use:   "apply PLAYBOOK -i INVENTORY | apply PLANFILE",
 		Short: "Make hosts match the playbook",
@@ -92,10 +103,10 @@ func run(args []string) int {
 	addRunFlags(apply)
 	apply.Flags().BoolVar(&f.diff, "diff", false, "print full diffs of what changed")
 	validate := &cobra.Command{
-		Use:   "validate PLAYBOOK [-i INVENTORY]",
-		Short: "Check a playbook (and inventory) without connecting",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(c *cobra.Command, a []string) error { return doValidate(c, a[0], &f) },
+		Use:   "validate PLAYBOOK... [-i INVENTORY]",
+		Short: "Check playbooks (and inventory) without connecting",
+		Args:  cobra.MinimumNArgs(1),
+		RunE:  func(c *cobra.Command, a []string) error { return doValidate(c, a, &f) },
 	}
 	validate.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	validate.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE")
@@ -116,12 +127,12 @@ func run(args []string) int {
 	inv.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	inv.Flags().StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
 	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
-	ver := &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Run:   func(c *cobra.Command, a []string) { fmt.Fprintln(c.OutOrStdout(), "clawrun", version) },
-	}
-	root.AddCommand(plan, apply, validate, fmtCmd, inv, ver)
+	inv.Flags().StringVar(&f.format, "format", "text", "text (an inventory in HCL) or json")
+	root.AddCommand(plan, apply, validate, fmtCmd, inv)
+	root.AddCommand(docCommands(&f)...)
+	root.AddCommand(execCommand(&f))
+	root.Version = versionString()
+	root.SetVersionTemplate("clawrun {{.Version}}\n")
 	// Go-style single-dash long flags (-check) are accepted too.
 	for i, a := range args {
 		if a == "-check" {
@@ -155,18 +166,28 @@ func useColor(mode string, w io.Writer) bool {
 
 // printDiags writes diagnostics with file:line:col and the source line.
 func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
+	printDiagsRedacted(w, diags, color, nil)
+}
+
+// printDiagsRedacted writes diagnostics with every secret redacted: HCL
+// quotes values (escaped) and the variables an expression uses.
+func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secrets *playbooks.Secrets) {
 	if len(diags) == 0 {
 		return
 	}
+	var all bytes.Buffer
+	defer func() { io.WriteString(out, secrets.Redact(all.String())) }()
+	w := &all
 	files := playbooks.Files()
 	for k, v := range inventory.Parser.Files() {
 		files[k] = v
 	}
 	width := 0
-	if f, ok := w.(*os.File); ok {
+	if f, ok := out.(*os.File); ok {
 		width, _, _ = term.GetSize(int(f.Fd()))
 	}
-	dw := hcl.NewDiagnosticTextWriter(w, files, uint(width), color)
+	var buf bytes.Buffer
+	dw := hcl.NewDiagnosticTextWriter(&buf, files, uint(width), color)
 	for _, d := range diags {
 		// A file:line:col line first, for editors and CI annotations.
 		sev := "error"
@@ -178,7 +199,15 @@ func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
 		} else {
 			fmt.Fprintf(w, "clawrun: %s: %s\n", sev, d.Summary)
 		}
+		// HCL's writer starts with "Error: <summary>": the line above
+		// already said it, so only the excerpt and detail follow.
+		buf.Reset()
 		dw.WriteDiagnostic(d)
+		body := buf.String()
+		if _, rest, ok := strings.Cut(body, "\n"); ok {
+			body = strings.TrimPrefix(rest, "\n")
+		}
+		io.WriteString(w, strings.TrimRight(body, "\n")+"\n\n")
 	}
 }
 
@@ -201,10 +230,8 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		printDiags(stderr, diags, color)
 		return nil, nil, nil, nil, exitError{1}
 	}
-	vars, d := pb.ResolveVars(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed}, requireInventory)
-	diags = append(diags, d...)
 	var hosts []*inventory.Host
-	var checks []playbooks.CheckHost
+	var invHosts []playbooks.InventoryHost
 	if inv != nil {
 		if bad := inv.CheckPatterns(pb.Hosts); len(bad) > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown hosts in playbook",
@@ -218,39 +245,88 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
 		}
 		for _, h := range hosts {
-			checks = append(checks, playbooks.CheckHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Vars: h.Vars})
+			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
 		}
 	}
+	vs, d := pb.Resolve(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed, Hosts: invHosts}, requireInventory)
+	diags = append(diags, d...)
+	var checks []playbooks.CheckHost
+	for _, h := range hosts {
+		checks = append(checks, playbooks.CheckHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Vars: h.Vars, VarValues: vs.For(h.Name)})
+	}
 	secrets := &playbooks.Secrets{}
-	diags = append(diags, pb.Check(vars, checks, secrets)...)
-	printDiags(stderr, diags, color)
+	diags = append(diags, pb.Check(vs.Values, checks, secrets)...)
+	for _, v := range vs.Values {
+		secrets.AddValue(v) // also those of variables no task used
+	}
+	for _, h := range hosts {
+		for _, v := range vs.For(h.Name) {
+			secrets.AddValue(v) // sensitive values from inventory vars
+		}
+	}
+	printDiagsRedacted(stderr, diags, color, secrets)
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}
 	}
-	return pb, inv, hosts, &runner.Prepared{Vars: vars, Secrets: secrets}, nil
+	return pb, inv, hosts, &runner.Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
 }
 
-func doValidate(c *cobra.Command, pbPath string, f *flags) error {
-	pb, _, hosts, _, err := load(c, pbPath, f, false)
-	if err != nil {
+func doValidate(c *cobra.Command, pbPaths []string, f *flags) error {
+	if err := checkColor(f.color); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%s is valid: %d tasks, %d handlers, %d variables", pbPath, len(pb.Tasks), len(pb.Handlers), len(pb.Variables))
-	if f.inventory != "" {
-		msg += fmt.Sprintf(", checked for %d hosts", len(hosts))
+	var pbs []*playbooks.Playbook
+	var selected []*inventory.Host
+	seen := map[string]bool{}
+	failed := false
+	for _, pbPath := range pbPaths {
+		pb, _, hosts, _, err := load(c, pbPath, f, false)
+		if err != nil {
+			failed = true
+			continue
+		}
+		pbs = append(pbs, pb)
+		for _, h := range hosts {
+			if !seen[h.Name] {
+				seen[h.Name] = true
+				selected = append(selected, h)
+			}
+		}
+		msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, runner.Plural(len(pb.Tasks), "task"),
+			runner.Plural(len(pb.Handlers), "handler"), runner.Plural(len(pb.Variables), "variable"))
+		if f.inventory != "" {
+			msg += ", checked for " + runner.Plural(len(hosts), "host")
+		}
+		fmt.Fprintln(c.OutOrStdout(), msg)
 	}
-	fmt.Fprintln(c.OutOrStdout(), msg)
+	if failed {
+		return exitError{1}
+	}
+	if f.inventory != "" {
+		printDiags(c.ErrOrStderr(), unusedInventoryVars(pbs, selected), useColor(f.color, c.ErrOrStderr()))
+	}
 	return nil
 }
 
 func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
+	if err := checkRunFlags(f); err != nil {
+		return err
+	}
 	var replay *runner.PlanFile
 	if apply {
-		pf, isPlan, err := runner.LoadPlanFile(pbPath)
-		if err != nil && isPlan {
-			return err
+		src, err := os.ReadFile(pbPath)
+		if errors.Is(err, os.ErrNotExist) && strings.HasSuffix(pbPath, ".json") {
+			return fmt.Errorf("plan file %s does not exist: save one with clawrun plan PLAYBOOK -i INVENTORY --out %s", pbPath, pbPath)
 		}
-		if isPlan {
+		if err == nil && runner.IsPlanFile(src) {
+			key, err := runner.PlanKey(false)
+			if err != nil {
+				return err
+			}
+			pf, err := runner.LoadPlanFile(pbPath, src, key)
+			if err != nil {
+				return err
+			}
 			if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
 				return fmt.Errorf("apply PLANFILE takes inventory, limit, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
 			}
@@ -266,8 +342,17 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			}
 		}
 	}
+	if f.noExec && f.out != "" {
+		return fmt.Errorf("plan --no-exec cannot be saved with --out: tasks it did not check cannot be applied as planned")
+	}
 	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
 	if err != nil {
+		return err
+	}
+	if err := checkTags(pb, f.tags, "--tags"); err != nil {
+		return err
+	}
+	if err := checkTags(pb, f.skipTags, "--skip-tags"); err != nil {
 		return err
 	}
 	var record *runner.PlanFile
@@ -277,7 +362,16 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			return err
 		}
 	case f.out != "":
-		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags)
+		key, err := runner.PlanKey(true)
+		if err != nil {
+			return err
+		}
+		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+		record.SetPinned(prep.Pinned)
+	}
+	// Credentials of the controller are redacted like sensitive values.
+	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
+		prep.Secrets.Add(os.Getenv(name))
 	}
 	stdout := c.OutOrStdout()
 	var r runner.Renderer
@@ -299,14 +393,16 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	defer stop()
 	opts := runner.Options{
 		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
-		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r,
-		Dial: runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
-			BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE")},
+		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r, NoExec: f.noExec,
 	}
+	if opts.Dial, err = dialOptions(f); err != nil {
+		return err
+	}
+	prep.Secrets.Add(opts.Dial.BecomePassword) // whatever echoes it, output does not
 	if f.verbose {
 		opts.Log = c.ErrOrStderr()
 	}
-	opts.Record, opts.Replay = record, replay
+	opts.Record, opts.Replay, opts.HostVars = record, replay, prep.HostVars
 	run := runner.New(pb, inv, prep.Vars, prep.Secrets, opts)
 	run.Execute(ctx, hosts)
 	r.Close()
@@ -356,6 +452,12 @@ func doInventory(c *cobra.Command, f *flags) error {
 	if f.inventory == "" {
 		return errors.New("inventory: pass -i INVENTORY")
 	}
+	if err := checkColor(f.color); err != nil {
+		return err
+	}
+	if f.format != "text" && f.format != "json" {
+		return fmt.Errorf("unknown --format %q for inventory (text, json)", f.format)
+	}
 	inv, diags := inventory.Load(f.inventory)
 	printDiags(c.ErrOrStderr(), diags, useColor(f.color, c.ErrOrStderr()))
 	if diags.HasErrors() {
@@ -365,35 +467,90 @@ func doInventory(c *cobra.Command, f *flags) error {
 	if err != nil {
 		return err
 	}
-	w := c.OutOrStdout()
-	for _, h := range hosts {
-		fmt.Fprintf(w, "host %q {\n", h.Name)
-		if h.Connection == "local" {
-			fmt.Fprintf(w, "  connection = \"local\"\n")
-		} else {
-			fmt.Fprintf(w, "  address    = %q\n  port       = %d\n  user       = %q\n", h.Address, h.Port, h.User)
-			if h.Jump != "" {
-				fmt.Fprintf(w, "  jump       = %q\n", h.Jump)
-			}
-		}
-		fmt.Fprintf(w, "  become     = %t\n  groups     = [%s]\n", h.Become, quoteList(h.Groups))
-		var keys []string
-		for k := range h.Vars {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(w, "  vars.%s = %s\n", k, runner.FormatValue(h.Vars[k]))
-		}
-		fmt.Fprintln(w, "}")
+	if f.format == "json" {
+		return inventoryJSON(c.OutOrStdout(), hosts)
 	}
+	c.OutOrStdout().Write(inventoryHCL(hosts))
 	return nil
 }
 
-func quoteList(l []string) string {
-	q := make([]string, len(l))
-	for i, s := range l {
-		q[i] = fmt.Sprintf("%q", s)
+// unusedInventoryVars warns about inventory vars of the selected hosts that
+// no playbook given declares as a variable or reads: a var meant for a
+// playbook but misspelt would be silently ignored otherwise.
+func unusedInventoryVars(pbs []*playbooks.Playbook, hosts []*inventory.Host) hcl.Diagnostics {
+	where := map[string][]string{}
+	var names []string
+	for _, h := range hosts {
+		for k := range h.Vars {
+			if _, ok := where[k]; !ok {
+				names = append(names, k)
+			}
+			where[k] = append(where[k], h.Name)
+		}
 	}
-	return strings.Join(q, ", ")
+	sort.Strings(names)
+	var files []string
+	for _, pb := range pbs {
+		files = append(files, pb.File)
+	}
+	var diags hcl.Diagnostics
+	for _, n := range names {
+		used := false
+		for _, pb := range pbs {
+			used = used || pb.ReadsName(n)
+		}
+		if !used {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unused inventory var",
+				Detail: fmt.Sprintf("Inventory var %q (hosts %s) is neither a variable of %s nor read by it (host.vars.%s); check its spelling, or validate it with the playbooks that use it.",
+					n, strings.Join(where[n], ", "), strings.Join(files, ", "), n)})
+		}
+	}
+	return diags
+}
+
+// checkRunFlags rejects flag values that would otherwise be ignored or
+// misread, before anything is loaded.
+func checkRunFlags(f *flags) error {
+	if f.forks < 1 {
+		return fmt.Errorf("--forks must be at least 1, not %d", f.forks)
+	}
+	return checkColor(f.color)
+}
+
+func checkColor(mode string) error {
+	switch mode {
+	case "auto", "always", "never":
+		return nil
+	}
+	return fmt.Errorf("--color takes auto, always or never, not %q", mode)
+}
+
+// checkTags rejects a tag no task or handler carries: a typo would
+// otherwise select nothing (or skip nothing) and report success.
+func checkTags(pb *playbooks.Playbook, tags []string, flag string) error {
+	known := map[string]bool{}
+	for _, t := range append(append([]*playbooks.TaskSpec{}, pb.Tasks...), pb.Handlers...) {
+		for _, tag := range t.Tags {
+			known[tag] = true
+		}
+	}
+	var bad []string
+	for _, t := range tags {
+		if !known[t] {
+			bad = append(bad, t)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	var all []string
+	for t := range known {
+		all = append(all, t)
+	}
+	sort.Strings(all)
+	have := "no task has tags"
+	if len(all) > 0 {
+		have = "tags in " + pb.File + ": " + strings.Join(all, ", ")
+	}
+	return fmt.Errorf("%s %s: no task carries %s (%s)", flag, strings.Join(bad, ","), map[bool]string{true: "them", false: "it"}[len(bad) > 1], have)
 }

@@ -62,7 +62,7 @@ func TestCronModule(t *testing.T) {
 			"# mine\n5 5 * * * /bin/true\n# clawrun: openclaw backup\n0 2 * * 0 tar czf /var/backups/openclaw-$(date +\\%Y\\%m\\%d).tar.gz -C /home/admin .openclaw/")
 		expect(t, h, tb.MustSSH(t, h, "crontab -l -u admin"), "# clawrun: rotate token\n0 3 1 * * /usr/local/bin/rotate-openclaw-token.sh")
 		expect(t, h, tb.MustSSH(t, h, "cat /etc/cron.d/clawtest; stat -c %a /etc/cron.d/clawtest"),
-			"# clawrun: cleanup\nMAILTO=\nPATH=/usr/bin:/bin\n@daily root find /tmp -mtime +7 -delete\n644")
+			"# clawrun: cleanup\nMAILTO=\"\"\nPATH=/usr/bin:/bin\n@daily root find /tmp -mtime +7 -delete\n644")
 	})
 	// Changed schedule: the entry is replaced in place.
 	converge(t, tb, "cron.hcl", "--var", "backup_schedule=30 1 * * 6")

@@ -16,6 +16,11 @@ func TestVPSPlaybook(t *testing.T) {
 	tb := testbed.Get(t)
 	tb.Reset(t, tb.Hosts...)
 	converge(t, tb, "../../../playbooks/vps.hcl", "--var-file", "vps-test.hcl", "--var", "admin_cidr="+tb.Subnet())
+	checkVPS(t, tb)
+}
+
+// checkVPS checks on each host what vps.hcl (with vps-test.hcl) promises.
+func checkVPS(t *testing.T, tb *testbed.Testbed) {
 	each(t, tb, func(h string) {
 		expect(t, h, tb.MustSSH(t, h, "sshd -T | grep -E '^(permitrootlogin|passwordauthentication|pubkeyauthentication) '"),
 			"permitrootlogin no\npubkeyauthentication yes\npasswordauthentication no")

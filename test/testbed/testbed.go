@@ -28,9 +28,13 @@ type Testbed struct {
 	Inventory  string   // inventory file with every host in group "vps"
 	KnownHosts string   // known_hosts with every host's key
 	Key        string   // private key of user admin (and root)
-	Hosts      []string // h1, h2, ...
-	owned      bool     // booted by this process: tear down in Stop
-	server     *http.Server
+	Hosts      []string // h1, h2, ... (Debian 12)
+	// Trixie are the Debian 13 hosts t1, t2, ..., in TrixieInventory (not
+	// in Inventory, so that tests of every host stay on one release).
+	Trixie          []string
+	TrixieInventory string
+	owned           bool // booted by this process: tear down in Stop
+	server          *http.Server
 }
 
 var (
@@ -58,9 +62,13 @@ func Available() string {
 	return ""
 }
 
-// Start boots n hosts, or adopts a testbed already up when CLAWRUN_TESTBED
-// names its state folder (as .ci/run does). Call Stop when done.
-func Start(n int) (*Testbed, error) {
+// Start boots n Debian 12 hosts, or adopts a testbed already up when
+// CLAWRUN_TESTBED names its state folder (as .ci/run does). Call Stop when
+// done.
+func Start(n int) (*Testbed, error) { return StartReleases(n, 0) }
+
+// StartReleases is Start with trixie Debian 13 hosts besides.
+func StartReleases(n, trixie int) (tb *Testbed, err error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if current != nil {
@@ -70,11 +78,11 @@ func Start(n int) (*Testbed, error) {
 		reason = r
 		return nil, fmt.Errorf("%s", r)
 	}
-	slot, err := Slot()
-	if err != nil {
-		return nil, err
+	slot, serr := Slot()
+	if serr != nil {
+		return nil, serr
 	}
-	tb := &Testbed{Slot: slot, Net: fmt.Sprintf("10.66.%d", slot), Dir: os.Getenv("CLAWRUN_TESTBED")}
+	tb = &Testbed{Slot: slot, Net: fmt.Sprintf("10.66.%d", slot), Dir: os.Getenv("CLAWRUN_TESTBED")}
 	// A testbed named by CLAWRUN_TESTBED and up is adopted and left up.
 	// Otherwise one is booted: files left by an earlier, ended session
 	// (stale mounts, namespaces) are torn down first by testbed.sh up.
@@ -87,12 +95,27 @@ func Start(n int) (*Testbed, error) {
 	}
 	if !adopt {
 		tb.owned = true
-		if out, err := tb.script("up", fmt.Sprint(n)); err != nil {
+		// What a failed Start booted is torn down (testbed.sh up does so
+		// itself when the boot fails).
+		booted := tb
+		defer func() {
+			if err != nil {
+				booted.Stop()
+			}
+		}()
+		if out, err := tb.script("up", fmt.Sprint(n), fmt.Sprint(trixie)); err != nil {
 			return nil, fmt.Errorf("testbed up: %v\n%s", err, out)
 		}
 	}
 	if out, err := tb.script("repo"); err != nil {
 		return nil, fmt.Errorf("testbed repo: %v\n%s", err, out)
+	}
+	if t, _ := os.ReadFile(filepath.Join(tb.Dir, "hosts-trixie.txt")); len(t) > 0 {
+		tb.Trixie = strings.Fields(string(t))
+		tb.TrixieInventory = filepath.Join(tb.Dir, "inventory-trixie.hcl")
+		if out, err := tb.script("repo", "trixie"); err != nil {
+			return nil, fmt.Errorf("testbed repo trixie: %v\n%s", err, out)
+		}
 	}
 	tb.Inventory = filepath.Join(tb.Dir, "inventory.hcl")
 	tb.KnownHosts = filepath.Join(tb.Dir, "known_hosts")
@@ -131,6 +154,9 @@ func Get(t testing.TB) *Testbed {
 	if tb == nil {
 		if r == "" {
 			r = "testbed not started (TestMain must call testbed.Start)"
+		}
+		if Required() {
+			t.Fatal("real-host test cannot run, and CI requires it: " + r)
 		}
 		t.Skip("SKIP real-host test: " + r)
 	}
@@ -171,9 +197,34 @@ func (tb *Testbed) serveRepo() error {
 		}
 		return fmt.Errorf("serve package repository: %w", err)
 	}
-	tb.server = &http.Server{Handler: http.FileServer(http.Dir(filepath.Join(cache, "repo")))}
+	// Debian 12 hosts read / and Debian 13 hosts /trixie/ (testbed.sh
+	// boot). Not a ServeMux: it redirects apt's "/trixie/./x%2by.deb" to a
+	// twice-escaped path.
+	bookworm := http.FileServer(http.Dir(filepath.Join(cache, "repo")))
+	trixie := http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))
+	tb.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/trixie/"); ok {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/"+rest, ""
+			trixie.ServeHTTP(w, r)
+			return
+		}
+		bookworm.ServeHTTP(w, r)
+	})}
 	go tb.server.Serve(ln)
 	return nil
+}
+
+// OnTrixie returns a view of the testbed whose Hosts and Inventory are its
+// Debian 13 hosts, or skips the test when it has none.
+func (tb *Testbed) OnTrixie(t testing.TB) *Testbed {
+	t.Helper()
+	if len(tb.Trixie) == 0 {
+		t.Skip("SKIP: the testbed has no Debian 13 host (boot one with: testbed.sh up 3 1)")
+	}
+	v := *tb
+	v.Hosts, v.Inventory = tb.Trixie, tb.TrixieInventory
+	return &v
 }
 
 // Reset reboots hosts on a fresh overlay: first-boot state, new host keys
@@ -188,6 +239,9 @@ func (tb *Testbed) Reset(t testing.TB, hosts ...string) {
 // Address returns a host's IP address.
 func (tb *Testbed) Address(host string) string {
 	var n int
+	if _, err := fmt.Sscanf(host, "t%d", &n); err == nil {
+		return fmt.Sprintf("%s.%d", tb.Net, 40+n) // Debian 13 (testbed.sh host_ip)
+	}
 	fmt.Sscanf(host, "h%d", &n)
 	return fmt.Sprintf("%s.%d", tb.Net, 10+n)
 }
@@ -206,10 +260,42 @@ func (tb *Testbed) Veth(host string) string { return fmt.Sprintf("ctb%d-%s", tb.
 // client and returns its combined output.
 func (tb *Testbed) SSH(t testing.TB, host, command string) (string, error) {
 	t.Helper()
-	cmd := exec.Command("ssh", "-i", tb.Key, "-o", "UserKnownHostsFile="+tb.KnownHosts, "-o", "StrictHostKeyChecking=yes",
-		"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "admin@"+tb.Address(host), "sudo -n sh -c "+shellQuote(command))
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return tb.ssh("admin", host, "sudo -n sh -c "+shellQuote(command))
+}
+
+// RootSSH runs a command on host logged in as root, without sudo.
+func (tb *Testbed) RootSSH(t testing.TB, host, command string) (string, error) {
+	t.Helper()
+	return tb.ssh("root", host, command)
+}
+
+// ssh retries, as clawrun does, what a host restarting sshd answers:
+// refused, reset, or closed before the SSH banner, with backoff for up to
+// 10 s. Refused logins and host keys end it at once.
+func (tb *Testbed) ssh(user, host, command string) (string, error) {
+	wait := 25 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		cmd := exec.Command("ssh", "-i", tb.Key, "-o", "UserKnownHostsFile="+tb.KnownHosts, "-o", "StrictHostKeyChecking=yes",
+			"-o", "BatchMode=yes", "-o", "ConnectTimeout=5", user+"@"+tb.Address(host), command)
+		out, err := cmd.CombinedOutput()
+		if err == nil || cmd.ProcessState.ExitCode() != 255 || !transient(string(out)) || time.Now().Add(wait).After(deadline) {
+			return string(out), err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// transient: OpenSSH's messages for a connection that ended before the
+// login (ssh exits 255 for these and for its own failures alike).
+func transient(out string) bool {
+	for _, m := range []string{"Connection refused", "Connection reset", "kex_exchange_identification", "Connection closed by"} {
+		if strings.Contains(out, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // MustSSH is SSH that fails the test on error.

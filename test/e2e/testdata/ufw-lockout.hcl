@@ -13,9 +13,13 @@ task "ufw" "lockout" {
     port   = var.deny_first ? 22 : 2222
     proto  = "tcp"
   }
+  # With deny_first, a deny for everyone comes before an allow for a
+  # network that holds the controller (a rule differing only in action
+  # would be the same rule to ufw, and is refused).
   rule {
     action = "allow"
     port   = var.deny_first ? 22 : 2223
     proto  = "tcp"
+    from   = var.deny_first ? "10.0.0.0/8" : null
   }
 }

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/clawrun/clawrun/runner"
+	"golang.org/x/term"
+)
+
+// terminalPrompt asks on the controlling terminal with echo off; nil when
+// there is none (CI), where the environment variables are the way.
+func terminalPrompt() func(string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil
+	}
+	if !term.IsTerminal(int(tty.Fd())) {
+		tty.Close()
+		return nil
+	}
+	return func(prompt string) (string, error) {
+		fmt.Fprint(tty, prompt)
+		b, err := term.ReadPassword(int(tty.Fd()))
+		fmt.Fprintln(tty)
+		return strings.TrimRight(string(b), "\r\n"), err
+	}
+}
+
+// dialOptions gathers the SSH settings of the command line: the become
+// password from CLAWRUN_BECOME_PASSWORD or, with --ask-become-pass, typed
+// once without echo; encrypted keys' passphrases from
+// CLAWRUN_KEY_PASSPHRASE or asked on the terminal.
+func dialOptions(f *flags) (runner.DialOptions, error) {
+	o := runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
+		BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE"),
+		Prompt: terminalPrompt()}
+	if f.askBecomePass && o.BecomePassword == "" {
+		if o.Prompt == nil {
+			return o, errors.New("--ask-become-pass needs a terminal; set CLAWRUN_BECOME_PASSWORD instead")
+		}
+		pw, err := o.Prompt("BECOME password: ")
+		if err != nil {
+			return o, fmt.Errorf("read become password: %w", err)
+		}
+		if pw == "" {
+			return o, errors.New("empty become password")
+		}
+		o.BecomePassword = pw
+	}
+	return o, nil
+}

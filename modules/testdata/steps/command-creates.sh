@@ -1,0 +1,5 @@
+# probe
+if [ -e '/var/lib/app/init' ]; then echo creates=1; fi
+true
+
+# no steps

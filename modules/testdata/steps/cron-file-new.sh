@@ -1,0 +1,71 @@
+# probe
+p='/etc/cron.d/clawrun'
+if [ -L "$p" ]; then printf 'type=link\ntarget='; readlink -- "$p" | base64 -w0; echo
+elif [ -e "$p" ]; then
+if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
+stat --printf 'mode=%a\nowner=%U\ngroup=%G\nsize=%s\n' -- "$p"
+if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%% *}; echo "sha256=$s"
+  if [ "$s" != '' ] && [ "$(stat -c %s -- "$p")" -le 16777216 ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
+fi
+else echo type=absent; stat --printf 'parent_mode=%a\nparent_group=%G\n' -- "${p%/*}/" 2>/dev/null; fi
+
+# step 1: write /etc/cron.d/clawrun
+clawrun_guard() {
+  clawrun_as=
+  [ "$(id -u)" = 0 ] || return 0
+  clawrun_path=$1 clawrun_owner=$2 clawrun_hops=0
+  while :; do
+    set --; r=${clawrun_path#/}; cur=
+    while case $r in */*) true;; *) false;; esac; do
+      c=${r%%/*}; r=${r#*/}
+      case $c in ''|.) continue;; ..) printf 'clawrun: refusing %s: the path has a ".." component\n' "$clawrun_path" >&2; return 1;; esac
+      cur=$cur/$c; set -- "$@" "$cur"
+    done
+    [ $# -gt 0 ] || return 0
+    clawrun_st=$(stat -c '%u %f %U' -- "$@" 2>/dev/null)
+    clawrun_i=0 clawrun_again=
+    while read -r u f name; do
+      [ -n "$u" ] || continue
+      clawrun_i=$((clawrun_i + 1)); eval "n=\${$clawrun_i}"
+      m=$((0x$f))
+      if [ "$u" = 0 ] && [ $((m & 0xF000)) -eq $((0xA000)) ]; then
+        t=$(readlink -- "$n"); rest=${clawrun_path#"$n"}
+        case $t in /*) clawrun_path=$t$rest;; *) clawrun_path=${n%/*}/$t$rest;; esac
+        clawrun_again=1; break
+      fi
+      if [ $((m & 0xF000)) -ne $((0xA000)) ] && [ $((m & 0x12)) -ne 0 ] && [ $((m & 0x200)) -eq 0 ]; then
+        printf 'clawrun: refusing to write %s as root: %s (owner %s, mode %o) is writable by group or others, who could swap it for a symlink\n' "$clawrun_path" "$n" "$name" $((m & 07777)) >&2; return 1
+      fi
+      if [ "$u" != 0 ]; then
+        if [ -n "$clawrun_owner" ] && [ "$clawrun_owner" != "$name" ] && [ "$clawrun_owner" != "$u" ]; then
+          printf 'clawrun: refusing to write %s as root: %s is owned by %s, who could swap it for a symlink; clawrun writes there as %s, so owner must be %s (or unset)\n' "$clawrun_path" "$n" "$name" "$name" "$name" >&2; return 1
+        fi
+        clawrun_as=$u; return 0
+      fi
+    done <<clawrun_EOF
+$clawrun_st
+clawrun_EOF
+    [ -n "$clawrun_again" ] || return 0
+    clawrun_hops=$((clawrun_hops + 1))
+    [ "$clawrun_hops" -lt 40 ] || { printf 'clawrun: refusing %s: too many symlinks\n' "$1" >&2; return 1; }
+  done
+}
+clawrun_guard '/etc/cron.d/clawrun' 'root' || exit 1
+clawrun_body='set -e
+t=$(mktemp '\''/etc/cron.d/.clawrun.clawrun.XXXXXX'\'')
+trap '\''rm -f "$t"'\'' EXIT INT TERM HUP
+if [ -e '\''/etc/cron.d/clawrun'\'' ] && [ ! -L '\''/etc/cron.d/clawrun'\'' ]; then chown --reference='\''/etc/cron.d/clawrun'\'' "$t" 2>/dev/null || [ "$(id -u)" != 0 ]; chmod --reference='\''/etc/cron.d/clawrun'\'' "$t"; else chmod 0644 "$t"; fi
+if [ -L "$t" ]; then echo '\''clawrun: refusing to chmod a symlink'\'' >&2; exit 1; fi
+chown -h -- '\''root'\'':'\''root'\'' "$t"
+chmod '\''00644'\'' "$t"
+printf %s '\''IyBjbGF3cnVuOiBjbGVhbnVwCk1BSUxUTz0iIgpAZGFpbHkgcm9vdCBmaW5kIC90bXAgLW10aW1lICs3IC1kZWxldGUK'\'' | base64 -d > "$t"
+if ! out=$( { if crontab -h 2>&1 | grep -q '\''dry run'\''; then crontab -n "$t"; fi && if ! id -u '\''root'\'' >/dev/null 2>&1; then echo "user \""'\''root'\''"\" does not exist: cron would ignore every job in this file"; exit 1; fi ; } 2>&1 </dev/null); then printf '\''validate failed: %s\n'\'' "$out" >&2; exit 1; fi
+mv -fT "$t" '\''/etc/cron.d/clawrun'\''
+trap - EXIT INT TERM HUP
+'
+if [ -n "$clawrun_as" ]; then
+  cd / && printf '%s\n' "$clawrun_body" | setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -s 3</dev/null
+else
+  ( eval "$clawrun_body" ) 3</dev/null
+fi
+

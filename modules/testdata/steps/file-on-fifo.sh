@@ -1,0 +1,12 @@
+# probe (batched with the host's other file probes)
+i=0; for p in '/etc/app.conf'; do
+  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
+done
+stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- '/etc/app.conf' '/etc' 2>/dev/null
+set --
+for p in '/etc/app.conf'; do if [ -f "$p" ] && [ ! -L "$p" ]; then set -- "$@" "$p"; fi; done
+sums=
+if [ $# -gt 0 ]; then sums=$(sha256sum -- "$@" 2>/dev/null); printf '%s\n' "$sums"; fi
+case "$sums" in *'73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac  /etc/app.conf'*) ;; *) if [ -f '/etc/app.conf' ] && [ ! -L '/etc/app.conf' ] && [ "$(stat -c %s -- '/etc/app.conf')" -le 16777216 ]; then printf 'C\t0\t'; base64 -w0 < '/etc/app.conf'; echo; fi;; esac
+
+# plan error: /etc/app.conf is a FIFO, socket or device, not a regular file: remove it first (a file task with state = "absent") or choose another path

@@ -1,0 +1,11 @@
+# probe
+if [ -x /usr/sbin/ufw ]; then echo installed=yes; fi
+for f in /etc/ufw/ufw.conf /etc/default/ufw; do
+  [ -r "$f" ] && while IFS= read -r l; do case "$l" in [A-Z]*=*) echo "$l";; esac; done < "$f"
+done
+for f in /etc/ufw/user.rules /etc/ufw/user6.rules; do
+  [ -r "$f" ] && while IFS= read -r l; do case "$l" in "### tuple ### "*) echo "${f##*/} ${l#"### tuple ### "}";; esac; done < "$f"
+done
+ip -o addr show 2>/dev/null | while read -r _ dev fam addr _; do echo "addr $dev ${addr%/*}"; done
+true
+# plan error: lock-out guard: with incoming deny, no rule admits this SSH connection from 10.66.0.1 to port 22/tcp; add e.g. rule { action = "allow", port = 22, proto = "tcp", from = "10.66.0.1" } (or set allow_lockout = true)

@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clawrun/clawrun/playbooks"
+)
+
+// retryState is one attempt of a task with retries: a failure of an
+// attempt that is not the last is kept here instead of failing the host.
+type retryState struct {
+	attempt int
+	last    bool
+	err     error
+}
+
+// retryLater reports whether err ends this attempt only (another follows).
+// An unreachable host is not retried: the connection is gone.
+func (hr *hostRun) retryLater(err error) bool {
+	if hr.retry == nil || hr.retry.last || errors.Is(err, ErrUnreachable) {
+		return false
+	}
+	hr.retry.err = err
+	return true
+}
+
+// attempt is the number of the running attempt, 0 without retries.
+func (hr *hostRun) attempt() int {
+	if hr.retry == nil || hr.retry.attempt < 2 {
+		return 0
+	}
+	return hr.retry.attempt
+}
+
+// runTaskRetrying runs a task; in apply, a failed task with retries is
+// probed, planned and run again, up to Retries more times, Delay seconds
+// apart. Each failed attempt is a "retry" event (shown with -v). An
+// interrupt makes the running attempt the last. Plan never retries: a
+// plan shows what apply would do, and that does not change.
+func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
+	if t.Retries == 0 || !hr.r.opts.Apply {
+		return hr.runTask(work, t, p, start)
+	}
+	defer func() { hr.retry = nil }()
+	retried := false
+	for n := 1; ; n++ {
+		hr.retry = &retryState{attempt: n, last: n > t.Retries || ctx.Err() != nil}
+		changed, ok = hr.runTask(work, t, p, start)
+		err := hr.retry.err
+		if err == nil {
+			// A failed attempt may have changed the host: later probes
+			// are stale even when the last attempt changed nothing.
+			return changed || retried, ok
+		}
+		retried = true
+		hr.r.logf("%s: %s: attempt %d of %d failed: %v", hr.h.Name, t.ID, n, t.Retries+1, err)
+		hr.r.emit(&Event{Type: "retry", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed,
+			Error: err.Error(), Attempt: n, DelayS: t.Delay,
+			Message: fmt.Sprintf("attempt %d of %d failed; retrying in %d s", n, t.Retries+1, t.Delay)})
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(t.Delay) * time.Second):
+		}
+		hr.followed = nil // taken by the failed attempt
+		if t.Spec.Delegate == "" {
+			res, err := hr.probe(work, []*playbooks.Task{t})
+			if err != nil {
+				hr.fail(t.ID, t.Spec.Module, err, start)
+				return true, false
+			}
+			p = res[0]
+		}
+	}
+}
