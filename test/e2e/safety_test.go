@@ -22,6 +22,8 @@ func TestSSHDLockoutGuard(t *testing.T) {
 	tb := testbed.Get(t)
 	cleanupHosts(t, tb, "rm -f /etc/ssh/sshd_config.d/05-clawtest-lockout.conf; rm -rf /run/clawrun-guard; systemctl reload ssh", "h1")
 	tb.MustSSH(t, "h1", "rm -f /etc/ssh/sshd_config.d/05-clawtest-lockout.conf; systemctl reload ssh")
+	// sshd re-executes itself on reload and refuses connections meanwhile.
+	tb.WaitSSH(t, "h1", 10*time.Second)
 	r := clawrun(t, "testdata", nil, "apply", "sshd-lockout.hcl", "-i", tb.Inventory, "--limit", "h1")
 	if r.Code != 1 || !strings.Contains(r.Stdout, "reverted the sshd configuration change") || !strings.Contains(r.Stdout, "locked the operator out") {
 		t.Fatalf("exit %d, want 1 with the guard's message\n%s%s", r.Code, r.Stdout, r.Stderr)
