@@ -70,14 +70,14 @@ func TestPlanTruthFactsFromTraversals(t *testing.T) {
 func TestPlanTruthSettles(t *testing.T) {
 	tb := testbed.Get(t)
 	prepare(t, tb, `set -e
-rm -rf /srv/pt6; mkdir /srv/pt6; chmod 2775 /srv/pt6
+rm -rf /srv/pt6 /srv/pt6b; mkdir /srv/pt6 /srv/pt6b; chmod 2775 /srv/pt6
 ufw --force reset >/dev/null; ufw logging medium >/dev/null
 printf '[Unit]\nDescription=pt6\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n' > /etc/systemd/system/pt6.service
 systemctl daemon-reload; systemctl enable --runtime pt6 2>/dev/null
 systemctl is-enabled pt6`)
 	converge(t, tb, "plantruth/settle.hcl")
 	each(t, tb, func(h string) {
-		expect(t, h, tb.MustSSH(t, h, `stat -c %a /srv/pt6; cat '/srv/pt6/back\slash.conf'; grep -c '^### tuple ### allow tcp 80,443 0.0.0.0/0 ' /etc/ufw/user.rules; grep LOGLEVEL /etc/ufw/ufw.conf; tr -d ' \n' < /srv/pt6/app.json; echo; systemctl is-enabled pt6 || true`),
+		expect(t, h, tb.MustSSH(t, h, `stat -c %a /srv/pt6; cat '/srv/pt6b/back\slash.conf'; grep -c '^### tuple ### allow tcp 80,443 0.0.0.0/0 ' /etc/ufw/user.rules; grep LOGLEVEL /etc/ufw/ufw.conf; tr -d ' \n' < /srv/pt6b/app.json; echo; systemctl is-enabled pt6 || true`),
 			"755\nescaped by sha256sum\n1\nLOGLEVEL=medium\n{\"big\":100000000000000000000,\"limit\":1000000000000000}\ndisabled")
 	})
 }
@@ -87,7 +87,7 @@ systemctl is-enabled pt6`)
 func TestPlanTruthEarlierTasks(t *testing.T) {
 	tb := testbed.Get(t)
 	prepare(t, tb, `userdel -r ptbob 2>/dev/null; rm -rf /srv/pt8 /srv/pt8s; crontab -r 2>/dev/null; ufw --force reset >/dev/null
-rm -rf /srv/pt8g; mkdir /srv/pt8g; chgrp staff /srv/pt8g; chmod 2775 /srv/pt8g
+rm -rf /srv/pt8g; mkdir /srv/pt8g; chgrp staff /srv/pt8g; chmod 2755 /srv/pt8g
 mkdir -p /srv/pt8s; echo secret > /srv/pt8s/secret; chmod 0600 /srv/pt8s/secret; chown nobody /srv/pt8s/secret; ln -s secret /srv/pt8s/conf; true`)
 	converge(t, tb, "plantruth/earlier.hcl")
 	each(t, tb, func(h string) {

@@ -6,7 +6,7 @@ task "file" "setgid-dir" {
 }
 
 task "file" "backslash" {
-  path    = "/srv/pt6/back\\slash.conf"
+  path    = "/srv/pt6b/back\\slash.conf"
   content = "escaped by sha256sum\n"
 }
 
@@ -21,7 +21,7 @@ task "ufw" "ports" {
 }
 
 task "jq-edit" "limit" {
-  path       = "/srv/pt6/app.json"
+  path       = "/srv/pt6b/app.json"
   create     = true
   expression = ".limit = 1e15 | .big = 1e20"
 }
