@@ -76,10 +76,11 @@ func TestRotateToken(t *testing.T) {
 install -d -m 0700 -o clawtok -g clawtok /home/clawtok/.openclaw
 printf '{"gateway":{"bind":"loopback","auth":{"mode":"token","token":"old-`+h+`-5e1d0c7a9b"}}}\n' > /home/clawtok/.openclaw/openclaw.json
 chown clawtok:clawtok /home/clawtok/.openclaw/openclaw.json; chmod 0600 /home/clawtok/.openclaw/openclaw.json
-printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/clawtest-gateway.service
+printf '[Service]\nExecStart=/usr/bin/python3 -m http.server 18790 --bind 127.0.0.1\n' > /etc/systemd/system/clawtest-gateway.service
 systemctl daemon-reload; systemctl restart clawtest-gateway`)
 	}
-	vars := []string{"--var", "admin_user=clawtok", "--var", "service=clawtest-gateway"}
+	// The stand-in listens, so the playbook's wait after the restart runs.
+	vars := []string{"--var", "admin_user=clawtok", "--var", "service=clawtest-gateway", "--var", "port=18790"}
 	old := map[string]string{}
 	starts := map[string]string{}
 	for _, h := range tb.Hosts {
