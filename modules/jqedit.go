@@ -198,21 +198,24 @@ func (j *JQEdit) run(doc any) (any, error) {
 	return v, nil
 }
 
-// secretKey matches keys whose values are credentials whatever their source.
-var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|api_?key|private_?key|credential)s?$`)
+// secretKey matches keys whose values are credentials whatever their source:
+// camelCase, snake_case and header forms (botToken, api_key, X-Api-Key,
+// clientSecret, Authorization).
+var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passwd|pwd|credential|authorization|cookie|(api|private|access|secret|signing|client|master)[_-]?key)s?$`)
 
-// describe prints one change; values of credential-like keys, and of paths
-// whose new value depends on a sensitive argument, print as (sensitive
-// value) on both sides.
+// describe prints one change. A change at or under a credential-like key,
+// or at a path whose new value depends on a sensitive argument, prints as
+// (sensitive value) on both sides; in an object or array shown whole, every
+// value under a credential-like key inside it does.
 func (j *JQEdit) describe(c jsonChange, deps secretDeps) string {
 	show := func(v any) string {
-		s := compactJSON(v)
+		s := compactJSON(redactCredentials(v))
 		if len(s) > 120 {
 			s = s[:117] + "..."
 		}
 		return s
 	}
-	hidden := secretKey.MatchString(lastKey(c.Path)) || deps.has(c.Path) || j.holdsSecret(c.New)
+	hidden := underSecretKey(c.Keys) || deps.has(c.Path) || j.holdsSecret(c.New)
 	val := func(v any) string {
 		if hidden {
 			return "(sensitive value)"
@@ -229,6 +232,41 @@ func (j *JQEdit) describe(c jsonChange, deps secretDeps) string {
 		return fmt.Sprintf("~ %s: (sensitive value)", c.Path)
 	}
 	return fmt.Sprintf("~ %s: %s → %s", c.Path, show(c.Old), show(c.New))
+}
+
+// underSecretKey reports whether any key on a path is credential-like: a
+// value under "secrets" or an element of "tokens" is one too.
+func underSecretKey(keys []string) bool {
+	for _, k := range keys {
+		if secretKey.MatchString(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactCredentials returns a copy of v in which every value under a
+// credential-like key, at any depth, is "(sensitive value)".
+func redactCredentials(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			if secretKey.MatchString(k) {
+				m[k] = "(sensitive value)"
+			} else {
+				m[k] = redactCredentials(e)
+			}
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = redactCredentials(e)
+		}
+		return l
+	}
+	return v
 }
 
 // dependents finds the paths whose new value depends on a sensitive
@@ -313,11 +351,6 @@ func (j *JQEdit) holdsSecret(v any) bool {
 		}
 	}
 	return false
-}
-
-func lastKey(path string) string {
-	i := strings.LastIndex(path, ".")
-	return strings.Trim(path[i+1:], `[]"`)
 }
 
 func toFloat(v any) (float64, bool) {

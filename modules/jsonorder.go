@@ -344,43 +344,29 @@ func canonJSON(v any) any {
 type jsonChange struct {
 	Sign     string // + ~ -
 	Path     string
+	Keys     []string // the object keys along Path (array indexes left out)
 	Old, New any
 }
 
-// diffJSON lists differences by path: objects are walked key by key,
-// anything else (arrays included) compares as a whole.
+// diffJSON lists differences by path: objects are walked key by key, and
+// arrays of the same length index by index (a resized array compares as a
+// whole, so an insertion does not show as a shift of every element).
 func diffJSON(path string, old, new any, out *[]jsonChange) {
+	diffJSONAt(path, nil, old, new, out)
+}
+
+func diffJSONAt(path string, keys []string, old, new any, out *[]jsonChange) {
 	om, ok1 := old.(map[string]any)
 	nm, ok2 := new.(map[string]any)
 	if ok1 && ok2 {
-		keys := map[string]bool{}
-		for k := range om {
-			keys[k] = true
-		}
-		for k := range nm {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
-			p := path + "." + jsonKey(k)
-			ov, inOld := om[k]
-			nv, inNew := nm[k]
-			switch {
-			case !inOld:
-				if sub, isMap := nv.(map[string]any); isMap && len(sub) > 0 {
-					diffJSON(p, map[string]any{}, sub, out) // list the new leaves
-					continue
-				}
-				*out = append(*out, jsonChange{Sign: "+", Path: p, New: nv})
-			case !inNew:
-				*out = append(*out, jsonChange{Sign: "-", Path: p, Old: ov})
-			default:
-				diffJSON(p, ov, nv, out)
-			}
+		diffObjects(path, keys, om, nm, out)
+		return
+	}
+	oa, ok1 := old.([]any)
+	na, ok2 := new.([]any)
+	if ok1 && ok2 && len(oa) == len(na) {
+		for i := range oa {
+			diffJSONAt(path+"["+strconv.Itoa(i)+"]", keys, oa[i], na[i], out)
 		}
 		return
 	}
@@ -388,7 +374,40 @@ func diffJSON(path string, old, new any, out *[]jsonChange) {
 		if path == "" {
 			path = "."
 		}
-		*out = append(*out, jsonChange{Sign: "~", Path: path, Old: old, New: new})
+		*out = append(*out, jsonChange{Sign: "~", Path: path, Keys: keys, Old: old, New: new})
+	}
+}
+
+func diffObjects(path string, keys []string, om, nm map[string]any, out *[]jsonChange) {
+	all := map[string]bool{}
+	for k := range om {
+		all[k] = true
+	}
+	for k := range nm {
+		all[k] = true
+	}
+	sorted := make([]string, 0, len(all))
+	for k := range all {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		p := path + "." + jsonKey(k)
+		ks := append(keys[:len(keys):len(keys)], k) // a copy per key: siblings must not share it
+		ov, inOld := om[k]
+		nv, inNew := nm[k]
+		switch {
+		case !inOld:
+			if sub, isMap := nv.(map[string]any); isMap && len(sub) > 0 {
+				diffObjects(p, ks, map[string]any{}, sub, out) // list the new leaves
+				continue
+			}
+			*out = append(*out, jsonChange{Sign: "+", Path: p, Keys: ks, New: nv})
+		case !inNew:
+			*out = append(*out, jsonChange{Sign: "-", Path: p, Keys: ks, Old: ov})
+		default:
+			diffJSONAt(p, ks, ov, nv, out)
+		}
 	}
 }
 
