@@ -292,7 +292,9 @@ func (u *UFW) Plan(h *Host, out string) (*Plan, error) {
 	if len(p.Lines) == 0 {
 		return p, nil
 	}
-	if willEnable && incoming != "allow" && !u.AllowLockout && h != nil && !h.Local {
+	// Whatever the default: a deny or reject rule blocks as surely under
+	// "allow incoming" as under "deny" (first match wins).
+	if willEnable && !u.AllowLockout && h != nil && !h.Local {
 		if err := admits(final, incoming, h, st.Addrs); err != nil {
 			return nil, err
 		}
@@ -545,6 +547,15 @@ func admits(rules []ufwTuple, incoming string, h *Host, addrs map[string]string)
 		if !portMatches(t.DPort, h.SSHPort) || !addrMatches(t.Src, client) {
 			continue
 		}
+		// A rule on the client's source port (or source app) matches
+		// whatever ephemeral port the next login comes from, or not:
+		// it cannot be counted on to admit, and a deny may block.
+		if (t.SPort != "" && t.SPort != "any") || t.SApp != "" {
+			if t.Action == "allow" || t.Action == "limit" {
+				continue
+			}
+			return fmt.Errorf("lock-out guard: rule %q may block this SSH connection (from %s to port %d, by its source port); refusing (set allow_lockout = true to override)", t.String(), client, h.SSHPort)
+		}
 		if h.SSHServer != "" {
 			if srv, err := netip.ParseAddr(h.SSHServer); err == nil && !addrMatches(t.Dst, srv) {
 				continue
@@ -554,6 +565,9 @@ func admits(rules []ufwTuple, incoming string, h *Host, addrs map[string]string)
 			return nil
 		}
 		return fmt.Errorf("lock-out guard: rule %q would block this SSH connection (from %s to port %d); refusing (set allow_lockout = true to override)", t.String(), client, h.SSHPort)
+	}
+	if incoming == "allow" {
+		return nil // no rule matched: the default admits it
 	}
 	return fmt.Errorf("lock-out guard: with incoming %s, no rule admits this SSH connection from %s to port %d/tcp; add e.g. rule { action = \"allow\", port = %d, proto = \"tcp\", from = %q } (or set allow_lockout = true)",
 		incoming, client, h.SSHPort, h.SSHPort, client.String())

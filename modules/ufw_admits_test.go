@@ -20,7 +20,16 @@ func TestUFWLockoutGuardTable(t *testing.T) {
 		exclusive bool
 		allowLock bool
 		admitted  bool
+		incoming  string // default_incoming; "" is deny
 	}{
+		{name: "default allow, no rule", host: v4, rules: nil, incoming: "allow", admitted: true},
+		{name: "default allow, deny of the client's network", host: v4, rules: []UFWRule{{Action: "deny", From: "203.0.113.0/24"}}, incoming: "allow", admitted: false},
+		{name: "default allow, reject of the port", host: v4, rules: []UFWRule{{Action: "reject", Port: "22", Proto: "tcp"}}, incoming: "allow", admitted: false},
+		{name: "default allow, deny of another client", host: v4, rules: []UFWRule{{Action: "deny", From: "198.51.100.0/24"}}, incoming: "allow", admitted: true},
+		{name: "allow by source port range only", host: v4, rules: []UFWRule{{Action: "allow", Port: "80", Proto: "tcp"}},
+			stored: "user.rules allow tcp 22 0.0.0.0/0 1:1000 203.0.113.7 in\n", admitted: false},
+		{name: "stored source-port allow does not admit", host: v4, rules: nil,
+			stored: "user.rules allow tcp 22 0.0.0.0/0 22 203.0.113.7 in\n", admitted: false},
 		{name: "allow 22", host: v4, rules: []UFWRule{allow22}, admitted: true},
 		{name: "no rule", host: v4, rules: nil, admitted: false},
 		{name: "deny before allow", host: v4, rules: []UFWRule{{Action: "deny", From: "203.0.113.0/24"}, allow22}, admitted: false},
@@ -58,7 +67,11 @@ func TestUFWLockoutGuardTable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			u := &UFW{State: "enabled", DefaultIncoming: "deny", Rules: c.rules, Exclusive: c.exclusive, AllowLockout: c.allowLock}
+			incoming := c.incoming
+			if incoming == "" {
+				incoming = "deny"
+			}
+			u := &UFW{State: "enabled", DefaultIncoming: incoming, Rules: c.rules, Exclusive: c.exclusive, AllowLockout: c.allowLock}
 			out := "installed=yes\nENABLED=no\nIPV6=yes\nDEFAULT_INPUT_POLICY=ACCEPT\naddr eth0 10.0.0.5\naddr eth0 2001:db8::5\n" + c.stored
 			h := c.host
 			p, err := u.Plan(&h, out)

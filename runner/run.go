@@ -340,6 +340,9 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	if !hr.failed || r.pb.ForceHandlers || r.opts.ForceHandlers {
 		hr.runHandlers(work)
 	}
+	if len(hr.guard.saved) > 0 {
+		hr.guardUnverified(work)
+	}
 	if len(hr.guard.saved) > 0 || hr.guard.cleanup != "" {
 		hr.guardCleanup(work)
 	}

@@ -135,6 +135,22 @@ func (hr *hostRun) guardFailed(ctx context.Context, cause error) error {
 	return fmt.Errorf("%w; sshd lock-out guard: restored the previous sshd configuration, since ssh refused the new one", cause)
 }
 
+// guardUnverified runs at the end of a host's run when sshd files changed
+// and no reload checked them with a fresh login: the host failed before
+// its handler ran, or nothing reloads ssh. On a failed host the change is
+// reverted, since the next reload or boot would apply a configuration
+// nobody checked; otherwise the operator is told it is not checked yet.
+func (hr *hostRun) guardUnverified(ctx context.Context) {
+	msg := "sshd lock-out guard: the sshd configuration changed but ssh was not reloaded, so no fresh login checked it: notify a handler that reloads ssh"
+	if hr.failed {
+		msg = "sshd lock-out guard: reverted the sshd configuration change, because the host failed before ssh was reloaded and a fresh login could check it"
+		if err := hr.guardRestore(ctx); err != nil {
+			msg = fmt.Sprintf("sshd lock-out guard: the host failed before ssh was reloaded, and restoring the previous sshd configuration failed (%v): the backups are in %s; fix /etc/ssh before ssh restarts", err, guardDir)
+		}
+	}
+	hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: "sshd-guard", Message: msg})
+}
+
 // guardRestore puts the backups back, reloads ssh and removes them; on
 // failure the backups stay on the host.
 func (hr *hostRun) guardRestore(ctx context.Context) error {
