@@ -28,6 +28,10 @@ type Inputs struct {
 	// Hosts are the selected hosts' inventory vars: a declared variable
 	// that nothing above the inventory sets takes its value from there.
 	Hosts []InventoryHost
+	// SensitiveOnly (apply PLANFILE): the environment and var files set
+	// only sensitive variables; values they give others are ignored, with
+	// a warning, since the plan fixed those.
+	SensitiveOnly bool
 }
 
 // InventoryHost is a selected host's name and resolved inventory vars.
@@ -84,6 +88,15 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared variable",
 				Detail: fmt.Sprintf("%s sets %q, which this playbook does not declare.", from, name), Subject: rng})
+			return
+		}
+		if in.SensitiveOnly && from != "plan file" && !v.Sensitive {
+			where := from
+			if from == "env" {
+				where = "CLAWRUN_VAR_" + name
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Variable ignored",
+				Detail: fmt.Sprintf("%s sets %q, which is not sensitive: apply PLANFILE takes it from the plan; the value given is ignored.", where, name), Subject: rng})
 			return
 		}
 		if text != nil {
