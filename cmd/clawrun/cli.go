@@ -178,10 +178,8 @@ func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secret
 	var all bytes.Buffer
 	defer func() { io.WriteString(out, secrets.Redact(all.String())) }()
 	w := &all
+	// Inventory files are not among them: their vars hold secrets.
 	files := playbooks.Files()
-	for k, v := range inventory.Parser.Files() {
-		files[k] = v
-	}
 	width := 0
 	if f, ok := out.(*os.File); ok {
 		width, _, _ = term.GetSize(int(f.Fd()))
