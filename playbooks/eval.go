@@ -3,6 +3,7 @@ package playbooks
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -155,12 +156,21 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 	vs := &VarSet{Values: vals, Pinned: pinned, ByHost: map[string]map[string]cty.Value{}}
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
-			if missing := hostsWithout(in.Hosts, v.Name); requireAll && (len(in.Hosts) == 0 || len(missing) > 0) {
+			missing := hostsWithout(in.Hosts, v.Name)
+			switch {
+			case len(missing) > 0 && len(missing) < len(in.Hosts):
+				// Set for some hosts only: an error even in validate (plan
+				// would fail), at each host that lacks it.
+				for _, h := range in.Hosts {
+					if slices.Contains(missing, h.Name) {
+						diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
+							Detail: fmt.Sprintf("Variable %q has no default, and the inventory vars of %s do not set it (those of other hosts do); set it there, or for every host with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, h.Name, v.Name, v.Name),
+							Subject: h.Range})
+					}
+				}
+			case requireAll && (len(in.Hosts) == 0 || len(missing) > 0):
 				r := v.Range
 				detail := fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file, CLAWRUN_VAR_%s or inventory vars.", v.Name, v.Name, v.Name)
-				if len(in.Hosts) > 0 && len(missing) < len(in.Hosts) {
-					detail += fmt.Sprintf(" The inventory vars of %s do not set it.", strings.Join(missing, ", "))
-				}
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable", Detail: detail, Subject: &r})
 			}
 			vals[v.Name] = cty.UnknownVal(v.Type)
