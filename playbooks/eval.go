@@ -164,7 +164,7 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 				for _, h := range in.Hosts {
 					if slices.Contains(missing, h.Name) {
 						diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
-							Detail: fmt.Sprintf("Variable %q has no default, and the inventory vars of %s do not set it (those of other hosts do); set it there, or for every host with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, h.Name, v.Name, v.Name),
+							Detail:  fmt.Sprintf("Variable %q has no default, and the inventory vars of %s do not set it (those of other hosts do); set it there, or for every host with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, h.Name, v.Name, v.Name),
 							Subject: h.Range})
 					}
 				}
