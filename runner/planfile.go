@@ -229,6 +229,9 @@ func (pf *PlanFile) SetHostVars(hosts []string, values func(string) map[string]c
 // CheckHostVars refuses the plan when a host's non-sensitive variable
 // values differ from those it was planned with (or the plan lacks them).
 func (pf *PlanFile) CheckHostVars(hosts []string, values func(string) map[string]cty.Value) error {
+	if pf.HostVarsMAC == nil {
+		return fmt.Errorf("the saved plan has no per-host variable digests (an older clawrun made it): nothing was applied: plan again")
+	}
 	for _, h := range hosts {
 		want, ok := pf.HostVarsMAC[h]
 		if !ok || pf.varsDigest(PublicVars(values(h))) != want {

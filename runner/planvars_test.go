@@ -33,6 +33,9 @@ func TestPlanHostVarsDigest(t *testing.T) {
 		{"secret changed only", []string{"h1"}, map[string]map[string]cty.Value{"h1": {"admin_cidr": cty.StringVal("10.66.2.0/24"), "tok": cty.StringVal("x").Mark("sensitive")}}, true},
 		{"host not planned", []string{"h3"}, planned, false},
 	}
+	if err := (&PlanFile{key: []byte("k")}).CheckHostVars([]string{"h1"}, at(planned)); err == nil {
+		t.Fatal("a plan without per-host digests was accepted")
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := pf.CheckHostVars(c.hosts, at(c.vals))
