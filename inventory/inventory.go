@@ -88,9 +88,6 @@ var schema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 
 var settingsAttrs = []string{"user", "port", "identity_file", "known_hosts", "become", "connect_timeout", "jump", "connection"}
 
-// Parser keeps inventory sources for diagnostics.
-var Parser = hclparse.NewParser()
-
 var evalCtx = &hcl.EvalContext{Functions: map[string]function.Function{
 	"env": function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "name", Type: cty.String}},
@@ -108,7 +105,10 @@ func Load(path string) (*Inventory, hcl.Diagnostics) {
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read inventory", Detail: err.Error()}}
 	}
-	f, diags := Parser.ParseHCL(src, path)
+	// A parser of its own, whose files diagnostics never see: inventory
+	// vars hold secrets, so errors give file:line:col without the source
+	// line (HCL would quote it).
+	f, diags := hclparse.NewParser().ParseHCL(src, path)
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -3,6 +3,7 @@ package playbooks
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +29,10 @@ type Inputs struct {
 	// Hosts are the selected hosts' inventory vars: a declared variable
 	// that nothing above the inventory sets takes its value from there.
 	Hosts []InventoryHost
+	// SensitiveOnly (apply PLANFILE): the environment and var files set
+	// only sensitive variables; values they give others are ignored, with
+	// a warning, since the plan fixed those.
+	SensitiveOnly bool
 }
 
 // InventoryHost is a selected host's name and resolved inventory vars.
@@ -86,6 +91,15 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 				Detail: fmt.Sprintf("%s sets %q, which this playbook does not declare.", from, name), Subject: rng})
 			return
 		}
+		if in.SensitiveOnly && from != "plan file" && !v.Sensitive {
+			where := from
+			if from == "env" {
+				where = "CLAWRUN_VAR_" + name
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Variable ignored",
+				Detail: fmt.Sprintf("%s sets %q, which is not sensitive: apply PLANFILE takes it from the plan; the value given is ignored.", where, name), Subject: rng})
+			return
+		}
 		if text != nil {
 			raw = parseVarText(*text, v.Type)
 		}
@@ -142,12 +156,21 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 	vs := &VarSet{Values: vals, Pinned: pinned, ByHost: map[string]map[string]cty.Value{}}
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
-			if missing := hostsWithout(in.Hosts, v.Name); requireAll && (len(in.Hosts) == 0 || len(missing) > 0) {
+			missing := hostsWithout(in.Hosts, v.Name)
+			switch {
+			case len(missing) > 0 && len(missing) < len(in.Hosts):
+				// Set for some hosts only: an error even in validate (plan
+				// would fail), at each host that lacks it.
+				for _, h := range in.Hosts {
+					if slices.Contains(missing, h.Name) {
+						diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
+							Detail:  fmt.Sprintf("Variable %q has no default, and the inventory vars of %s do not set it (those of other hosts do); set it there, or for every host with --var %s=..., --var-file or CLAWRUN_VAR_%s.", v.Name, h.Name, v.Name, v.Name),
+							Subject: h.Range})
+					}
+				}
+			case requireAll && (len(in.Hosts) == 0 || len(missing) > 0):
 				r := v.Range
 				detail := fmt.Sprintf("Variable %q has no default; set it with --var %s=..., --var-file, CLAWRUN_VAR_%s or inventory vars.", v.Name, v.Name, v.Name)
-				if len(in.Hosts) > 0 && len(missing) < len(in.Hosts) {
-					detail += fmt.Sprintf(" The inventory vars of %s do not set it.", strings.Join(missing, ", "))
-				}
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable", Detail: detail, Subject: &r})
 			}
 			vals[v.Name] = cty.UnknownVal(v.Type)

@@ -109,6 +109,7 @@ func (pb *Playbook) loadInclude(b *hcl.Block, parent *Unit, stack []string) hcl.
 	if !pb.UsesFacts {
 		pb.UsesFacts = usesFacts(u.Dir, f.Body)
 	}
+	pb.noteReads(u.Dir, f.Body)
 	body, d := f.Body.Content(includedSchema)
 	diags = append(diags, d...)
 	diags = append(diags, pb.loadBlocks(body.Blocks, u, append(stack, abs))...)

@@ -33,6 +33,7 @@ type Playbook struct {
 	// UsesFacts is false when no expression or template can read
 	// host.facts: facts then ride along with the first probe round trip.
 	UsesFacts bool
+	reads     hostVarsReads // inventory vars read (ReadsName)
 
 	Variables []*Variable
 	Locals    []*hcl.Attribute
@@ -131,6 +132,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 	abs, _ := filepath.Abs(path)
 	pb := &Playbook{File: path, Dir: filepath.Dir(abs), Source: src, Hosts: []string{"all"}, MaxFailPct: 100}
 	pb.UsesFacts = usesFacts(pb.Dir, f.Body)
+	pb.noteReads(pb.Dir, f.Body)
 	content, d := f.Body.Content(rootSchema)
 	diags = append(diags, d...)
 	if a, ok := content.Attributes["hosts"]; ok {

@@ -42,3 +42,11 @@ type Prepared struct {
 	Pinned  map[string]bool
 	Secrets *playbooks.Secrets
 }
+
+// For returns the variable values host sees.
+func (p *Prepared) For(host string) map[string]cty.Value {
+	if v, ok := p.HostVars[host]; ok {
+		return v
+	}
+	return p.Vars
+}

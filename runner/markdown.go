@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -66,6 +67,7 @@ type group struct {
 	task, kind, lines, diff, caveat, errText string
 	failed                                   bool
 	hosts                                    []string
+	at                                       string // play-order key (playOrder)
 }
 
 // Close renders everything.
@@ -112,7 +114,22 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 	}
 	var groups []*group
 	index := map[string]*group{}
-	for _, e := range m.events {
+	// Hosts in the run's order, each host's events in play order (as in
+	// the text plan), whichever host finished first.
+	hostAt := map[string]int{}
+	for i, h := range m.hosts {
+		hostAt[h] = i
+	}
+	events := slices.Clone(m.events)
+	sort.SliceStable(events, func(i, j int) bool { return hostAt[events[i].Host] < hostAt[events[j].Host] })
+	var seqs [][]string
+	for i, e := range events {
+		if i == 0 || e.Host != events[i-1].Host {
+			seqs = append(seqs, nil)
+		}
+		seqs[len(seqs)-1] = append(seqs[len(seqs)-1], e.Type+"\x00"+e.Task)
+	}
+	for _, e := range events {
 		c := counts[e.Host]
 		if c == nil {
 			c = &hostCounts{}
@@ -156,11 +173,13 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 			prev.hosts = append(prev.hosts, e.Host)
 			continue
 		}
-		g.hosts = []string{e.Host}
+		g.hosts, g.at = []string{e.Host}, e.Type+"\x00"+e.Task
 		gp := &g
 		index[key] = gp
 		groups = append(groups, gp)
 	}
+	rank := playOrder(seqs)
+	sort.SliceStable(groups, func(i, j int) bool { return rank[groups[i].at] < rank[groups[j].at] })
 	b.WriteString("| host | add | change | remove | unchanged | failed | ignored |\n|---|--:|--:|--:|--:|--:|--:|\n")
 	names := make([]string, 0, len(counts))
 	for h := range counts {

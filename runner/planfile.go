@@ -41,6 +41,10 @@ type PlanFile struct {
 	InventorMAC string            `json:"inventory_mac"`
 	Vars        map[string]string `json:"vars"` // non-sensitive values, as JSON
 	VarsMAC     string            `json:"vars_mac"`
+	// HostVarsMAC is, per selected host, the keyed digest of the
+	// non-sensitive variable values that host sees (inventory vars
+	// included); apply refuses the plan when one differs.
+	HostVarsMAC map[string]string `json:"host_vars_mac"`
 	Limit       string            `json:"limit,omitempty"`
 	Tags        []string          `json:"tags,omitempty"`
 	SkipTags    []string          `json:"skip_tags,omitempty"`
@@ -210,6 +214,29 @@ func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error
 		return fmt.Errorf("the inventory %s changed since the plan was made: plan again", pf.Inventory)
 	case pf.varsDigest(PublicVars(vars)) != pf.VarsMAC:
 		return fmt.Errorf("variable values differ from the plan's: plan again")
+	}
+	return nil
+}
+
+// SetHostVars records the digest of each host's non-sensitive values.
+func (pf *PlanFile) SetHostVars(hosts []string, values func(string) map[string]cty.Value) {
+	pf.HostVarsMAC = map[string]string{}
+	for _, h := range hosts {
+		pf.HostVarsMAC[h] = pf.varsDigest(PublicVars(values(h)))
+	}
+}
+
+// CheckHostVars refuses the plan when a host's non-sensitive variable
+// values differ from those it was planned with (or the plan lacks them).
+func (pf *PlanFile) CheckHostVars(hosts []string, values func(string) map[string]cty.Value) error {
+	if pf.HostVarsMAC == nil {
+		return fmt.Errorf("the saved plan has no per-host variable digests (an older clawrun made it): nothing was applied: plan again")
+	}
+	for _, h := range hosts {
+		want, ok := pf.HostVarsMAC[h]
+		if !ok || pf.varsDigest(PublicVars(values(h))) != want {
+			return fmt.Errorf("the variable values of host %s differ from the plan's: nothing was applied: plan again", h)
+		}
 	}
 	return nil
 }

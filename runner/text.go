@@ -234,6 +234,19 @@ func (t *TextRenderer) flushHeld() {
 		}
 		g.hosts = append(g.hosts, e.Host)
 	}
+	// Groups in play order: a change of only some hosts is printed at its
+	// task's place, not after everything the first host changed.
+	var seqs [][]string
+	for i, e := range t.held {
+		if i == 0 || e.Host != t.held[i-1].Host {
+			seqs = append(seqs, nil)
+		}
+		seqs[len(seqs)-1] = append(seqs[len(seqs)-1], e.Type+"\x00"+e.Task)
+	}
+	rank := playOrder(seqs)
+	sort.SliceStable(groups, func(i, j int) bool {
+		return rank[groups[i].e.Type+"\x00"+groups[i].e.Task] < rank[groups[j].e.Type+"\x00"+groups[j].e.Task]
+	})
 	for _, g := range groups {
 		label := g.hosts[0]
 		if len(g.hosts) > 1 {

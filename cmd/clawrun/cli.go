@@ -178,10 +178,8 @@ func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secret
 	var all bytes.Buffer
 	defer func() { io.WriteString(out, secrets.Redact(all.String())) }()
 	w := &all
+	// Inventory files are not among them: their vars hold secrets.
 	files := playbooks.Files()
-	for k, v := range inventory.Parser.Files() {
-		files[k] = v
-	}
 	width := 0
 	if f, ok := out.(*os.File); ok {
 		width, _, _ = term.GetSize(int(f.Fd()))
@@ -248,7 +246,7 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
 		}
 	}
-	vs, d := pb.Resolve(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed, Hosts: invHosts}, requireInventory)
+	vs, d := pb.Resolve(playbooks.Inputs{Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), Fixed: f.fixed, Hosts: invHosts, SensitiveOnly: f.fixed != nil}, requireInventory)
 	diags = append(diags, d...)
 	var checks []playbooks.CheckHost
 	for _, h := range hosts {
@@ -269,6 +267,14 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		return nil, nil, nil, nil, exitError{1}
 	}
 	return pb, inv, hosts, &runner.Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
+}
+
+func hostNames(hosts []*inventory.Host) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = h.Name
+	}
+	return out
 }
 
 func doValidate(c *cobra.Command, pbPaths []string, f *flags) error {
@@ -361,6 +367,9 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		if err := replay.Check(pb.Source, inv.Source, prep.Vars); err != nil {
 			return err
 		}
+		if err := replay.CheckHostVars(hostNames(hosts), prep.For); err != nil {
+			return err
+		}
 	case f.out != "":
 		key, err := runner.PlanKey(true)
 		if err != nil {
@@ -368,6 +377,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		}
 		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
 		record.SetPinned(prep.Pinned)
+		record.SetHostVars(hostNames(hosts), prep.For)
 	}
 	// Credentials of the controller are redacted like sensitive values.
 	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
