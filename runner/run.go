@@ -629,7 +629,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	if hr.noExec(t) {
 		hr.rc.NotChecked++
 		hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
-			Message: "not checked: its probe runs a command the playbook wrote (--no-exec)", DurationMS: time.Since(start).Milliseconds()})
+			Message: noExecReason(t), DurationMS: time.Since(start).Milliseconds()})
 		return false, true
 	}
 	if t.Spec.Delegate != "" {
@@ -787,10 +787,26 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	}
 }
 
-// noExec reports whether plan --no-exec leaves the task unprobed.
+// noExec reports whether plan --no-exec leaves the task unprobed: its
+// probe runs shell the playbook wrote, or it runs on the controller
+// (delegate = "local"), where a probe of any path (a plan key, an SSH
+// private key) would print the controller's files into the review.
 func (hr *hostRun) noExec(t *playbooks.Task) bool {
+	if !hr.r.opts.NoExec {
+		return false
+	}
+	if t.Spec.Delegate != "" {
+		return true
+	}
 	us, ok := t.Module.(modules.UserShell)
-	return hr.r.opts.NoExec && ok && us.RunsUserShell()
+	return ok && us.RunsUserShell()
+}
+
+func noExecReason(t *playbooks.Task) string {
+	if t.Spec.Delegate != "" {
+		return "not checked: it runs on the controller (delegate), whose files --no-exec does not read"
+	}
+	return "not checked: its probe runs a command the playbook wrote (--no-exec)"
 }
 
 // carriesSecret reports whether a task's configuration holds a sensitive value.
