@@ -277,8 +277,9 @@ func (pf *PlanFile) recorder(host string) playbooks.RandomSource {
 }
 
 // replayer returns a random source that gives back the plan's values and
-// remembers which it gave (see replayedSensitive).
-func (pf *PlanFile) replayer(host string, given *[]string) playbooks.RandomSource {
+// remembers which it gave (see replayedSensitive); values it draws anew
+// (the plan stored none) are added to fresh (see stepsDigest).
+func (pf *PlanFile) replayer(host string, given *[]string, fresh *playbooks.Secrets) playbooks.RandomSource {
 	var i int
 	var mu sync.Mutex
 	ph := pf.Hosts[host]
@@ -290,7 +291,9 @@ func (pf *PlanFile) replayer(host string, given *[]string) playbooks.RandomSourc
 			*given = append(*given, *ph.Random[i])
 			return *ph.Random[i]
 		}
-		return playbooks.CryptoRandom(n)
+		v := playbooks.CryptoRandom(n)
+		fresh.Add(v)
+		return v
 	}
 }
 
@@ -320,11 +323,17 @@ func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 // plain, or inside a body quoted once more (a guarded write, '\” quotes).
 var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|printf %s '\\''([A-Za-z0-9+/=]*)'\\'' \| base64 -d`)
 
-// stepsDigest is the keyed digest of a plan's steps with secrets redacted:
-// in the scripts, in the content they carry base64-encoded, and in content
-// staged over SFTP (which is not in the script). A sensitive value drawn
-// anew at apply (a generated token) then digests as at plan time.
-func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) string {
+// stepsDigest is the keyed digest of a plan's steps: the scripts, the
+// content they carry base64-encoded and the content staged over SFTP
+// (which is not in the script), all in clear: the digest is keyed, so it
+// reveals nothing, and any difference, even one inside a secret's text
+// (format("%s\nEVIL=...", var.token)), refuses the plan. Only volatile
+// values are redacted first: the sensitive random_hex values that plan
+// never stores and apply draws anew (volatile), so that a generated token
+// digests as at plan time. A value derived from such a random (a hash of
+// it) is not recognized: such a plan is refused and must be applied
+// without a plan file.
+func (pf *PlanFile) stepsDigest(plan *modules.Plan, volatile *playbooks.Secrets) string {
 	var parts []string
 	for _, s := range plan.Steps {
 		script := embedded.ReplaceAllStringFunc(s.Script, func(m string) string {
@@ -333,14 +342,28 @@ func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) 
 			if err != nil {
 				return m
 			}
-			return "embed:" + secrets.Redact(string(b))
+			return "embed:" + volatile.Redact(string(b))
 		})
-		parts = append(parts, secrets.Redact(script))
+		parts = append(parts, volatile.Redact(script))
 		if s.Upload != nil {
-			parts = append(parts, "upload:"+secrets.Redact(string(s.Upload)))
+			parts = append(parts, "upload:"+volatile.Redact(string(s.Upload)))
 		} else {
 			parts = append(parts, "no upload")
 		}
 	}
 	return pf.digest(parts...)
+}
+
+// volatileRecorded is, at plan time, the set of host's random_hex values
+// that Save will not store (they turned out sensitive).
+func (pf *PlanFile) volatileRecorded(host string, secrets *playbooks.Secrets) *playbooks.Secrets {
+	v := &playbooks.Secrets{}
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	for _, r := range pf.randoms[host] {
+		if r != nil && secrets.Contains(*r) {
+			v.Add(*r)
+		}
+	}
+	return v
 }

@@ -300,6 +300,9 @@ type hostRun struct {
 	output string
 	// retry is set while a task with retries runs an attempt.
 	retry *retryState
+	// fresh are the random_hex values apply PLANFILE drew anew (the plan
+	// stored none: they are sensitive); see stepsDigest.
+	fresh *playbooks.Secrets
 	// scope evaluates this host's tasks; lastRun is the output of the last
 	// steps run (task results, results.go).
 	scope   *playbooks.Scope
@@ -398,7 +401,8 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	case r.opts.Record != nil:
 		random = r.opts.Record.recorder(hr.h.Name)
 	case r.opts.Replay != nil:
-		random = r.opts.Replay.replayer(hr.h.Name, &replayed)
+		hr.fresh = &playbooks.Secrets{}
+		random = r.opts.Replay.replayer(hr.h.Name, &replayed, hr.fresh)
 	}
 	vars := r.vars
 	if hv, ok := r.opts.HostVars[hr.h.Name]; ok {
@@ -664,7 +668,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, pf.volatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
@@ -767,7 +771,7 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 	if plan.Changed() {
 		now = StatusChanged
 	}
-	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.r.secrets) != pt.Steps) {
+	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.fresh) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
 	}
 	return nil
