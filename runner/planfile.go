@@ -47,10 +47,15 @@ type PlanFile struct {
 	// Pinned names the variables set above the inventory (environment,
 	// var files, --var); apply fixes only those, so inventory vars keep
 	// their place.
-	Pinned  []string             `json:"pinned"`
+	Pinned []string `json:"pinned"`
+	// Files are the controller files evaluation read (template and file
+	// sources, file(), templatefile()) and a keyed digest of each: apply
+	// refuses the plan if any changed, or if it reads one not listed.
+	Files   map[string]string    `json:"files"`
 	Hosts   map[string]*PlanHost `json:"hosts"`
 	mu      sync.Mutex
 	randoms map[string][]*string
+	reads   *playbooks.FileReads
 	key     []byte
 }
 
@@ -103,7 +108,7 @@ func planMAC(key, body []byte) string {
 func NewPlanFile(pb *playbooks.Playbook, invFile string, invSrc []byte, vars map[string]cty.Value, limit string, tags, skip []string, key []byte) *PlanFile {
 	pf := &PlanFile{Version: planVersion, Created: time.Now().UTC(), Playbook: pb.File,
 		Inventory: invFile, Vars: PublicVars(vars), Limit: limit, Tags: tags, SkipTags: skip,
-		Hosts: map[string]*PlanHost{}, key: key}
+		Hosts: map[string]*PlanHost{}, reads: pb.Reads, key: key}
 	pf.PlaybookMAC, pf.InventorMAC = pf.digest(string(pb.Source)), pf.digest(string(invSrc))
 	pf.VarsMAC = pf.varsDigest(pf.Vars)
 	return pf
@@ -147,6 +152,10 @@ func (pf *PlanFile) Save(path string, secrets *playbooks.Secrets) error {
 			}
 			ph.Random = append(ph.Random, r)
 		}
+	}
+	pf.Files = map[string]string{}
+	for path, sum := range pf.reads.Snapshot() {
+		pf.Files[path] = pf.fileDigest(sum)
 	}
 	body, err := json.MarshalIndent(pf, "", "  ")
 	if err != nil {
@@ -210,6 +219,32 @@ func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error
 		return fmt.Errorf("the inventory %s changed since the plan was made: plan again", pf.Inventory)
 	case pf.varsDigest(PublicVars(vars)) != pf.VarsMAC:
 		return fmt.Errorf("variable values differ from the plan's: plan again")
+	}
+	paths := make([]string, 0, len(pf.Files))
+	for p := range pf.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil || pf.fileDigest(sha256.Sum256(b)) != pf.Files[p] {
+			return fmt.Errorf("the file %s, which the playbook reads, changed since the plan was made: plan again", p)
+		}
+	}
+	return nil
+}
+
+func (pf *PlanFile) fileDigest(sum [sha256.Size]byte) string {
+	return pf.digest("file", hex.EncodeToString(sum[:]))
+}
+
+// checkReads refuses controller files read at apply that the plan did not
+// read, or read with other contents.
+func (pf *PlanFile) checkReads(reads *playbooks.FileReads) error {
+	for p, sum := range reads.Snapshot() {
+		if d, ok := pf.Files[p]; !ok || d != pf.fileDigest(sum) {
+			return fmt.Errorf("the file %s, which the playbook reads, changed since the plan was made (or the plan did not read it): plan again", p)
+		}
 	}
 	return nil
 }

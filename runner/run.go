@@ -431,6 +431,11 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	if err := replayedSensitive(replayed, r.secrets); err != nil {
 		return nil, nil, err
 	}
+	if r.opts.Replay != nil {
+		if err := r.opts.Replay.checkReads(r.pb.Reads); err != nil {
+			return nil, nil, err
+		}
+	}
 	return tasks, handlers, nil
 }
 
