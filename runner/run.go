@@ -804,11 +804,9 @@ func (hr *hostRun) noExec(t *playbooks.Task) bool {
 	if !hr.r.opts.NoExec {
 		return false
 	}
-	if t.Spec.Delegate != "" {
-		return true
-	}
+	onController := t.Spec.Delegate != ""
 	us, ok := t.Module.(modules.UserShell)
-	return ok && us.RunsUserShell()
+	return onController || ok && us.RunsUserShell()
 }
 
 func noExecReason(t *playbooks.Task) string {
