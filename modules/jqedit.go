@@ -89,13 +89,22 @@ func (j *JQEdit) Check(a Attrs) hcl.Diagnostics {
 	if j.Expression == "" {
 		return diags
 	}
+	// The parser's message quotes the program: for a sensitive program it
+	// would print pieces of the secret, which redaction of the whole value
+	// does not catch. Say only that it does not compile.
+	why := func(err error) string {
+		if a["expression"].Sensitive {
+			return "The expression (a sensitive value, not shown) is not a valid jq program."
+		}
+		return err.Error()
+	}
 	q, err := gojq.Parse(j.Expression)
 	if err != nil {
-		return append(diags, a.Diag("expression", "Invalid jq program", err.Error()))
+		return append(diags, a.Diag("expression", "Invalid jq program", why(err)))
 	}
 	code, err := gojq.Compile(q, gojq.WithVariables(j.argNames))
 	if err != nil {
-		return append(diags, a.Diag("expression", "Invalid jq program", err.Error()))
+		return append(diags, a.Diag("expression", "Invalid jq program", why(err)))
 	}
 	j.code = code
 	if j.Mode != "" && !isOctal(j.Mode) {

@@ -318,7 +318,7 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "host": host, "local": cty.EmptyObjectVal},
-		Functions: functions(pb.Dir, random, secrets),
+		Functions: functions(pb.Dir, random, secrets, pb.Reads),
 	}
 	for _, v := range vars {
 		secrets.AddValue(v)
@@ -519,7 +519,7 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 			diags = append(diags, c.Check(attrs)...)
 		}
 		if src, ok := t.Module.(modules.Sourcer); ok {
-			diags = append(diags, src.LoadSources(&loader{dir: s.unitDir(spec.Unit), ctx: ctx, secrets: s.Secrets}, attrs)...)
+			diags = append(diags, src.LoadSources(&loader{dir: s.unitDir(spec.Unit), ctx: ctx, secrets: s.Secrets, reads: s.pb.Reads}, attrs)...)
 		}
 		out = append(out, t)
 	}
@@ -589,6 +589,7 @@ type loader struct {
 	dir     string
 	ctx     *hcl.EvalContext
 	secrets *Secrets
+	reads   *FileReads
 }
 
 func (l *loader) diag(a modules.Attrs, attr, summary, detail string) hcl.Diagnostics {
@@ -599,10 +600,12 @@ func (l *loader) ReadFile(a modules.Attrs, attr, p string) ([]byte, hcl.Diagnost
 	if p == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(resolve(l.dir, p))
+	path := resolve(l.dir, p)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, l.diag(a, attr, "Cannot read source file", err.Error())
 	}
+	l.reads.note(path, b)
 	return b, nil
 }
 
@@ -634,6 +637,7 @@ func (l *loader) RenderTemplate(a modules.Attrs, attr, p string, vars map[string
 	if err != nil {
 		return "", l.diag(a, attr, "Cannot read template", err.Error())
 	}
+	l.reads.note(path, src)
 	templateMu.Lock()
 	templateFiles[path] = &hcl.File{Bytes: src}
 	templateMu.Unlock()

@@ -31,8 +31,8 @@ func CryptoRandom(n int) string {
 // functions returns the playbook function set: dir resolves relative
 // paths; every function's result on a sensitive input is recorded in
 // secrets (see tracked).
-func functions(dir string, random RandomSource, secrets *Secrets) map[string]function.Function {
-	fs := baseFunctions(dir, random, secrets)
+func functions(dir string, random RandomSource, secrets *Secrets, reads *FileReads) map[string]function.Function {
+	fs := baseFunctions(dir, random, secrets, reads)
 	for name, f := range fs {
 		switch name {
 		case "sensitive", "templatefile":
@@ -93,7 +93,7 @@ func unmarkArgs(args []cty.Value) ([]cty.Value, bool) {
 	return out, marked
 }
 
-func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string]function.Function {
+func baseFunctions(dir string, random RandomSource, secrets *Secrets, reads *FileReads) map[string]function.Function {
 	fs := map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc,
@@ -126,6 +126,7 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("read file: %w", err)
 			}
+			reads.note(p, b)
 			out := cty.StringVal(string(b))
 			// A file others may not read holds a secret (a key, a token).
 			if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o004 == 0 {
@@ -144,6 +145,7 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("read template: %w", err)
 			}
+			reads.note(p, src)
 			tmpl, diags := hclsyntax.ParseTemplate(src, p, hcl.InitialPos)
 			if diags.HasErrors() {
 				return cty.NilVal, diags
@@ -155,7 +157,7 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets) map[string
 					vars[k.AsString()] = e
 				}
 			}
-			out, diags := tmpl.Value(&hcl.EvalContext{Variables: vars, Functions: functions(dir, random, secrets)})
+			out, diags := tmpl.Value(&hcl.EvalContext{Variables: vars, Functions: functions(dir, random, secrets, reads)})
 			if diags.HasErrors() {
 				return cty.NilVal, diags
 			}

@@ -285,6 +285,6 @@ func (s *Scope) functionsFor(dir string) map[string]function.Function {
 	if s.funcs == nil {
 		s.funcs = map[string]map[string]function.Function{}
 	}
-	s.funcs[dir] = functions(dir, s.random, s.Secrets)
+	s.funcs[dir] = functions(dir, s.random, s.Secrets, s.pb.Reads)
 	return s.funcs[dir]
 }

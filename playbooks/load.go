@@ -23,6 +23,8 @@ type Playbook struct {
 	// Source is the file's bytes, then each included file's (see
 	// include.go), for digests of saved plans.
 	Source []byte
+	// Reads logs the other controller files evaluation read.
+	Reads *FileReads
 
 	Hosts         []string // inventory groups or hosts; default all
 	Become        *bool    // nil: the inventory's setting
@@ -130,7 +132,7 @@ func Load(path string) (*Playbook, hcl.Diagnostics) {
 		return nil, diags
 	}
 	abs, _ := filepath.Abs(path)
-	pb := &Playbook{File: path, Dir: filepath.Dir(abs), Source: src, Hosts: []string{"all"}, MaxFailPct: 100}
+	pb := &Playbook{File: path, Dir: filepath.Dir(abs), Source: src, Reads: &FileReads{}, Hosts: []string{"all"}, MaxFailPct: 100}
 	pb.UsesFacts = usesFacts(pb.Dir, f.Body)
 	pb.noteReads(pb.Dir, f.Body)
 	content, d := f.Body.Content(rootSchema)

@@ -51,10 +51,15 @@ type PlanFile struct {
 	// Pinned names the variables set above the inventory (environment,
 	// var files, --var); apply fixes only those, so inventory vars keep
 	// their place.
-	Pinned  []string             `json:"pinned"`
+	Pinned []string `json:"pinned"`
+	// Files are the controller files evaluation read (template and file
+	// sources, file(), templatefile()) and a keyed digest of each: apply
+	// refuses the plan if any changed, or if it reads one not listed.
+	Files   map[string]string    `json:"files"`
 	Hosts   map[string]*PlanHost `json:"hosts"`
 	mu      sync.Mutex
 	randoms map[string][]*string
+	reads   *playbooks.FileReads
 	key     []byte
 }
 
@@ -107,7 +112,7 @@ func planMAC(key, body []byte) string {
 func NewPlanFile(pb *playbooks.Playbook, invFile string, invSrc []byte, vars map[string]cty.Value, limit string, tags, skip []string, key []byte) *PlanFile {
 	pf := &PlanFile{Version: planVersion, Created: time.Now().UTC(), Playbook: pb.File,
 		Inventory: invFile, Vars: PublicVars(vars), Limit: limit, Tags: tags, SkipTags: skip,
-		Hosts: map[string]*PlanHost{}, key: key}
+		Hosts: map[string]*PlanHost{}, reads: pb.Reads, key: key}
 	pf.PlaybookMAC, pf.InventorMAC = pf.digest(string(pb.Source)), pf.digest(string(invSrc))
 	pf.VarsMAC = pf.varsDigest(pf.Vars)
 	return pf
@@ -151,6 +156,10 @@ func (pf *PlanFile) Save(path string, secrets *playbooks.Secrets) error {
 			}
 			ph.Random = append(ph.Random, r)
 		}
+	}
+	pf.Files = map[string]string{}
+	for path, sum := range pf.reads.Snapshot() {
+		pf.Files[path] = pf.fileDigest(sum)
 	}
 	body, err := json.MarshalIndent(pf, "", "  ")
 	if err != nil {
@@ -214,6 +223,32 @@ func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error
 		return fmt.Errorf("the inventory %s changed since the plan was made: plan again", pf.Inventory)
 	case pf.varsDigest(PublicVars(vars)) != pf.VarsMAC:
 		return fmt.Errorf("variable values differ from the plan's: plan again")
+	}
+	paths := make([]string, 0, len(pf.Files))
+	for p := range pf.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil || pf.fileDigest(sha256.Sum256(b)) != pf.Files[p] {
+			return fmt.Errorf("the file %s, which the playbook reads, changed since the plan was made: plan again", p)
+		}
+	}
+	return nil
+}
+
+func (pf *PlanFile) fileDigest(sum [sha256.Size]byte) string {
+	return pf.digest("file", hex.EncodeToString(sum[:]))
+}
+
+// checkReads refuses controller files read at apply that the plan did not
+// read, or read with other contents.
+func (pf *PlanFile) checkReads(reads *playbooks.FileReads) error {
+	for p, sum := range reads.Snapshot() {
+		if d, ok := pf.Files[p]; !ok || d != pf.fileDigest(sum) {
+			return fmt.Errorf("the file %s, which the playbook reads, changed since the plan was made (or the plan did not read it): plan again", p)
+		}
 	}
 	return nil
 }
@@ -304,8 +339,9 @@ func (pf *PlanFile) recorder(host string) playbooks.RandomSource {
 }
 
 // replayer returns a random source that gives back the plan's values and
-// remembers which it gave (see replayedSensitive).
-func (pf *PlanFile) replayer(host string, given *[]string) playbooks.RandomSource {
+// remembers which it gave (see replayedSensitive); values it draws anew
+// (the plan stored none) are added to fresh (see stepsDigest).
+func (pf *PlanFile) replayer(host string, given *[]string, fresh *playbooks.Secrets) playbooks.RandomSource {
 	var i int
 	var mu sync.Mutex
 	ph := pf.Hosts[host]
@@ -317,7 +353,9 @@ func (pf *PlanFile) replayer(host string, given *[]string) playbooks.RandomSourc
 			*given = append(*given, *ph.Random[i])
 			return *ph.Random[i]
 		}
-		return playbooks.CryptoRandom(n)
+		v := playbooks.CryptoRandom(n)
+		fresh.Add(v)
+		return v
 	}
 }
 
@@ -347,11 +385,17 @@ func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
 // plain, or inside a body quoted once more (a guarded write, '\” quotes).
 var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|printf %s '\\''([A-Za-z0-9+/=]*)'\\'' \| base64 -d`)
 
-// stepsDigest is the keyed digest of a plan's steps with secrets redacted:
-// in the scripts, in the content they carry base64-encoded, and in content
-// staged over SFTP (which is not in the script). A sensitive value drawn
-// anew at apply (a generated token) then digests as at plan time.
-func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) string {
+// stepsDigest is the keyed digest of a plan's steps: the scripts, the
+// content they carry base64-encoded and the content staged over SFTP
+// (which is not in the script), all in clear: the digest is keyed, so it
+// reveals nothing, and any difference, even one inside a secret's text
+// (format("%s\nEVIL=...", var.token)), refuses the plan. Only volatile
+// values are redacted first: the sensitive random_hex values that plan
+// never stores and apply draws anew (volatile), so that a generated token
+// digests as at plan time. A value derived from such a random (a hash of
+// it) is not recognized: such a plan is refused and must be applied
+// without a plan file.
+func (pf *PlanFile) stepsDigest(plan *modules.Plan, volatile *playbooks.Secrets) string {
 	var parts []string
 	for _, s := range plan.Steps {
 		script := embedded.ReplaceAllStringFunc(s.Script, func(m string) string {
@@ -360,14 +404,28 @@ func (pf *PlanFile) stepsDigest(plan *modules.Plan, secrets *playbooks.Secrets) 
 			if err != nil {
 				return m
 			}
-			return "embed:" + secrets.Redact(string(b))
+			return "embed:" + volatile.Redact(string(b))
 		})
-		parts = append(parts, secrets.Redact(script))
+		parts = append(parts, volatile.Redact(script))
 		if s.Upload != nil {
-			parts = append(parts, "upload:"+secrets.Redact(string(s.Upload)))
+			parts = append(parts, "upload:"+volatile.Redact(string(s.Upload)))
 		} else {
 			parts = append(parts, "no upload")
 		}
 	}
 	return pf.digest(parts...)
+}
+
+// volatileRecorded is, at plan time, the set of host's random_hex values
+// that Save will not store (they turned out sensitive).
+func (pf *PlanFile) volatileRecorded(host string, secrets *playbooks.Secrets) *playbooks.Secrets {
+	v := &playbooks.Secrets{}
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	for _, r := range pf.randoms[host] {
+		if r != nil && secrets.Contains(*r) {
+			v.Add(*r)
+		}
+	}
+	return v
 }

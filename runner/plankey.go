@@ -74,6 +74,17 @@ func PlanKey(create bool) ([]byte, error) {
 	return []byte(k), nil
 }
 
+// PlanKeyValue is the plan key if one is set or exists, else "": it is
+// added to the redaction set, so that no output (e.g. a delegate = "local"
+// task probing the key file) shows it.
+func PlanKeyValue() string {
+	k, err := PlanKey(false)
+	if err != nil {
+		return ""
+	}
+	return string(k)
+}
+
 // createKey writes a new random key unless one exists (O_EXCL: a
 // concurrent plan's key wins).
 func createKey(path string) error {

@@ -138,7 +138,7 @@ func TestReplayedSensitiveRefused(t *testing.T) {
 	v := "abcdef0123456789"
 	pf := &PlanFile{Hosts: map[string]*PlanHost{"h1": {Random: []*string{&v}}}}
 	var given []string
-	if got := pf.replayer("h1", &given)(len(v)); got != v {
+	if got := pf.replayer("h1", &given, &playbooks.Secrets{})(len(v)); got != v {
 		t.Fatalf("replayed %q", got)
 	}
 	s := &playbooks.Secrets{}

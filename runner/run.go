@@ -300,6 +300,9 @@ type hostRun struct {
 	output string
 	// retry is set while a task with retries runs an attempt.
 	retry *retryState
+	// fresh are the random_hex values apply PLANFILE drew anew (the plan
+	// stored none: they are sensitive); see stepsDigest.
+	fresh *playbooks.Secrets
 	// scope evaluates this host's tasks; lastRun is the output of the last
 	// steps run (task results, results.go).
 	scope   *playbooks.Scope
@@ -401,7 +404,8 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	case r.opts.Record != nil:
 		random = r.opts.Record.recorder(hr.h.Name)
 	case r.opts.Replay != nil:
-		random = r.opts.Replay.replayer(hr.h.Name, &replayed)
+		hr.fresh = &playbooks.Secrets{}
+		random = r.opts.Replay.replayer(hr.h.Name, &replayed, hr.fresh)
 	}
 	vars := r.vars
 	if hv, ok := r.opts.HostVars[hr.h.Name]; ok {
@@ -429,6 +433,11 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	}
 	if err := replayedSensitive(replayed, r.secrets); err != nil {
 		return nil, nil, err
+	}
+	if r.opts.Replay != nil {
+		if err := r.opts.Replay.checkReads(r.pb.Reads); err != nil {
+			return nil, nil, err
+		}
 	}
 	return tasks, handlers, nil
 }
@@ -632,7 +641,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	if hr.noExec(t) {
 		hr.rc.NotChecked++
 		hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
-			Message: "not checked: its probe runs a command the playbook wrote (--no-exec)", DurationMS: time.Since(start).Milliseconds()})
+			Message: noExecReason(t), DurationMS: time.Since(start).Milliseconds()})
 		return false, true
 	}
 	if t.Spec.Delegate != "" {
@@ -667,7 +676,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			status = StatusChanged
 		}
 		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, hr.r.secrets), Caveat: caveat}
+		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, pf.volatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
@@ -770,7 +779,7 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 	if plan.Changed() {
 		now = StatusChanged
 	}
-	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.r.secrets) != pt.Steps) {
+	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.fresh) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
 	}
 	return nil
@@ -790,10 +799,24 @@ func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
 	}
 }
 
-// noExec reports whether plan --no-exec leaves the task unprobed.
+// noExec reports whether plan --no-exec leaves the task unprobed: its
+// probe runs shell the playbook wrote, or it runs on the controller
+// (delegate = "local"), where a probe of any path (a plan key, an SSH
+// private key) would print the controller's files into the review.
 func (hr *hostRun) noExec(t *playbooks.Task) bool {
+	if !hr.r.opts.NoExec {
+		return false
+	}
+	onController := t.Spec.Delegate != ""
 	us, ok := t.Module.(modules.UserShell)
-	return hr.r.opts.NoExec && ok && us.RunsUserShell()
+	return onController || ok && us.RunsUserShell()
+}
+
+func noExecReason(t *playbooks.Task) string {
+	if t.Spec.Delegate != "" {
+		return "not checked: it runs on the controller (delegate), whose files --no-exec does not read"
+	}
+	return "not checked: its probe runs a command the playbook wrote (--no-exec)"
 }
 
 // carriesSecret reports whether a task's configuration holds a sensitive value.

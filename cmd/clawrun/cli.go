@@ -379,10 +379,6 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}
-	// Credentials of the controller are redacted like sensitive values.
-	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
-		prep.Secrets.Add(os.Getenv(name))
-	}
 	stdout := c.OutOrStdout()
 	var r runner.Renderer
 	switch f.format {
@@ -408,8 +404,9 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if opts.Dial, err = dialOptions(f); err != nil {
 		return err
 	}
-	prep.Secrets.Add(opts.Dial.BecomePassword) // whatever echoes it, output does not
-	prep.Secrets.Add(opts.Dial.Passphrase)
+	// Credentials of the controller are redacted like sensitive values:
+	// whatever echoes them, output does not.
+	addControllerSecrets(prep.Secrets, opts.Dial)
 	if f.verbose {
 		opts.Log = c.ErrOrStderr()
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner"
 	"github.com/spf13/cobra"
 )
@@ -46,6 +47,14 @@ func execCommand(f *flags) *cobra.Command {
 				return err
 			}
 			results := runner.Exec(ctx, hosts, strings.Join(args, " "), become, f.forks, dial)
+			// What a command prints may echo the controller's credentials
+			// (e.g. a sudo password typed into it): redacted as in runs.
+			secrets := &playbooks.Secrets{}
+			addControllerSecrets(secrets, dial)
+			for i := range results {
+				r := &results[i]
+				r.Stdout, r.Stderr, r.Error = secrets.Redact(r.Stdout), secrets.Redact(r.Stderr), secrets.Redact(r.Error)
+			}
 			if f.format == "json" {
 				runner.RenderExecJSON(c.OutOrStdout(), results)
 			} else {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner"
 	"golang.org/x/term"
 )
@@ -50,5 +51,22 @@ func dialOptions(f *flags) (runner.DialOptions, error) {
 		}
 		o.BecomePassword = pw
 	}
+	// sudo reads the password up to the first newline: the rest would be
+	// read by the root shell as commands. Refuse before any host is contacted.
+	if strings.ContainsAny(o.BecomePassword, "\n\r\x00") {
+		return o, errors.New("the become password contains a newline, carriage return or NUL byte, which sudo cannot take (the rest would run as a command): set CLAWRUN_BECOME_PASSWORD to the password alone")
+	}
 	return o, nil
+}
+
+// addControllerSecrets records the controller's credentials (become
+// password, key passphrase, plan key from CLAWRUN_PLAN_KEY or the key
+// file) so that no output shows them, in any encoded form.
+func addControllerSecrets(s *playbooks.Secrets, o runner.DialOptions) {
+	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
+		s.Add(os.Getenv(name))
+	}
+	s.Add(o.BecomePassword)
+	s.Add(o.Passphrase)
+	s.Add(runner.PlanKeyValue())
 }
