@@ -208,6 +208,20 @@ func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, e
 		}
 		for j, i := range idx {
 			out[i] = res[j]
+			// Past the batch's content budget (many large files): a
+			// round trip more for this file alone, where it fits.
+			if it := group[j]; it.File != nil && modules.ContentDeferred(res[j].Out) {
+				one := newBatch([]probeItem{it})
+				r, err := c.Run(ctx, one.script(), become)
+				if err != nil {
+					return nil, err
+				}
+				alone, err := one.parse(r.Stdout, r.Stderr)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = alone[0]
+			}
 		}
 	}
 	return out, nil
