@@ -148,7 +148,7 @@ const MaxContent = 16 << 20
 func fileProbe(p, want string) string {
 	q := Quote(p)
 	return readFunc + fmt.Sprintf(`p=%s
-if [ -L "$p" ]; then printf 'type=link\ntarget='; readlink -- "$p" | base64 -w0; echo
+if [ -L "$p" ]; then printf 'type=link\ntarget='; clawrun_readlink "$p" | base64 -w0; echo
 elif [ -e "$p" ]; then
 if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
 stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' -- "$p"

@@ -74,8 +74,9 @@ func BatchFileProbe(specs []FileSpec) string {
 	}
 	all := strings.Join(q, " ")
 	var b strings.Builder
+	b.WriteString(readFunc)
 	fmt.Fprintf(&b, "i=0; for p in %s; do\n", all)
-	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
+	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; clawrun_readlink "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
 done
 `)
 	// stat and sha256sum print the paths they were given; the parser maps
@@ -91,7 +92,6 @@ done
 	// Only regular files are hashed: a FIFO or device would block.
 	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
 	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
-	b.WriteString(readFunc)
 	// Content travels within a budget, so that a user who makes the files
 	// of several tasks large cannot push this script's output past what
 	// the controller keeps (runner's maxStdout) and fail every task of the

@@ -129,3 +129,37 @@ func TestBatchContentBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeReadsLinkTargetAsFolderOwner: a link in a root-only folder,
+// reached through the user's symlink, does not show its target.
+func TestProbeReadsLinkTargetAsFolderOwner(t *testing.T) {
+	root, uid := hostileTree(t)
+	home, private := filepath.Join(root, "home"), filepath.Join(root, "outside", "private")
+	os.Mkdir(private, 0o700)
+	os.Symlink("/ROOT-ONLY-TARGET", filepath.Join(private, "lnk"))
+	os.Symlink(private, filepath.Join(home, ".p"))
+	os.Lchown(filepath.Join(home, ".p"), uid, -1)
+	p := filepath.Join(home, ".p", "lnk")
+	mine := filepath.Join(home, "mine")
+	os.Symlink("/my-target", mine)
+	os.Lchown(mine, uid, -1)
+	specs := []FileSpec{{Path: p}, {Path: mine}}
+	out, err := runSh(t, BatchFileProbe(specs))
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	got, err := SplitFileProbe(specs, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := parseFileProbe(got[p]); strings.Contains(st.Target, "ROOT-ONLY") {
+		t.Errorf("batched probe read the target as root: %+v", st)
+	}
+	if st, _ := parseFileProbe(got[mine]); st.Target != "/my-target" {
+		t.Errorf("the user's own link: %+v", st)
+	}
+	out1, _ := runSh(t, fileProbe(p, ""))
+	if st, _ := parseFileProbe(out1); strings.Contains(st.Target, "ROOT-ONLY") {
+		t.Errorf("fileProbe read the target as root: %+v", st)
+	}
+}

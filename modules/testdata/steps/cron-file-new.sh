@@ -44,8 +44,13 @@ clawrun_read() {
   if [ -z "$clawrun_as" ]; then printf '%s' "$3"; head -c "$2" < "$1" | base64 -w0; echo; return 0; fi
   (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -c 'if [ -r "$1" ]; then printf "%s" "$3"; head -c "$2" -- "$1" | base64 -w0; echo; else printf "%s\n" "$4"; fi' sh "$1" "$2" "$3" "$4")
 }
+clawrun_readlink() {
+  clawrun_guard "$1" "" 2>/dev/null || return 0
+  if [ -z "$clawrun_as" ]; then readlink -- "$1"; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- readlink -- "$1" 2>/dev/null)
+}
 p='/etc/cron.d/clawrun'
-if [ -L "$p" ]; then printf 'type=link\ntarget='; readlink -- "$p" | base64 -w0; echo
+if [ -L "$p" ]; then printf 'type=link\ntarget='; clawrun_readlink "$p" | base64 -w0; echo
 elif [ -e "$p" ]; then
 if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
 stat --printf 'mode=%a\nowner=%U\ngroup=%G\nsize=%s\n' -- "$p"

@@ -1,12 +1,4 @@
 # probe (batched with the host's other file probes)
-i=0; for p in '/srv/blob'; do
-  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
-done
-stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- '/srv/blob' '/srv' 2>/dev/null
-set --
-for p in '/srv/blob'; do if [ -f "$p" ] && [ ! -L "$p" ]; then set -- "$@" "$p"; fi; done
-sums=
-if [ $# -gt 0 ]; then sums=$(sha256sum -- "$@" 2>/dev/null); printf '%s\n' "$sums"; fi
 clawrun_guard() {
   clawrun_as=
   [ "$(id -u)" = 0 ] || return 0
@@ -52,6 +44,19 @@ clawrun_read() {
   if [ -z "$clawrun_as" ]; then printf '%s' "$3"; head -c "$2" < "$1" | base64 -w0; echo; return 0; fi
   (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -c 'if [ -r "$1" ]; then printf "%s" "$3"; head -c "$2" -- "$1" | base64 -w0; echo; else printf "%s\n" "$4"; fi' sh "$1" "$2" "$3" "$4")
 }
+clawrun_readlink() {
+  clawrun_guard "$1" "" 2>/dev/null || return 0
+  if [ -z "$clawrun_as" ]; then readlink -- "$1"; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- readlink -- "$1" 2>/dev/null)
+}
+i=0; for p in '/srv/blob'; do
+  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; clawrun_readlink "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
+done
+stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- '/srv/blob' '/srv' 2>/dev/null
+set --
+for p in '/srv/blob'; do if [ -f "$p" ] && [ ! -L "$p" ]; then set -- "$@" "$p"; fi; done
+sums=
+if [ $# -gt 0 ]; then sums=$(sha256sum -- "$@" 2>/dev/null); printf '%s\n' "$sums"; fi
 clawrun_cb=33554432
 clawrun_content() {
   [ -f "$2" ] && [ ! -L "$2" ] || return 0

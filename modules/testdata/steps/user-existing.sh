@@ -44,6 +44,11 @@ clawrun_read() {
   if [ -z "$clawrun_as" ]; then printf '%s' "$3"; head -c "$2" < "$1" | base64 -w0; echo; return 0; fi
   (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -c 'if [ -r "$1" ]; then printf "%s" "$3"; head -c "$2" -- "$1" | base64 -w0; echo; else printf "%s\n" "$4"; fi' sh "$1" "$2" "$3" "$4")
 }
+clawrun_readlink() {
+  clawrun_guard "$1" "" 2>/dev/null || return 0
+  if [ -z "$clawrun_as" ]; then readlink -- "$1"; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- readlink -- "$1" 2>/dev/null)
+}
 u='moltbot'
 while IFS=: read -r name _ uid gid _ home shell; do
   if [ "$name" = "$u" ]; then echo "passwd=$name:x:$uid:$gid::$home:$shell"; h=$home; pg=$gid; fi
