@@ -147,13 +147,14 @@ const MaxContent = 16 << 20
 // forge other lines.
 func fileProbe(p, want string) string {
 	q := Quote(p)
-	return fmt.Sprintf(`p=%s
-if [ -L "$p" ]; then printf 'type=link\ntarget='; readlink -- "$p" | base64 -w0; echo
+	return readFunc + fmt.Sprintf(`p=%s
+if [ -L "$p" ]; then printf 'type=link\ntarget='; clawrun_readlink "$p" | base64 -w0; echo
 elif [ -e "$p" ]; then
 if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
 stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' -- "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
-  if [ "$s" != %s ] && [ "$(stat -c %%s -- "$p")" -le %d ]; then printf 'content='; base64 -w0 < "$p"; echo; fi
+  z=$(stat -c %%s -- "$p")
+  if [ "$s" != %s ] && [ "$z" -le %d ]; then clawrun_read "$p" "$z" content= content_denied=1; fi
 fi
 else echo type=absent; stat --printf 'parent_mode=%%a\nparent_group=%%G\n' -- "${p%%/*}/" 2>/dev/null; fi
 `, q, Quote(want), MaxContent)
@@ -168,6 +169,11 @@ type fileState struct {
 	Size       int64
 	Content    []byte
 	HasContent bool
+	// ContentDenied: the content was not read, since the write guard
+	// refuses the path or the user who controls its folder cannot read
+	// it (readFunc). ContentDeferred: this host's batched probe had no
+	// room left for it (BatchFileProbe); the runner probes it alone.
+	ContentDenied, ContentDeferred bool
 	// ParentMode and ParentGroup describe the directory of an absent path.
 	ParentMode, ParentGroup string
 }
@@ -181,7 +187,8 @@ func parseFileProbe(out string) (fileState, error) {
 		return fileState{}, err
 	}
 	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"],
-		ParentMode: normMode(m["parent_mode"]), ParentGroup: m["parent_group"]}
+		ParentMode: normMode(m["parent_mode"]), ParentGroup: m["parent_group"],
+		ContentDenied: m["content_denied"] == "1", ContentDeferred: m["content_deferred"] == "1"}
 	if s.Type == "" {
 		return s, fmt.Errorf("unexpected probe output %q", firstLine(out))
 	}
@@ -217,6 +224,19 @@ func (s fileState) needContent(path, module string) error {
 	}
 	if s.Size > MaxContent {
 		return fmt.Errorf("%s is %d bytes; %s edits files up to %d MiB (use file with source or content for larger ones)", path, s.Size, module, MaxContent>>20)
+	}
+	if s.ContentDenied {
+		if err := s.checkGuard(path, ""); err != nil {
+			return err
+		}
+		if rest, ok := strings.CutPrefix(s.Guard, "user:"); ok {
+			u, dir, _ := strings.Cut(rest, ":")
+			return fmt.Errorf("%s cannot be read as %s, who owns %s: clawrun reads files there with that user's rights (it may be a symlink of theirs); fix the path or its permissions", path, u, dir)
+		}
+		return fmt.Errorf("%s cannot be read with the rights of the user who controls its folder: clawrun reads files there with that user's rights; fix the path or its permissions", path)
+	}
+	if s.ContentDeferred {
+		return fmt.Errorf("%s (%d bytes) was not read: the file probe of this host reads at most %d MiB of content at once; run again with fewer large files", path, s.Size, BatchContentBudget>>20)
 	}
 	return fmt.Errorf("the probe of %s returned no content", path)
 }

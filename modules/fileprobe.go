@@ -44,6 +44,19 @@ func (l *LineInFile) FileProbe() (string, string) { return l.Path, "" }
 // FileProbe implements FileProber.
 func (j *JQEdit) FileProbe() (string, string) { return j.Path, "" }
 
+// BatchContentBudget is how many bytes of file content one batched probe
+// reads: in base64 with the rest of a host's probes, well within what the
+// controller keeps of one script's output, and at least MaxContent, so a
+// file probed alone always fits.
+const BatchContentBudget = 2 * MaxContent
+
+// ContentDeferred reports whether a path's output from SplitFileProbe
+// lacks its content for want of room: probe it alone (its own batch).
+func ContentDeferred(out string) bool {
+	m := kv(out)
+	return m["content_deferred"] == "1"
+}
+
 // FileSpec is one path to probe and the sha256 its content should have.
 type FileSpec struct{ Path, Want string }
 
@@ -61,8 +74,9 @@ func BatchFileProbe(specs []FileSpec) string {
 	}
 	all := strings.Join(q, " ")
 	var b strings.Builder
+	b.WriteString(readFunc)
 	fmt.Fprintf(&b, "i=0; for p in %s; do\n", all)
-	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
+	b.WriteString(`  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; clawrun_readlink "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
 done
 `)
 	// stat and sha256sum print the paths they were given; the parser maps
@@ -78,9 +92,22 @@ done
 	// Only regular files are hashed: a FIFO or device would block.
 	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
 	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
+	// Content travels within a budget, so that a user who makes the files
+	// of several tasks large cannot push this script's output past what
+	// the controller keeps (runner's maxStdout) and fail every task of the
+	// host: a file past the budget gets an O record, and is probed alone.
+	fmt.Fprintf(&b, `clawrun_cb=%d
+clawrun_content() {
+  [ -f "$2" ] && [ ! -L "$2" ] || return 0
+  z=$(stat -c %%s -- "$2") || return 0
+  [ "$z" -le %d ] || return 0
+  if [ "$z" -gt "$clawrun_cb" ]; then printf 'O\t%%s\n' "$1"; return 0; fi
+  clawrun_cb=$((clawrun_cb - z))
+  clawrun_read "$2" "$z" "$(printf 'C\t%%s\t' "$1")" "$(printf 'D\t%%s' "$1")"
+}
+`, BatchContentBudget, MaxContent)
 	for i, p := range paths {
-		qp := Quote(p)
-		content := fmt.Sprintf("if [ -f %s ] && [ ! -L %s ] && [ \"$(stat -c %%s -- %s)\" -le %d ]; then printf 'C\\t%d\\t'; base64 -w0 < %s; echo; fi\n", qp, qp, qp, MaxContent, i, qp)
+		content := fmt.Sprintf("clawrun_content %d %s\n", i, Quote(p))
 		ws := wants[p]
 		switch {
 		case contains(ws, "-") && len(ws) == 1:
@@ -220,6 +247,8 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			if s, err = rec('C', f[1], false); err == nil {
 				s.content = f[2]
 			}
+		case len(f) == 2 && (f[0] == "D" || f[0] == "O"):
+			_, err = rec(f[0][0], f[1], false)
 		default:
 			// sha256sum: "<64 hex>  <path>", escaped when the name
 			// holds a backslash or newline.
@@ -269,8 +298,13 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\n", t, s.mode, s.owner, s.group, s.size)
 			if t == "file" {
 				fmt.Fprintf(&b, "sha256=%s\n", s.sha)
-				if s.seen['C'] {
+				switch {
+				case s.seen['C']:
 					fmt.Fprintf(&b, "content=%s\n", s.content)
+				case s.seen['D']:
+					b.WriteString("content_denied=1\n")
+				case s.seen['O']:
+					b.WriteString("content_deferred=1\n")
 				}
 			}
 		default:

@@ -136,3 +136,24 @@ func (s fileState) checkGuard(path, owner string) error {
 	}
 	return nil
 }
+
+// readFunc defines clawrun_read PATH SIZE OKPREFIX FAILLINE: it prints
+// OKPREFIX, at most SIZE bytes of PATH in base64 and a newline, or
+// FAILLINE and a newline when PATH may not be read. Probes run as root,
+// and their plans are posted in pull requests: content below a folder a
+// non-root user controls is read with that user's rights (the write
+// guard's decision), so a symlink of the user's (~/.ssh -> /root/.ssh)
+// shows nothing the user could not read. A path the guard refuses is not
+// read at all. clawrun_readlink PATH prints a link's target the same way
+// (nothing when it may not be read).
+const readFunc = guardFunc + `clawrun_read() {
+  clawrun_guard "$1" "" 2>/dev/null || { printf '%s\n' "$4"; return 0; }
+  if [ -z "$clawrun_as" ]; then printf '%s' "$3"; head -c "$2" < "$1" | base64 -w0; echo; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -c 'if [ -r "$1" ]; then printf "%s" "$3"; head -c "$2" -- "$1" | base64 -w0; echo; else printf "%s\n" "$4"; fi' sh "$1" "$2" "$3" "$4")
+}
+clawrun_readlink() {
+  clawrun_guard "$1" "" 2>/dev/null || return 0
+  if [ -z "$clawrun_as" ]; then readlink -- "$1"; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- readlink -- "$1" 2>/dev/null)
+}
+`

@@ -42,7 +42,7 @@ func (u *User) Check(a Attrs) hcl.Diagnostics {
 func (u *User) Probe() string {
 	n := Quote(u.Name)
 	// Read with builtins: no process for passwd and group.
-	return fmt.Sprintf(`u=%s
+	return readFunc + fmt.Sprintf(`u=%s
 while IFS=: read -r name _ uid gid _ home shell; do
   if [ "$name" = "$u" ]; then echo "passwd=$name:x:$uid:$gid::$home:$shell"; h=$home; pg=$gid; fi
 done < /etc/passwd
@@ -52,8 +52,7 @@ if [ -n "$h" ]; then
     case ",$members," in *",$u,"*) gs="$gs $gname";; *) [ "$gid" = "$pg" ] && gs="$gname$gs";; esac
   done < /etc/group
   echo "groups=$gs"
-  k="$h/.ssh/authorized_keys"
-  if [ -f "$k" ]; then printf 'keys='; base64 -w0 < "$k"; echo; fi
+%s
 else
   # useradd -m will copy these: later tasks plan against them.
   for f in /etc/skel/.[!.]* /etc/skel/*; do
@@ -62,7 +61,25 @@ else
     fi
   done
 fi
-`, n)
+`, n, u.keysProbe())
+}
+
+// MaxKeysFile is the largest authorized_keys file the user probe reads.
+const MaxKeysFile = 1 << 20
+
+// keysProbe reads authorized_keys when the task manages it, with the
+// rights of the user who controls the home (readFunc): the plan is posted
+// in pull requests, and ~/.ssh may be a symlink to root's. A symlink as
+// the file itself is never read through: it is reported, and replaced.
+func (u *User) keysProbe() string {
+	if u.AuthorizedKeys == nil {
+		return ""
+	}
+	return fmt.Sprintf(`  k="$h/.ssh/authorized_keys"
+  if [ -L "$k" ]; then echo keys_link=1
+  elif [ -f "$k" ]; then z=$(stat -c %%s -- "$k")
+    if [ "$z" -le %d ]; then clawrun_read "$k" "$z" keys= keys_denied=1; else echo "keys_size=$z"; fi
+  fi`, MaxKeysFile)
 }
 
 // Plan decides the useradd/usermod calls and the authorized_keys file.
@@ -132,15 +149,25 @@ func (u *User) Plan(_ *Host, out string) (*Plan, error) {
 		for _, k := range *u.AuthorizedKeys {
 			want.WriteString(strings.TrimSpace(k) + "\n")
 		}
+		path := home + "/.ssh/authorized_keys"
+		switch {
+		case m["keys_denied"] == "1":
+			return nil, fmt.Errorf("%s cannot be read as %s: clawrun reads it with the rights of the user who controls the home (~/.ssh may be a symlink of theirs); fix ~%s/.ssh", path, u.Name, u.Name)
+		case m["keys_size"] != "":
+			return nil, fmt.Errorf("%s is %s bytes; clawrun reads authorized_keys files up to %d KiB: remove or shorten it", path, m["keys_size"], MaxKeysFile>>10)
+		}
 		old, _ := base64.StdEncoding.DecodeString(m["keys"])
 		_, had := m["keys"]
-		if string(old) != want.String() {
-			path := home + "/.ssh/authorized_keys"
-			sign := "~"
-			if !had {
+		link := m["keys_link"] == "1"
+		if string(old) != want.String() || link {
+			sign, note := "~", ""
+			if !had && !link {
 				sign = "+"
 			}
-			p.add(sign, "authorized_keys of %s (%d keys)", u.Name, len(*u.AuthorizedKeys))
+			if link {
+				note = "; replaces a symlink, not read"
+			}
+			p.add(sign, "authorized_keys of %s (%d keys%s)", u.Name, len(*u.AuthorizedKeys), note)
 			p.Diff += textDiff(path, old, []byte(want.String()), had)
 			// Both run as the user when the user controls the home (the
 			// usual case): a planted ~/.ssh symlink then leads nowhere

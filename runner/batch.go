@@ -171,6 +171,28 @@ func (b *batch) parse(out, stderr string) ([]probeResult, error) {
 	return res, nil
 }
 
+// reprobe probes each file that did not fit the batch's content budget
+// (modules.BatchContentBudget: a user made many files large) alone, where
+// it fits: a round trip more per such file, none when all fit.
+func (b *batch) reprobe(ctx context.Context, c Conn, become bool, res []probeResult) error {
+	for j, it := range b.items {
+		if it.File == nil || !modules.ContentDeferred(res[j].Out) {
+			continue
+		}
+		one := newBatch([]probeItem{it})
+		r, err := c.Run(ctx, one.script(), become)
+		if err != nil {
+			return err
+		}
+		alone, err := one.parse(r.Stdout, r.Stderr)
+		if err != nil {
+			return err
+		}
+		res[j] = alone[0]
+	}
+	return nil
+}
+
 // sameBecome reports whether every item runs with the given privileges.
 func sameBecome(items []probeItem, become bool) bool {
 	for _, it := range items {
@@ -204,6 +226,9 @@ func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, e
 		}
 		res, err := bt.parse(r.Stdout, r.Stderr)
 		if err != nil {
+			return nil, err
+		}
+		if err := bt.reprobe(ctx, c, become, res); err != nil {
 			return nil, err
 		}
 		for j, i := range idx {

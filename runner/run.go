@@ -904,7 +904,11 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 		return nil, fmt.Errorf("gather facts: %w", r.Err())
 	}
 	hr.setFacts(r.Stdout[:i])
-	return bt.parse(r.Stdout[i+len(marker):], r.Stderr)
+	res, err := bt.parse(r.Stdout[i+len(marker):], r.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	return res, bt.reprobe(ctx, hr.conn, become, res)
 }
 
 // loginIsRoot: the scripts already run as root, so become needs no sudo
@@ -1030,7 +1034,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 		// Unparsable probes are not an error: the next task probes again.
 		marker := "@@" + follow.nonce + "-steps-done\n"
 		if i := strings.Index(res.Stdout, marker); i >= 0 {
-			if pr, err := follow.parse(res.Stdout[i+len(marker):], res.Stderr); err == nil {
+			if pr, err := follow.parse(res.Stdout[i+len(marker):], res.Stderr); err == nil && follow.reprobe(ctx, conn, become, pr) == nil {
 				hr.followed = pr
 			}
 		}

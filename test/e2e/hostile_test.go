@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -221,4 +222,99 @@ task "file" "link" {
 	}
 	r = clawrun(t, dir, nil, "apply", "line.hcl", "-i", tb.Inventory, "--limit", h)
 	expect(t, h, tb.MustSSH(t, h, "sha256sum < /var/tmp/clawbig/big.txt"), sum)
+}
+
+// TestPlanNeverReadsThroughUserSymlinks: plans are posted in pull requests,
+// and probes run as root. A user who links ~/.ssh/authorized_keys to
+// /etc/shadow, or ~/.ssh to /root/.ssh, must not get root-only content
+// into a plan: the user module never reads a linked authorized_keys, and
+// file content below a folder the user controls is read as that user.
+func TestPlanNeverReadsThroughUserSymlinks(t *testing.T) {
+	tb := testbed.Get(t)
+	h := "h1"
+	hostileUser(t, tb, h, "mallory")
+	hostileUser(t, tb, h, "molty")
+	tb.MustSSH(t, h, "runuser -u mallory -- sh -c 'mkdir -m 700 ~/.ssh && ln -s /etc/shadow ~/.ssh/authorized_keys'; "+
+		"runuser -u molty -- ln -s /root/.ssh /home/molty/.ssh; "+
+		"printf 'ssh-ed25519 AAAAROOTONLYCANARY root-canary\\n' >> /root/.ssh/authorized_keys")
+	secret := tb.MustSSH(t, h, "cat /etc/shadow /root/.ssh/authorized_keys")
+	shadowSum := tb.MustSSH(t, h, "sha256sum /etc/shadow")
+	dir := t.TempDir()
+	writeFile(t, dir, "pb.hcl", `
+task "user" "keys" {
+  name            = "mallory"
+  authorized_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE1ylqHSfyNSxxbWnJYd7gjI5pqAXsBQRo3kW7Rm0xOW x"]
+}
+task "line" "k" {
+  path          = "/home/molty/.ssh/authorized_keys"
+  line          = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE1ylqHSfyNSxxbWnJYd7gjI5pqAXsBQRo3kW7Rm0xOW x"
+  ignore_errors = true
+}
+`)
+	leaks := func(what, out string) {
+		t.Helper()
+		for _, l := range strings.Split(secret, "\n") {
+			if l = strings.TrimSpace(l); len(l) > 8 && strings.Contains(out, l) {
+				t.Errorf("%s shows root-only content %q", what, l)
+			}
+		}
+	}
+	for _, format := range []string{"text", "json", "markdown"} {
+		r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", h, "--format", format, "-v")
+		leaks("plan --format "+format, r.Stdout+r.Stderr)
+	}
+	r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", h, "--format", "json")
+	for _, e := range events(t, r.Stdout) {
+		switch e.Task {
+		case "user.keys":
+			if e.Status != "changed" || strings.Contains(e.Diff, "root:") {
+				t.Errorf("user.keys: %s %q\n%s", e.Status, e.Error, e.Diff)
+			}
+		case "line.k":
+			if e.Status != "failed" || !strings.Contains(e.Error, "cannot be read as molty") {
+				t.Errorf("line.k: want a failure naming molty, got %s %q", e.Status, e.Error)
+			}
+		}
+	}
+	r = clawrun(t, dir, nil, "apply", "pb.hcl", "-i", tb.Inventory, "--limit", h)
+	leaks("apply", r.Stdout+r.Stderr)
+	expect(t, h, tb.MustSSH(t, h, "sha256sum /etc/shadow"), shadowSum)
+	expect(t, h, tb.MustSSH(t, h, "stat -c '%F %U' /home/mallory/.ssh/authorized_keys; grep -c CANARY /root/.ssh/authorized_keys"), "regular file mallory\n1")
+	tb.MustSSH(t, h, "sed -i '/root-canary/d' /root/.ssh/authorized_keys")
+}
+
+// TestLargeFilesFailOnlyTheirTasks: a user who makes the files of four
+// line tasks 16,000,000 bytes each (more than the controller keeps of one
+// probe's output, in base64) must not fail the host's other tasks; the
+// large files are probed alone and planned too.
+func TestLargeFilesFailOnlyTheirTasks(t *testing.T) {
+	tb := testbed.Get(t)
+	h := "h1"
+	hostileUser(t, tb, h, "mallory")
+	tb.MustSSH(t, h, "runuser -u mallory -- sh -c 'for i in 1 2 3 4; do yes abcdefghijklmno | head -c 16000000 > ~/big$i; done'; rm -f /root/small.conf")
+	dir := t.TempDir()
+	var pb strings.Builder
+	for i := 1; i <= 4; i++ {
+		fmt.Fprintf(&pb, "task \"line\" \"big%d\" {\n  path = \"/home/mallory/big%d\"\n  line = \"extra\"\n}\n", i, i)
+	}
+	pb.WriteString("task \"line\" \"small\" {\n  path   = \"/root/small.conf\"\n  line   = \"a = 1\"\n  create = true\n}\n")
+	writeFile(t, dir, "pb.hcl", pb.String())
+	r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", h, "--format", "json")
+	got := map[string]string{}
+	for _, e := range events(t, r.Stdout) {
+		if e.Task != "" {
+			got[e.Task] = e.Status + " " + e.Error
+		}
+	}
+	for _, task := range []string{"line.big1", "line.big2", "line.big3", "line.big4", "line.small"} {
+		if !strings.HasPrefix(got[task], "changed") {
+			t.Errorf("%s: %q, want changed\n%s", task, got[task], r.Stderr)
+		}
+	}
+	r = clawrun(t, dir, nil, "apply", "pb.hcl", "-i", tb.Inventory, "--limit", h)
+	if !strings.Contains(r.Stdout, "changed=5 failed=0") {
+		t.Errorf("apply:\n%s%s", r.Stdout, r.Stderr)
+	}
+	expect(t, h, tb.MustSSH(t, h, "tail -n1 /home/mallory/big4; stat -c %U /home/mallory/big4; cat /root/small.conf"), "extra\nmallory\na = 1")
+	tb.MustSSH(t, h, "rm -f /home/mallory/big* /root/small.conf")
 }

@@ -1,12 +1,71 @@
 # probe (batched with the host's other file probes)
+clawrun_guard() {
+  clawrun_as=
+  [ "$(id -u)" = 0 ] || return 0
+  clawrun_path=$1 clawrun_owner=$2 clawrun_hops=0
+  while :; do
+    set --; r=${clawrun_path#/}; cur=
+    while case $r in */*) true;; *) false;; esac; do
+      c=${r%%/*}; r=${r#*/}
+      case $c in ''|.) continue;; ..) printf 'clawrun: refusing %s: the path has a ".." component\n' "$clawrun_path" >&2; return 1;; esac
+      cur=$cur/$c; set -- "$@" "$cur"
+    done
+    [ $# -gt 0 ] || return 0
+    clawrun_st=$(stat -c '%u %f %U' -- "$@" 2>/dev/null)
+    clawrun_i=0 clawrun_again=
+    while read -r u f name; do
+      [ -n "$u" ] || continue
+      clawrun_i=$((clawrun_i + 1)); eval "n=\${$clawrun_i}"
+      m=$((0x$f))
+      if [ "$u" = 0 ] && [ $((m & 0xF000)) -eq $((0xA000)) ]; then
+        t=$(readlink -- "$n"); rest=${clawrun_path#"$n"}
+        case $t in /*) clawrun_path=$t$rest;; *) clawrun_path=${n%/*}/$t$rest;; esac
+        clawrun_again=1; break
+      fi
+      if [ $((m & 0xF000)) -ne $((0xA000)) ] && [ $((m & 0x12)) -ne 0 ] && [ $((m & 0x200)) -eq 0 ]; then
+        printf 'clawrun: refusing to write %s as root: %s (owner %s, mode %o) is writable by group or others, who could swap it for a symlink\n' "$clawrun_path" "$n" "$name" $((m & 07777)) >&2; return 1
+      fi
+      if [ "$u" != 0 ]; then
+        if [ -n "$clawrun_owner" ] && [ "$clawrun_owner" != "$name" ] && [ "$clawrun_owner" != "$u" ]; then
+          printf 'clawrun: refusing to write %s as root: %s is owned by %s, who could swap it for a symlink; clawrun writes there as %s, so owner must be %s (or unset)\n' "$clawrun_path" "$n" "$name" "$name" "$name" >&2; return 1
+        fi
+        clawrun_as=$u; return 0
+      fi
+    done <<clawrun_EOF
+$clawrun_st
+clawrun_EOF
+    [ -n "$clawrun_again" ] || return 0
+    clawrun_hops=$((clawrun_hops + 1))
+    [ "$clawrun_hops" -lt 40 ] || { printf 'clawrun: refusing %s: too many symlinks\n' "$1" >&2; return 1; }
+  done
+}
+clawrun_read() {
+  clawrun_guard "$1" "" 2>/dev/null || { printf '%s\n' "$4"; return 0; }
+  if [ -z "$clawrun_as" ]; then printf '%s' "$3"; head -c "$2" < "$1" | base64 -w0; echo; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- /bin/sh -c 'if [ -r "$1" ]; then printf "%s" "$3"; head -c "$2" -- "$1" | base64 -w0; echo; else printf "%s\n" "$4"; fi' sh "$1" "$2" "$3" "$4")
+}
+clawrun_readlink() {
+  clawrun_guard "$1" "" 2>/dev/null || return 0
+  if [ -z "$clawrun_as" ]; then readlink -- "$1"; return 0; fi
+  (cd / && setpriv --reuid="$clawrun_as" --regid="$(id -g -- "$clawrun_as")" --init-groups -- readlink -- "$1" 2>/dev/null)
+}
 i=0; for p in '/etc/app.conf'; do
-  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; readlink -- "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
+  if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; clawrun_readlink "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
 done
 stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- '/etc/app.conf' '/etc' 2>/dev/null
 set --
 for p in '/etc/app.conf'; do if [ -f "$p" ] && [ ! -L "$p" ]; then set -- "$@" "$p"; fi; done
 sums=
 if [ $# -gt 0 ]; then sums=$(sha256sum -- "$@" 2>/dev/null); printf '%s\n' "$sums"; fi
-case "$sums" in *'73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac  /etc/app.conf'*) ;; *) if [ -f '/etc/app.conf' ] && [ ! -L '/etc/app.conf' ] && [ "$(stat -c %s -- '/etc/app.conf')" -le 16777216 ]; then printf 'C\t0\t'; base64 -w0 < '/etc/app.conf'; echo; fi;; esac
+clawrun_cb=33554432
+clawrun_content() {
+  [ -f "$2" ] && [ ! -L "$2" ] || return 0
+  z=$(stat -c %s -- "$2") || return 0
+  [ "$z" -le 16777216 ] || return 0
+  if [ "$z" -gt "$clawrun_cb" ]; then printf 'O\t%s\n' "$1"; return 0; fi
+  clawrun_cb=$((clawrun_cb - z))
+  clawrun_read "$2" "$z" "$(printf 'C\t%s\t' "$1")" "$(printf 'D\t%s' "$1")"
+}
+case "$sums" in *'73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac  /etc/app.conf'*) ;; *) clawrun_content 0 '/etc/app.conf';; esac
 
 # plan error: /etc/app.conf is a directory, not a regular file: remove it first (a file task with state = "absent") or choose another path
