@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 )
 
 // ReadsName reports whether the playbook declares a variable called name,
@@ -17,11 +18,22 @@ func (pb *Playbook) ReadsName(name string) bool {
 			return true
 		}
 	}
+	for _, u := range pb.Units {
+		for _, v := range u.Variables {
+			if v.Name == name && !slices.Contains(u.Sets, name) {
+				return true // the included file's variable takes it
+			}
+		}
+	}
 	re, err := regexp.Compile(`\b` + regexp.QuoteMeta(name) + `\b`)
 	if err != nil {
 		return true
 	}
-	if re.Match(pb.Source) {
+	// An included file's declaration, its var.<name> references and
+	// vars = { <name> = ... } keys do not read the inventory var (the
+	// loop above covers the variable): only what is left counts.
+	own := regexp.MustCompile(`variable\s+"` + regexp.QuoteMeta(name) + `"|\bvar\.` + regexp.QuoteMeta(name) + `\b|\b` + regexp.QuoteMeta(name) + `\s*=[^=]`)
+	if re.Match(own.ReplaceAll(pb.Source, nil)) {
 		return true
 	}
 	for _, pat := range []string{"*.tmpl", "*.tpl", "templates/*", "files/*"} {
