@@ -76,6 +76,7 @@ func (pb *Playbook) loadInclude(b *hcl.Block, parent *Unit, stack []string) hcl.
 			Detail: "An include's name is an identifier (letters, digits, _ and -): it prefixes its tasks' names.", Subject: &b.LabelRanges[0]})
 	}
 	u := &Unit{Name: name, Parent: parent, Vars: attrExpr(content, "vars"), When: attrExpr(content, "when"), DeclRange: b.DefRange}
+	diags = append(diags, noTaskResults(content)...)
 	var source string
 	src := content.Attributes["source"]
 	if d := staticValue(src, ctyString, &source); d.HasErrors() {
@@ -141,6 +142,27 @@ func (u *Unit) checkVarNames(content *hcl.BodyContent) hcl.Diagnostics {
 		if !slices.ContainsFunc(u.Variables, func(v *Variable) bool { return v.Name == k.AsString() }) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared variable",
 				Detail: fmt.Sprintf("vars sets %q, which %s does not declare.", k.AsString(), u.File), Subject: p.Key.Range().Ptr()})
+		}
+	}
+	return diags
+}
+
+// noTaskResults refuses task results in an include's vars and when: the
+// included file's scope is built once, before any task has run, so such a
+// value would stay empty (or unknown) in plan and apply alike.
+func noTaskResults(content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, n := range []string{"vars", "when"} {
+		a, ok := content.Attributes[n]
+		if !ok {
+			continue
+		}
+		for _, tr := range a.Expr.Variables() {
+			if tr.RootName() == "task" {
+				rng := tr.SourceRange()
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid task result reference",
+					Detail: "An include's " + n + " cannot read task results: they are evaluated before any task runs. Move the task that produces the value into the included file, whose tasks can read it.", Subject: &rng})
+			}
 		}
 	}
 	return diags
