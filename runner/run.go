@@ -685,6 +685,11 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 				return false, hr.failChecked(ev, t, err, start)
 			}
 		}
+		if hr.retry != nil && hr.retry.ranSteps {
+			// A failed attempt ran steps: the host changed all the same.
+			ev.Message = "an earlier attempt changed the host"
+			return hr.changedTask(ev, t, start)
+		}
 		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
@@ -718,6 +723,11 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			return true, t.IgnoreErrors
 		}
 	}
+	return hr.changedTask(ev, t, start)
+}
+
+// changedTask counts, notifies and reports a task that changed the host.
+func (hr *hostRun) changedTask(ev *Event, t *playbooks.Task, start time.Time) (changed, ok bool) {
 	ev.Status = StatusChanged
 	hr.rc.Changed++
 	for _, n := range t.Spec.Notify {
