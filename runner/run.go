@@ -706,6 +706,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.output = ""
 		err := hr.execute(work, conn, t, become, plan)
 		ev.Output = hr.output
+		hr.hideOutput(t, ev)
 		if err != nil {
 			if hr.retryLater(err) {
 				return true, false
