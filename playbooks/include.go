@@ -292,7 +292,9 @@ func (u *Unit) resolveVars(given map[string]cty.Value, known, on bool, inputs ma
 		case v.Default != cty.NilVal:
 			val = v.Default
 		default:
-			if known && on {
+			// Without an inventory (validate), the host's vars may still
+			// set it: unknown, as a top-level variable would be.
+			if known && on && hostVarsKnown(host) {
 				r := u.DeclRange
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
 					Detail: fmt.Sprintf("Variable %q of %s has no default; set it in this include's vars, with --var %s=..., or in the inventory vars.", v.Name, u.File, v.Name), Subject: &r})
@@ -318,6 +320,15 @@ func inventoryVar(host cty.Value, name string) (cty.Value, bool) {
 		return cty.NilVal, false
 	}
 	return hv.GetAttr(name), true
+}
+
+// hostVarsKnown: the host's inventory vars are known (not validate
+// without an inventory).
+func hostVarsKnown(host cty.Value) bool {
+	if host == cty.NilVal || !host.IsKnown() || host.IsNull() || !host.Type().IsObjectType() || !host.Type().HasAttribute("vars") {
+		return false
+	}
+	return host.GetAttr("vars").IsKnown()
 }
 
 // unitDir is where an included task's relative paths resolve.
