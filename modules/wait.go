@@ -169,36 +169,55 @@ func (w *Wait) what() string {
 }
 
 // upFunc defines clawrun_up, which returns 0 when the port or URL is up,
-// 1 when not, 2 when the host has no tool to tell.
+// 1 when not, 2 when the host has no tool to tell. The URL, host, port
+// and contains never reach a process's arguments (the host's process
+// list is world-readable and a health URL may hold a token): curl and
+// wget read the URL from stdin, bash's /dev/tcp gets its script from a
+// here-document, and contains is matched by the shell itself.
 func (w *Wait) upFunc() string {
 	t := strconv.Itoa(min(waitProbeTimeout, max(w.seconds(), 1)))
 	if w.HTTP == "" {
 		a, p := Quote(w.address()), strconv.Itoa(w.Port)
 		return "clawrun_up() {\n" +
-			"  if command -v bash >/dev/null 2>&1; then timeout " + t + " bash -c 'exec 3<>\"/dev/tcp/$1/$2\"' _ " + a + " " + p + " >/dev/null 2>&1 && return 0; return 1; fi\n" +
+			"  if command -v bash >/dev/null 2>&1; then\n" +
+			"    timeout " + t + " bash -s >/dev/null 2>&1 <<'" + waitEOF + "' && return 0\n" +
+			"exec 3<>\"/dev/tcp/\"" + a + "\"/" + p + "\"\n" + waitEOF + "\n" +
+			"    return 1\n  fi\n" +
+			// nc takes them as arguments: only on hosts without bash.
 			"  if command -v nc >/dev/null 2>&1; then nc -z -w " + t + " " + a + " " + p + " >/dev/null 2>&1 && return 0; return 1; fi\n" +
 			"  echo 'clawrun: wait needs bash or nc on the host to test a port' >&2; return 2\n}\n"
 	}
 	u, _ := parseWaitURL(w.HTTP)
-	q := Quote(w.HTTP)
 	var b strings.Builder
 	b.WriteString("clawrun_up() {\n")
 	// A private folder for the response; removed when the check ends.
 	b.WriteString("  d=$(mktemp -d) || return 2\n  code=\n")
-	fmt.Fprintf(&b, "  if command -v curl >/dev/null 2>&1; then code=$(curl -s -o \"$d/b\" -w '%%{http_code}' --max-time %s --max-filesize 1048576 -- %s 2>/dev/null)\n", t, q)
-	fmt.Fprintf(&b, "  elif command -v wget >/dev/null 2>&1; then wget -q -S -T %s -t 1 -O \"$d/b\" -- %s 2>\"$d/h\"; code=$(sed -n 's/^ *HTTP\\/[^ ]* \\([0-9][0-9]*\\).*/\\1/p' \"$d/h\" | tail -n 1)\n", t, q)
+	fmt.Fprintf(&b, "  if command -v curl >/dev/null 2>&1; then code=$(curl -s -o \"$d/b\" -w '%%{http_code}' --max-time %s --max-filesize 1048576 -K - 2>/dev/null <<'%s'\nurl = \"%s\"\n%s\n)\n", t, waitEOF, curlConfigEscape(w.HTTP), waitEOF)
+	fmt.Fprintf(&b, "  elif command -v wget >/dev/null 2>&1; then wget -q -S -T %s -t 1 -O \"$d/b\" -i - 2>\"$d/h\" <<'%s'\n%s\n%s\n", t, waitEOF, w.HTTP, waitEOF)
+	b.WriteString("    code=$(sed -n 's/^ *HTTP\\/[^ ]* \\([0-9][0-9]*\\).*/\\1/p' \"$d/h\" | tail -n 1)\n")
 	if !u.TLS {
 		req := fmt.Sprintf("GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", u.Path, u.Host)
-		fmt.Fprintf(&b, "  elif command -v bash >/dev/null 2>&1; then timeout %s bash -c 'exec 3<>\"/dev/tcp/$1/$2\" && printf %%s \"$3\" >&3 && head -c 1048576 <&3' _ %s %s %s >\"$d/r\" 2>/dev/null\n", t, Quote(u.Host), u.Port, Quote(req))
+		fmt.Fprintf(&b, "  elif command -v bash >/dev/null 2>&1; then timeout %s bash -s >\"$d/r\" 2>/dev/null <<'%s'\nexec 3<>\"/dev/tcp/\"%s\"/%s\" && printf %%s %s >&3 && head -c 1048576 <&3\n%s\n", t, waitEOF, Quote(u.Host), u.Port, Quote(req), waitEOF)
 		b.WriteString("    code=$(head -n 1 \"$d/r\" | sed -n 's/^HTTP\\/[^ ]* \\([0-9][0-9]*\\).*/\\1/p'); sed '1,/^\\r*$/d' \"$d/r\" >\"$d/b\"\n")
 	}
 	b.WriteString("  else rm -rf \"$d\"; echo 'clawrun: wait needs curl, wget or bash on the host to fetch a URL' >&2; return 2; fi\n")
-	fmt.Fprintf(&b, "  rc=1; if [ \"$code\" = %d ]", w.status())
+	fmt.Fprintf(&b, "  rc=1; if [ \"$code\" = %d ]; then rc=0; fi\n", w.status())
 	if w.Contains != "" {
-		fmt.Fprintf(&b, " && grep -qF -- %s \"$d/b\" 2>/dev/null", Quote(w.Contains))
+		// The shell matches: grep would carry contains in its arguments.
+		fmt.Fprintf(&b, "  if [ \"$rc\" = 0 ]; then body=$(head -c 1048576 \"$d/b\" 2>/dev/null); c=%s; case $body in *\"$c\"*) ;; *) rc=1 ;; esac; fi\n", Quote(w.Contains))
 	}
-	b.WriteString("; then rc=0; fi\n  rm -rf \"$d\"; return $rc\n}\n")
+	b.WriteString("  rm -rf \"$d\"; return $rc\n}\n")
 	return b.String()
+}
+
+// waitEOF ends the here-documents that carry a wait's URL and address;
+// no line of them can equal it (they hold no newline but the request's
+// CRLF-ended lines).
+const waitEOF = "CLAWRUN_WAIT_EOF"
+
+// curlConfigEscape quotes s for a double-quoted value in curl's config.
+func curlConfigEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
 }
 
 // Probe tries once, in a subshell (probes share one shell).

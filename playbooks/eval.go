@@ -75,6 +75,8 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 	decl := map[string]*Variable{}
 	vals := map[string]cty.Value{}
 	pinned := map[string]bool{}
+	inputs := map[string]cty.Value{}
+	pb.inputs = inputs
 	for _, v := range pb.Variables {
 		decl[v.Name] = v
 		if v.Default != cty.NilVal {
@@ -83,6 +85,10 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 	}
 	set := func(name string, raw cty.Value, text *string, rng *hcl.Range, from string) {
 		v, ok := decl[name]
+		unit := pb.unitVariable(name)
+		if !ok && unit != nil {
+			v, ok = unit, true
+		}
 		if !ok {
 			if from == "env" {
 				return // other playbooks' variables may be in the environment
@@ -109,6 +115,15 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 				Detail: fmt.Sprintf("%s: variable %q needs %s: %s.", from, name, v.Type.FriendlyName(), err), Subject: rng})
 			return
 		}
+		if _, top := decl[name]; !top && pb.unitSensitive(name) {
+			cv = cv.Mark(sensitiveMark) // kept out of plan files and outputs
+		}
+		if unit != nil {
+			inputs[name] = cv
+		}
+		// An included file's variable rides in Values too, so that a
+		// saved plan pins it like a top-level one (NewScope keeps it
+		// out of the playbook's var.*).
 		vals[name] = cv
 		pinned[name] = true
 	}
@@ -189,6 +204,49 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 	return vs, diags
 }
 
+// unitVariable is the first declaration of name in an included file.
+func (pb *Playbook) unitVariable(name string) *Variable {
+	for _, u := range pb.Units {
+		for _, v := range u.Variables {
+			if v.Name == name {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+// AllVariables are the playbook's variables and, for names it does not
+// declare, their first declaration in an included file.
+func (pb *Playbook) AllVariables() []*Variable {
+	out := append([]*Variable{}, pb.Variables...)
+	seen := map[string]bool{}
+	for _, v := range pb.Variables {
+		seen[v.Name] = true
+	}
+	for _, u := range pb.Units {
+		for _, v := range u.Variables {
+			if !seen[v.Name] {
+				seen[v.Name] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// unitSensitive: an included file declares name sensitive.
+func (pb *Playbook) unitSensitive(name string) bool {
+	for _, u := range pb.Units {
+		for _, v := range u.Variables {
+			if v.Name == name && v.Sensitive {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func hostsWithout(hosts []InventoryHost, name string) []string {
 	var out []string
 	for _, h := range hosts {
@@ -240,6 +298,11 @@ func (pb *Playbook) MarkHostVars(vars map[string]cty.Value) map[string]cty.Value
 	for _, v := range pb.Variables {
 		if x, ok := out[v.Name]; ok && v.Sensitive {
 			out[v.Name] = x.Mark(sensitiveMark)
+		}
+	}
+	for k, x := range out {
+		if pb.unitSensitive(k) {
+			out[k] = x.Mark(sensitiveMark)
 		}
 	}
 	return out
@@ -316,8 +379,14 @@ func (pb *Playbook) NewScope(vars map[string]cty.Value, host cty.Value, random R
 	if random == nil {
 		random = CryptoRandom
 	}
+	own := make(map[string]cty.Value, len(pb.Variables))
+	for _, v := range pb.Variables {
+		if x, ok := vars[v.Name]; ok {
+			own[v.Name] = x
+		}
+	}
 	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "host": host, "local": cty.EmptyObjectVal},
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(own), "host": host, "local": cty.EmptyObjectVal},
 		Functions: functions(pb.Dir, random, secrets, pb.Reads),
 	}
 	for _, v := range vars {

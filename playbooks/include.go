@@ -27,8 +27,11 @@ type Unit struct {
 	Vars, When hcl.Expression
 	Tags       []string
 	Variables  []*Variable
-	Locals     []*hcl.Attribute
-	DeclRange  hcl.Range
+	// Sets are the names vars sets as an object literal: inventory vars
+	// of those names never reach this file.
+	Sets      []string
+	Locals    []*hcl.Attribute
+	DeclRange hcl.Range
 }
 
 // prefix is "ssh." for tasks of include "ssh" ("outer.ssh." nested).
@@ -73,6 +76,7 @@ func (pb *Playbook) loadInclude(b *hcl.Block, parent *Unit, stack []string) hcl.
 			Detail: "An include's name is an identifier (letters, digits, _ and -): it prefixes its tasks' names.", Subject: &b.LabelRanges[0]})
 	}
 	u := &Unit{Name: name, Parent: parent, Vars: attrExpr(content, "vars"), When: attrExpr(content, "when"), DeclRange: b.DefRange}
+	diags = append(diags, noTaskResults(content)...)
 	var source string
 	src := content.Attributes["source"]
 	if d := staticValue(src, ctyString, &source); d.HasErrors() {
@@ -98,6 +102,7 @@ func (pb *Playbook) loadInclude(b *hcl.Block, parent *Unit, stack []string) hcl.
 			Detail: fmt.Sprintf("%s (relative to the including file's folder).", err), Subject: src.Expr.Range().Ptr()})
 	}
 	u.File, u.Dir = path, filepath.Dir(abs)
+	pb.Units = append(pb.Units, u)
 	f, d := Parser.ParseHCL(data, path)
 	diags = append(diags, d...)
 	if d.HasErrors() {
@@ -134,9 +139,31 @@ func (u *Unit) checkVarNames(content *hcl.BodyContent) hcl.Diagnostics {
 		if d.HasErrors() || !k.IsKnown() || k.Type() != ctyString {
 			continue
 		}
+		u.Sets = append(u.Sets, k.AsString())
 		if !slices.ContainsFunc(u.Variables, func(v *Variable) bool { return v.Name == k.AsString() }) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared variable",
 				Detail: fmt.Sprintf("vars sets %q, which %s does not declare.", k.AsString(), u.File), Subject: p.Key.Range().Ptr()})
+		}
+	}
+	return diags
+}
+
+// noTaskResults refuses task results in an include's vars and when: the
+// included file's scope is built once, before any task has run, so such a
+// value would stay empty (or unknown) in plan and apply alike.
+func noTaskResults(content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, n := range []string{"vars", "when"} {
+		a, ok := content.Attributes[n]
+		if !ok {
+			continue
+		}
+		for _, tr := range a.Expr.Variables() {
+			if tr.RootName() == "task" {
+				rng := tr.SourceRange()
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid task result reference",
+					Detail: "An include's " + n + " cannot read task results: they are evaluated before any task runs. Move the task that produces the value into the included file, whose tasks can read it.", Subject: &rng})
+			}
 		}
 	}
 	return diags
@@ -209,7 +236,7 @@ func (s *Scope) unitContext(u *Unit) (*hcl.EvalContext, bool, hcl.Diagnostics) {
 		v, _ := u.Vars.Value(parent)
 		known = v.IsKnown()
 	}
-	vars, d := u.resolveVars(vals, known, on)
+	vars, d := u.resolveVars(vals, known, on, s.pb.inputs, s.Ctx.Variables["host"])
 	diags = append(diags, d...)
 	for _, v := range vars {
 		s.Secrets.AddValue(v)
@@ -224,10 +251,13 @@ func (s *Scope) unitContext(u *Unit) (*hcl.EvalContext, bool, hcl.Diagnostics) {
 	return ctx, on, diags
 }
 
-// resolveVars gives an included file's variables their values: the
-// include's vars, else their defaults. A variable without either is an
-// error when the include is on.
-func (u *Unit) resolveVars(given map[string]cty.Value, known, on bool) (map[string]cty.Value, hcl.Diagnostics) {
+// resolveVars gives an included file's variables their values, highest
+// first: the include's vars (the including file's explicit choice), then
+// what would set a top-level variable of that name: --var, --var-file,
+// CLAWRUN_VAR_* (inputs), the host's inventory vars, and last the
+// variable's default. A variable without any is an error when the include
+// is on.
+func (u *Unit) resolveVars(given map[string]cty.Value, known, on bool, inputs map[string]cty.Value, host cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := map[string]cty.Value{}
 	for name := range given {
@@ -238,22 +268,37 @@ func (u *Unit) resolveVars(given map[string]cty.Value, known, on bool) (map[stri
 	}
 	for _, v := range u.Variables {
 		val, ok := given[v.Name]
+		from, subject := "vars", u.Vars
+		if !ok {
+			val, ok = inputs[v.Name]
+			from, subject = "--var, --var-file or CLAWRUN_VAR_"+v.Name, nil
+		}
+		if !ok {
+			val, ok = inventoryVar(host, v.Name)
+			from = "the host's inventory vars"
+		}
 		switch {
 		case ok:
 			cv, err := convertTo(val, v.Type)
 			if err != nil {
+				r := u.DeclRange.Ptr()
+				if subject != nil {
+					r = subject.Range().Ptr()
+				}
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-					Detail: fmt.Sprintf("vars: variable %q of %s needs %s: %s.", v.Name, u.File, v.Type.FriendlyName(), err), Subject: u.Vars.Range().Ptr()})
+					Detail: fmt.Sprintf("%s: variable %q of %s needs %s: %s.", from, v.Name, u.File, v.Type.FriendlyName(), err), Subject: r})
 				cv = cty.UnknownVal(v.Type)
 			}
 			val = cv
 		case v.Default != cty.NilVal:
 			val = v.Default
 		default:
-			if known && on {
+			// Without an inventory (validate), the host's vars may still
+			// set it: unknown, as a top-level variable would be.
+			if known && on && hostVarsKnown(host) {
 				r := u.DeclRange
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
-					Detail: fmt.Sprintf("Variable %q of %s has no default; set it in this include's vars.", v.Name, u.File), Subject: &r})
+					Detail: fmt.Sprintf("Variable %q of %s has no default; set it in this include's vars, with --var %s=..., or in the inventory vars.", v.Name, u.File, v.Name), Subject: &r})
 			}
 			val = cty.UnknownVal(v.Type)
 		}
@@ -263,6 +308,28 @@ func (u *Unit) resolveVars(given map[string]cty.Value, known, on bool) (map[stri
 		out[v.Name] = val
 	}
 	return out, diags
+}
+
+// inventoryVar reads host.vars.<name> when the host's inventory vars are
+// known (validate without an inventory has none).
+func inventoryVar(host cty.Value, name string) (cty.Value, bool) {
+	if host == cty.NilVal || !host.IsKnown() || host.IsNull() || !host.Type().IsObjectType() || !host.Type().HasAttribute("vars") {
+		return cty.NilVal, false
+	}
+	hv := host.GetAttr("vars")
+	if !hv.IsKnown() || hv.IsNull() || !hv.Type().IsObjectType() || !hv.Type().HasAttribute(name) {
+		return cty.NilVal, false
+	}
+	return hv.GetAttr(name), true
+}
+
+// hostVarsKnown: the host's inventory vars are known (not validate
+// without an inventory).
+func hostVarsKnown(host cty.Value) bool {
+	if host == cty.NilVal || !host.IsKnown() || host.IsNull() || !host.Type().IsObjectType() || !host.Type().HasAttribute("vars") {
+		return false
+	}
+	return host.GetAttr("vars").IsKnown()
 }
 
 // unitDir is where an included task's relative paths resolve.

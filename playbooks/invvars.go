@@ -2,6 +2,7 @@ package playbooks
 
 import (
 	"os"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -20,13 +21,21 @@ type hostVarsReads struct {
 }
 
 // ReadsName reports whether the playbook declares a variable called name
-// (itself or an include), or reads host.vars.name (see hostVarsReads).
+// (itself, or an include whose vars leave it to the inventory), or reads
+// host.vars.name (see hostVarsReads).
 // Words elsewhere in the text do not count: the warning it feeds is about
 // misspelt names.
 func (pb *Playbook) ReadsName(name string) bool {
 	for _, v := range pb.Variables {
 		if v.Name == name {
 			return true
+		}
+	}
+	for _, u := range pb.Units {
+		for _, v := range u.Variables {
+			if v.Name == name && !slices.Contains(u.Sets, name) {
+				return true // the included file's variable takes it
+			}
 		}
 	}
 	return pb.reads.any || pb.reads.names[name]
@@ -70,9 +79,6 @@ func (r *hostVarsReads) walk(dir string, n hclsyntax.Node, seen map[string]bool)
 				if a, ok := e.Body.Attributes["source"]; ok {
 					r.template(dir, a.Expr, seen)
 				}
-			}
-			if e.Type == "variable" && len(e.Labels) > 0 {
-				r.names[e.Labels[0]] = true // an include's variable
 			}
 		}
 		return nil

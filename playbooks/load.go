@@ -41,6 +41,11 @@ type Playbook struct {
 	Locals    []*hcl.Attribute
 	Tasks     []*TaskSpec
 	Handlers  []*TaskSpec
+	// Units are the include blocks, in load order.
+	Units []*Unit
+	// inputs are the values CLAWRUN_VAR_*, --var-file, --var and a saved
+	// plan give to names an included file declares (set by Resolve).
+	inputs map[string]cty.Value
 }
 
 // Variable is a declared input variable.

@@ -291,7 +291,7 @@ func (pf *PlanFile) SetPinned(pinned map[string]bool) {
 // file.
 func (pf *PlanFile) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, error) {
 	out := map[string]cty.Value{}
-	for _, v := range pb.Variables {
+	for _, v := range pb.AllVariables() {
 		raw, ok := pf.Vars[v.Name]
 		if !ok || v.Sensitive || (pf.Pinned != nil && !slices.Contains(pf.Pinned, v.Name)) {
 			continue

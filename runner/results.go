@@ -24,7 +24,7 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) 
 	if !t.Spec.Referenced || hr.scope == nil {
 		return
 	}
-	r := modules.Result{ChangedKnown: true, Changed: changed, Sensitive: t.Sensitive}
+	r := modules.Result{ChangedKnown: true, Changed: changed, Sensitive: sensitiveOutput(t)}
 	switch {
 	case t.Skip:
 		r = modules.Result{Skipped: true}
@@ -53,6 +53,28 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) 
 		hr.ran[t.Spec] = true
 	}
 	hr.scope.SetResult(t.Spec, r)
+}
+
+// sensitiveOutput: what a task prints is sensitive when the task is, or
+// when it is a command whose configuration (cmd, env) holds a sensitive
+// value: its output may be derived from the secret (echo $tok | rev).
+func sensitiveOutput(t *playbooks.Task) bool {
+	return t.Sensitive || (t.Spec.Module == "command" && carriesSecret(t))
+}
+
+// hideOutput withholds a sensitive command's output from -v and JSON, and
+// keeps what it printed out of every later message.
+func (hr *hostRun) hideOutput(t *playbooks.Task, ev *Event) {
+	if !sensitiveOutput(t) {
+		return
+	}
+	if hr.lastRun != nil {
+		hr.r.secrets.Add(modules.StripOutputMarkers(hr.lastRun.Stdout))
+		hr.r.secrets.Add(modules.StripOutputMarkers(hr.lastRun.Stderr))
+	}
+	if ev.Output != "" {
+		ev.Output = playbooks.Redacted + "\n"
+	}
 }
 
 // readsRunResults reports whether a task reads the results of a task that

@@ -15,6 +15,9 @@ type retryState struct {
 	attempt int
 	last    bool
 	err     error
+	// ranSteps: an earlier attempt ran steps before it failed, so the
+	// host may have changed even if this attempt has nothing to do.
+	ranSteps bool
 }
 
 // retryLater reports whether err ends this attempt only (another follows).
@@ -37,7 +40,10 @@ func (hr *hostRun) attempt() int {
 
 // runTaskRetrying runs a task; in apply, a failed task with retries is
 // probed, planned and run again, up to Retries more times, Delay seconds
-// apart. Each failed attempt is a "retry" event (shown with -v). An
+// apart. Each failed attempt is a "retry" event (one line in text output,
+// with its whole error under -v). A task whose failed attempt ran steps
+// counts as changed (and notifies) even when a later attempt has nothing
+// left to do: the host changed. An
 // interrupt makes the running attempt the last. Plan never retries: a
 // plan shows what apply would do, and that does not change.
 func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
@@ -45,11 +51,12 @@ func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task,
 		return hr.runTask(work, t, p, start)
 	}
 	defer func() { hr.retry = nil }()
-	retried := false
+	retried, ranSteps := false, false
 	for n := 1; ; n++ {
-		hr.retry = &retryState{attempt: n, last: n > t.Retries || ctx.Err() != nil}
+		hr.retry = &retryState{attempt: n, last: n > t.Retries || ctx.Err() != nil, ranSteps: ranSteps}
 		changed, ok = hr.runTask(work, t, p, start)
 		err := hr.retry.err
+		ranSteps = ranSteps || (err != nil && changed)
 		if err == nil {
 			// A failed attempt may have changed the host: later probes
 			// are stale even when the last attempt changed nothing.

@@ -697,6 +697,11 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 				return false, hr.failChecked(ev, t, err, start)
 			}
 		}
+		if hr.retry != nil && hr.retry.ranSteps {
+			// A failed attempt ran steps: the host changed all the same.
+			ev.Message = "an earlier attempt changed the host"
+			return hr.changedTask(ev, t, start)
+		}
 		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
@@ -713,6 +718,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		hr.output = ""
 		err := hr.execute(work, conn, t, become, plan)
 		ev.Output = hr.output
+		hr.hideOutput(t, ev)
 		if err != nil {
 			if hr.retryLater(err) {
 				return true, false
@@ -730,6 +736,11 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			return true, t.IgnoreErrors
 		}
 	}
+	return hr.changedTask(ev, t, start)
+}
+
+// changedTask counts, notifies and reports a task that changed the host.
+func (hr *hostRun) changedTask(ev *Event, t *playbooks.Task, start time.Time) (changed, ok bool) {
 	ev.Status = StatusChanged
 	hr.rc.Changed++
 	for _, n := range t.Spec.Notify {

@@ -104,9 +104,12 @@ func (t *TextRenderer) Event(e *Event) {
 		t.recap(e)
 		return
 	case "retry":
-		if t.Verbose {
-			fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, indentRest(e.Error, t.width+4))
+		// Always shown: a failed attempt may have changed the host.
+		msg := indentRest(termSafe(e.Error), t.width+4)
+		if !t.Verbose {
+			msg, _, _ = strings.Cut(termSafe(e.Error), "\n")
 		}
+		fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, msg)
 		return
 	case "notice":
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))

@@ -1,5 +1,7 @@
 # Baseline: packages in one apt transaction, time sync, shell environment (runbook 1, 7).
-# Part of playbooks/vps.hcl; include it on its own:
+# Part of playbooks/vps.hcl; include it on its own. A variable that vars
+# does not set takes --var, CLAWRUN_VAR_* or the host's inventory var of
+# the same name, else its default; vars win over all of them, for every host:
 #
 #   include "base" {
 #     source = "parts/base.hcl"

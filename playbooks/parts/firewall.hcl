@@ -1,10 +1,14 @@
 # ufw: deny incoming except SSH (and the web ports given), lock-out guarded (runbook 4, 12.4).
-# Part of playbooks/vps.hcl; include it on its own:
+# Part of playbooks/vps.hcl; include it on its own. A variable that vars
+# does not set takes --var, CLAWRUN_VAR_* or the host's inventory var of
+# the same name, else its default; vars win over all of them, for every host:
 #
 #   include "firewall" {
 #     source = "parts/firewall.hcl"
-#     vars   = { admin_cidr = "203.0.113.7/32" }
 #   }
+#
+# with admin_cidr = "203.0.113.7/32" in the inventory's vars (per host), or
+# vars = { admin_cidr = ... } to fix it for every host.
 
 variable "admin_cidr" {
   type        = string

@@ -1,5 +1,7 @@
 # The OpenClaw gateway: ~/.openclaw and its config, a hardened system unit, started and checked to listen (runbook 7, 10, 17).
-# Part of playbooks/vps.hcl; include it on its own:
+# Part of playbooks/vps.hcl; include it on its own. A variable that vars
+# does not set takes --var, CLAWRUN_VAR_* or the host's inventory var of
+# the same name, else its default; vars win over all of them, for every host:
 #
 #   include "gateway" {
 #     source = "parts/gateway.hcl"

@@ -1,5 +1,7 @@
 # nginx reverse proxy in front of the gateway: rate limits, security headers, WebSocket upgrade (runbook 13, 14).
-# Part of playbooks/vps.hcl; include it on its own:
+# Part of playbooks/vps.hcl; include it on its own. A variable that vars
+# does not set takes --var, CLAWRUN_VAR_* or the host's inventory var of
+# the same name, else its default; vars win over all of them, for every host:
 #
 #   include "nginx" {
 #     source = "parts/nginx.hcl"

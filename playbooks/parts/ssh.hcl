@@ -1,5 +1,7 @@
 # SSH hardening: no root login, keys only; validated with sshd -t, reloaded once (runbook 1).
-# Part of playbooks/vps.hcl; include it on its own:
+# Part of playbooks/vps.hcl; include it on its own. A variable that vars
+# does not set takes --var, CLAWRUN_VAR_* or the host's inventory var of
+# the same name, else its default; vars win over all of them, for every host:
 #
 #   include "ssh" {
 #     source = "parts/ssh.hcl"

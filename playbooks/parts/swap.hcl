@@ -1,5 +1,7 @@
 # A swap file, in fstab, activated where the kernel allows it (runbook 1).
-# Part of playbooks/vps.hcl; include it on its own:
+# Part of playbooks/vps.hcl; include it on its own. A variable that vars
+# does not set takes --var, CLAWRUN_VAR_* or the host's inventory var of
+# the same name, else its default; vars win over all of them, for every host:
 #
 #   include "swap" {
 #     source = "parts/swap.hcl"

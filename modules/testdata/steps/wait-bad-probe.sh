@@ -1,7 +1,12 @@
 # probe
 (
 clawrun_up() {
-  if command -v bash >/dev/null 2>&1; then timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ '127.0.0.1' 18789 >/dev/null 2>&1 && return 0; return 1; fi
+  if command -v bash >/dev/null 2>&1; then
+    timeout 5 bash -s >/dev/null 2>&1 <<'CLAWRUN_WAIT_EOF' && return 0
+exec 3<>"/dev/tcp/"'127.0.0.1'"/18789"
+CLAWRUN_WAIT_EOF
+    return 1
+  fi
   if command -v nc >/dev/null 2>&1; then nc -z -w 5 '127.0.0.1' 18789 >/dev/null 2>&1 && return 0; return 1; fi
   echo 'clawrun: wait needs bash or nc on the host to test a port' >&2; return 2
 }
