@@ -551,7 +551,8 @@ func admits(rules []ufwTuple, incoming string, h *Host, addrs map[string]string)
 		// whatever ephemeral port the next login comes from, or not:
 		// it cannot be counted on to admit, and a deny may block.
 		if (t.SPort != "" && t.SPort != "any") || t.SApp != "" {
-			if t.Action == "allow" || t.Action == "limit" {
+			switch t.Action {
+			case "allow", "limit":
 				continue
 			}
 			return fmt.Errorf("lock-out guard: rule %q may block this SSH connection (from %s to port %d, by its source port); refusing (set allow_lockout = true to override)", t.String(), client, h.SSHPort)

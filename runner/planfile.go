@@ -423,9 +423,10 @@ func (pf *PlanFile) volatileRecorded(host string, secrets *playbooks.Secrets) *p
 	pf.mu.Lock()
 	defer pf.mu.Unlock()
 	for _, r := range pf.randoms[host] {
-		if r != nil && secrets.Contains(*r) {
-			v.Add(*r)
+		if r == nil || !secrets.Contains(*r) {
+			continue
 		}
+		v.Add(*r)
 	}
 	return v
 }
