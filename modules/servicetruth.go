@@ -20,7 +20,9 @@ func serviceProbe(unit string) string {
 	q := Quote(unit)
 	var globs []string
 	for _, d := range unitDirs {
-		globs = append(globs, d+"/"+q+".d/*.conf")
+		for _, n := range dropInDirs(unit) {
+			globs = append(globs, d+"/"+Quote(n)+"/*.conf")
+		}
 	}
 	return fmt.Sprintf(`o=$(systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths,CanReload,Type,ConditionResult,ConditionTimestampMonotonic -- %s); rc=$?
 printf '%%s\n' "$o"
@@ -31,6 +33,37 @@ if [ "$rc" = 0 ]; then
 fi
 [ "$rc" = 0 ]
 `, q, strings.Join(globs, " "))
+}
+
+// dropInDirs are the drop-in directory names systemd reads for a unit, as
+// systemd 252 does (unit_file_find_dirs): the top-level type dir
+// (service.d), the unit's own, its template's (name@.service.d) and every
+// dash prefix of both (foo-.service.d for foo-bar.service).
+func dropInDirs(unit string) []string {
+	dot := strings.LastIndex(unit, ".")
+	if dot <= 0 {
+		return []string{unit + ".d"}
+	}
+	stem, suffix := unit[:dot], unit[dot:]
+	dirs := []string{suffix[1:] + ".d"}
+	add := func(n string) {
+		if !slices.Contains(dirs, n+".d") {
+			dirs = append(dirs, n+".d")
+		}
+	}
+	names := []string{stem}
+	if at := strings.Index(stem, "@"); at > 0 && at < len(stem)-1 {
+		names = append(names, stem[:at+1])
+	}
+	for _, n := range names {
+		add(n + suffix)
+		for i := len(n) - 2; i > 0; i-- {
+			if n[i] == '-' {
+				add(n[:i+1] + suffix)
+			}
+		}
+	}
+	return dirs
 }
 
 // newDropIn: a drop-in on disk that the loaded unit does not have.
@@ -81,7 +114,7 @@ func (s *Service) pendingUnit(h *Host, st unitState) bool {
 			continue
 		}
 		if dir, file := path.Split(p); strings.HasSuffix(file, ".conf") && slices.Contains(unitDirs, path.Dir(strings.TrimSuffix(dir, "/"))) &&
-			path.Base(strings.TrimSuffix(dir, "/")) == s.unit()+".d" {
+			slices.Contains(dropInDirs(s.unit()), path.Base(strings.TrimSuffix(dir, "/"))) {
 			return true
 		}
 	}
