@@ -96,6 +96,9 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	if s.Masked != nil {
 		masked := st.UnitFile == "masked" || st.Load == "masked"
 		if *s.Masked && !masked {
+			if f := s.maskBlocker(h, st); f != "" {
+				return nil, fmt.Errorf("cannot mask %s: %s is a unit file of its own, and systemctl mask only writes a link to /dev/null where no file is (it would fail with \"already exists\"): move the unit file out of /etc/systemd/system (to /usr/local/lib/systemd/system, say), or remove it (file state = \"absent\") instead of masking: a unit without a file cannot start", s.unit(), f)
+			}
 			p.add("~", "mask %s", s.unit())
 			p.step("mask", "systemctl mask -- "+u)
 		} else if !*s.Masked && masked {

@@ -187,3 +187,22 @@ func markReloaded(h *Host, p *Plan) {
 	}
 	p.writes(reloadKey, &FileState{})
 }
+
+// maskBlocker is the file in /etc/systemd/system that keeps systemctl
+// mask from writing its /dev/null link there (a unit file or link of the
+// same name, on the host or written by an earlier task), or "".
+func (s *Service) maskBlocker(h *Host, st unitState) string {
+	f := "/etc/systemd/system/" + s.unit()
+	if h != nil {
+		if pf := h.Pending[f]; pf != nil {
+			if pf.Absent {
+				return ""
+			}
+			return f
+		}
+	}
+	if st.Fragment == f {
+		return f
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/clawrun/clawrun/test/testbed"
@@ -31,5 +32,40 @@ func TestPlanTruth3TemplateDropIn(t *testing.T) {
 	converge(t, tb, "plantruth3/template-edit.hcl")
 	each(t, tb, func(h string) {
 		expect(t, h, tb.MustSSH(t, h, "systemctl show -p NeedDaemonReload --value cw3@foo"), "no")
+	})
+}
+
+// TestPlanTruth3MaskEtcUnit: masking a unit whose file is in
+// /etc/systemd/system fails in plan and in apply alike, with the next step,
+// and changes nothing; removing the file first masks it (item 2).
+func TestPlanTruth3MaskEtcUnit(t *testing.T) {
+	tb := testbed.Get(t)
+	setup := `set -e
+systemctl unmask cw1 >/dev/null 2>&1 || true
+rm -f /etc/systemd/system/cw1.service
+printf '[Service]\nExecStart=/bin/sleep infinity\n' > /etc/systemd/system/cw1.service
+systemctl daemon-reload`
+	tb.MustSSH(t, "h1", setup)
+	for _, cmd := range []string{"plan", "apply"} {
+		r := clawrun(t, "testdata", nil, cmd, "plantruth3/mask-etc.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json")
+		got := ""
+		for _, e := range events(t, r.Stdout) {
+			if e.Type == "task" && e.Status == "failed" {
+				got = e.Error
+			}
+		}
+		if r.Code != 1 || !strings.Contains(got, "cannot mask cw1.service: /etc/systemd/system/cw1.service is a unit file of its own") || !strings.Contains(got, "move the unit file out of /etc/systemd/system") {
+			t.Errorf("%s: exit %d, error %q\n%s%s", cmd, r.Code, got, r.Stdout, r.Stderr)
+		}
+	}
+	expect(t, "h1", tb.MustSSH(t, "h1", "systemctl is-enabled cw1 || true; test -L /etc/systemd/system/cw1.service || echo file"), "static\nfile")
+	// Moved to /usr/local/lib/systemd/system as the error says, it masks.
+	prepare(t, tb, `set -e
+rm -f /etc/systemd/system/cw1.service; mkdir -p /usr/local/lib/systemd/system
+printf '[Service]\nExecStart=/bin/sleep infinity\n' > /usr/local/lib/systemd/system/cw1.service
+systemctl daemon-reload`)
+	converge(t, tb, "plantruth3/mask-etc.hcl")
+	each(t, tb, func(h string) {
+		expect(t, h, tb.MustSSH(t, h, "systemctl is-enabled cw1 || true; readlink /etc/systemd/system/cw1.service"), "masked\n/dev/null")
 	})
 }
