@@ -110,26 +110,80 @@ func (s *Service) pendingUnit(h *Host, st unitState) bool {
 		return false // loaded on demand from what is on disk then
 	}
 	for p, pf := range h.Pending {
-		if pf.Loaded {
-			continue
-		}
-		if dir, file := path.Split(p); strings.HasSuffix(file, ".conf") && slices.Contains(unitDirs, path.Dir(strings.TrimSuffix(dir, "/"))) &&
-			slices.Contains(dropInDirs(s.unit()), path.Base(strings.TrimSuffix(dir, "/"))) {
+		if !pf.Loaded && s.isDropIn(p) {
 			return true
 		}
 	}
 	return false
 }
 
-// pendingStatic: an earlier task writes this unit's file, without an
-// [Install] section.
+// pendingStatic: an earlier task writes this unit's file, and neither it
+// nor the drop-ins earlier tasks write for it have [Install] entries:
+// systemd calls the unit static and enable does nothing to it.
 func (s *Service) pendingStatic(h *Host) bool {
 	if h == nil {
 		return false
 	}
 	for _, d := range unitDirs {
-		if pf := h.Pending[d+"/"+s.unit()]; pf != nil && pf.Known && !pf.Absent {
-			return !strings.Contains(string(pf.Content), "[Install]")
+		pf := h.Pending[d+"/"+s.unit()]
+		if pf == nil || !pf.Known || pf.Absent {
+			continue
+		}
+		files := [][]byte{pf.Content}
+		var drops []string
+		for p, df := range h.Pending {
+			if df.Known && !df.Absent && s.isDropIn(p) {
+				drops = append(drops, p)
+			}
+		}
+		slices.SortFunc(drops, func(a, b string) int { return strings.Compare(path.Base(a), path.Base(b)) })
+		for _, p := range drops {
+			files = append(files, h.Pending[p].Content)
+		}
+		return !hasInstallEntries(files)
+	}
+	return false
+}
+
+// isDropIn: p is a *.conf file in one of the unit's drop-in directories.
+func (s *Service) isDropIn(p string) bool {
+	dir, file := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	return strings.HasSuffix(file, ".conf") && slices.Contains(unitDirs, path.Dir(dir)) &&
+		slices.Contains(dropInDirs(s.unit()), path.Base(dir))
+}
+
+// hasInstallEntries: the unit file and its drop-ins (in the order systemd
+// reads them) leave an [Install] entry that enable acts on. A section
+// header with only comments, or entries an empty assignment reset, is
+// none.
+func hasInstallEntries(files [][]byte) bool {
+	n := map[string]int{}
+	for _, f := range files {
+		sec := ""
+		for _, l := range strings.Split(string(f), "\n") {
+			l = strings.TrimSpace(l)
+			if strings.HasPrefix(l, "[") {
+				sec = l
+				continue
+			}
+			k, v, ok := strings.Cut(l, "=")
+			if sec != "[Install]" || !ok {
+				continue
+			}
+			switch k = strings.TrimSpace(k); k {
+			case "WantedBy", "RequiredBy", "UpheldBy", "Alias", "Also":
+				if strings.TrimSpace(v) == "" {
+					n[k] = 0 // an empty assignment resets the list
+				} else {
+					n[k] += len(strings.Fields(v))
+				}
+			}
+		}
+	}
+	for _, c := range n {
+		if c > 0 {
+			return true
 		}
 	}
 	return false

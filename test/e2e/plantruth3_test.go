@@ -69,3 +69,28 @@ systemctl daemon-reload`)
 		expect(t, h, tb.MustSSH(t, h, "systemctl is-enabled cw1 || true; readlink /etc/systemd/system/cw1.service"), "masked\n/dev/null")
 	})
 }
+
+// TestPlanTruth3InstallEntries: a unit whose [Install] has only comments is
+// static (enable does nothing, plan says start only); a unit without
+// [Install] whose drop-in adds WantedBy= is enabled, and plan says so
+// (item 3).
+func TestPlanTruth3InstallEntries(t *testing.T) {
+	tb := testbed.Get(t)
+	prepare(t, tb, `systemctl disable --now cw4 cw5 >/dev/null 2>&1; rm -rf /etc/systemd/system/cw4.service /etc/systemd/system/cw5.service /etc/systemd/system/cw5.service.d; systemctl daemon-reload`)
+	evs := converge(t, tb, "plantruth3/install.hcl")
+	want := map[string]string{"service.commented": "~ start cw4.service", "service.dropin": "~ enable cw5.service"}
+	for _, e := range evs {
+		if w, ok := want[e.Task]; ok && e.Host == "h1" {
+			var b strings.Builder
+			for _, c := range e.Changes {
+				b.WriteString(c.Sign + " " + c.Text + "\n")
+			}
+			if !strings.Contains(b.String(), w) || (e.Task == "service.commented" && strings.Contains(b.String(), "enable")) {
+				t.Errorf("%s printed\n%s\nwant %q", e.Task, b.String(), w)
+			}
+		}
+	}
+	each(t, tb, func(h string) {
+		expect(t, h, tb.MustSSH(t, h, "systemctl is-enabled cw4 cw5; systemctl is-active cw4 cw5"), "static\nenabled\nactive\nactive")
+	})
+}
