@@ -2,6 +2,7 @@ package modules
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -27,7 +28,8 @@ func serviceProbe(unit string) string {
 	return fmt.Sprintf(`o=$(systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths,CanReload,Type,ConditionResult,ConditionTimestampMonotonic -- %s); rc=$?
 printf '%%s\n' "$o"
 if [ "$rc" = 0 ]; then
-  for f in %s; do if [ -f "$f" ]; then printf 'DropInFile=%%s\n' "$f"; fi; done
+  for f in %s; do if [ -f "$f" ]; then printf 'DropInFile=%%s\n' "$f"; dropins="$dropins$f
+"; fi; done
   case "$o" in *FragmentPath=/*) f=${o#*FragmentPath=}; f=${f%%%%"
 "*}; if [ -L "$f" ]; then printf 'FragmentTarget=%%s\n' "$(readlink -f -- "$f")"; fi;; esac
 fi
@@ -191,14 +193,20 @@ func hasInstallEntries(files [][]byte) bool {
 
 // planReload plans state = "reloaded": a running unit is reloaded, a
 // stopped one started, and a unit that cannot reload fails the plan.
-func (s *Service) planReload(p *Plan, st unitState, active, needReload bool) error {
+func (s *Service) planReload(p *Plan, h *Host, st unitState, active, needReload bool) error {
 	u := Quote(s.unit())
 	if !active {
 		p.add("~", "start %s (stopped: reloaded starts it)", s.unit())
 		p.step("start", "systemctl start -- "+u+st.startCheck(u))
 		return nil
 	}
-	if !st.CanReload && !needReload {
+	canReload := st.CanReload
+	if needReload {
+		// systemd's CanReload is of the unit as loaded: after the
+		// daemon-reload it is what the files say.
+		canReload = s.reloadableAfter(h, st)
+	}
+	if !canReload {
 		return fmt.Errorf("%s cannot reload (its unit has no ExecReload=): use state = \"restarted\"", s.unit())
 	}
 	p.add("~", "reload %s", s.unit())
@@ -259,4 +267,90 @@ func (s *Service) maskBlocker(h *Host, st unitState) string {
 		return f
 	}
 	return ""
+}
+
+// execReloadProbe prints the ExecReload= lines in [Service] of the unit
+// file and each drop-in the service probe listed, so a reloaded task can
+// tell whether the unit still reloads after a daemon-reload.
+const execReloadProbe = `if [ "$rc" = 0 ]; then
+  { case "$o" in *FragmentPath=/*) f=${o#*FragmentPath=}; printf '%s\n' "${f%%"
+"*}";; esac; printf '%s' "$dropins"; } | while IFS= read -r f; do
+    [ -f "$f" ] || continue; s=
+    while IFS= read -r l || [ -n "$l" ]; do case $l in '['*) s=$l;; ExecReload=*|ExecReload[[:space:]]*=*) [ "$s" = '[Service]' ] && printf 'ExecReloadIn=%s\t%s\n' "$f" "${l#*=}";; esac; done < "$f"
+  done
+fi
+[ "$rc" = 0 ]
+`
+
+// reloadableAfter: the unit has an ExecReload= once systemd reads the unit
+// file and its drop-ins (in file-name order) as they will be: on disk, or
+// as an earlier task writes them. An empty ExecReload= resets the list.
+func (s *Service) reloadableAfter(h *Host, st unitState) bool {
+	pending := func(p string) *FileState {
+		if h == nil {
+			return nil
+		}
+		return h.Pending[p]
+	}
+	lines := func(p string) ([]string, bool) {
+		if pf := pending(p); pf != nil {
+			if !pf.Known {
+				return nil, false
+			}
+			if pf.Absent {
+				return nil, true
+			}
+			return execReloadLines(pf.Content), true
+		}
+		return st.ExecReloads[p], true
+	}
+	drops := map[string]string{} // base name -> path; the first directory wins
+	for _, f := range st.DropInFiles {
+		if _, ok := drops[path.Base(f)]; !ok {
+			drops[path.Base(f)] = f
+		}
+	}
+	if h != nil {
+		for p, pf := range h.Pending {
+			if _, ok := drops[path.Base(p)]; !ok && !pf.Absent && s.isDropIn(p) {
+				drops[path.Base(p)] = p
+			}
+		}
+	}
+	files := []string{st.Fragment}
+	for _, b := range slices.Sorted(maps.Keys(drops)) {
+		files = append(files, drops[b])
+	}
+	n := 0
+	for _, f := range files {
+		ls, ok := lines(f)
+		if !ok {
+			return st.CanReload // content unknown: what systemd says
+		}
+		for _, v := range ls {
+			if v == "" {
+				n = 0
+			} else {
+				n++
+			}
+		}
+	}
+	return n > 0
+}
+
+// execReloadLines are the ExecReload= values in [Service] of a unit file.
+func execReloadLines(content []byte) []string {
+	var out []string
+	sec := ""
+	for _, l := range strings.Split(string(content), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "[") {
+			sec = l
+			continue
+		}
+		if k, v, ok := strings.Cut(l, "="); ok && sec == "[Service]" && strings.TrimSpace(k) == "ExecReload" {
+			out = append(out, strings.TrimSpace(v))
+		}
+	}
+	return out
 }

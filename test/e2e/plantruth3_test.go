@@ -94,3 +94,28 @@ func TestPlanTruth3InstallEntries(t *testing.T) {
 		expect(t, h, tb.MustSSH(t, h, "systemctl is-enabled cw4 cw5; systemctl is-active cw4 cw5"), "static\nenabled\nactive\nactive")
 	})
 }
+
+// TestPlanTruth3ReloadCleared: an earlier drop-in clears ExecReload=, so
+// reloaded fails in plan as it does in apply, with the same error; the
+// next run (drop-in on disk, loaded or not) fails alike (item 4).
+func TestPlanTruth3ReloadCleared(t *testing.T) {
+	tb := testbed.Get(t)
+	tb.MustSSH(t, "h1", `set -e
+systemctl stop cw6 2>/dev/null || true
+rm -rf /etc/systemd/system/cw6.service /etc/systemd/system/cw6.service.d
+printf '[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/true\n' > /etc/systemd/system/cw6.service
+systemctl daemon-reload; systemctl start cw6`)
+	for _, cmd := range []string{"plan", "apply", "plan", "apply"} {
+		r := clawrun(t, "testdata", nil, cmd, "plantruth3/reload-cleared.hcl", "-i", tb.Inventory, "--limit", "h1", "--format", "json")
+		got := ""
+		for _, e := range events(t, r.Stdout) {
+			if e.Type == "task" && e.Task == "service.cw6" {
+				got = e.Status + ": " + e.Error
+			}
+		}
+		if r.Code != 1 || !strings.HasPrefix(got, "failed: cw6.service cannot reload (its unit has no ExecReload=)") {
+			t.Errorf("%s: exit %d, service.cw6 %q\n%s%s", cmd, r.Code, got, r.Stdout, r.Stderr)
+		}
+	}
+	expect(t, "h1", tb.MustSSH(t, "h1", "systemctl is-active cw6"), "active")
+}
