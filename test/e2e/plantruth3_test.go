@@ -119,3 +119,15 @@ systemctl daemon-reload; systemctl start cw6`)
 	}
 	expect(t, "h1", tb.MustSSH(t, "h1", "systemctl is-active cw6"), "active")
 }
+
+// TestPlanTruth3NumericOwner: owner = "1000", group = "100" settle (the
+// plan compared them with names and changed them on every run), for ids
+// with and without names (item 5).
+func TestPlanTruth3NumericOwner(t *testing.T) {
+	tb := testbed.Get(t)
+	prepare(t, tb, "rm -rf /srv/cw7; getent passwd 1000 >/dev/null || useradd -u 1000 -m cwadmin")
+	converge(t, tb, "plantruth3/numeric-owner.hcl")
+	each(t, tb, func(h string) {
+		expect(t, h, tb.MustSSH(t, h, "stat -c '%u %g' /srv/cw7/named.conf /srv/cw7/bare.conf; stat -c %u /srv/cw7/sub"), "1000 100\n4321 4321\n4321")
+	})
+}
