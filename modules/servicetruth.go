@@ -27,6 +27,7 @@ func serviceProbe(unit string) string {
 	}
 	return fmt.Sprintf(`o=$(systemctl show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths,CanReload,Type,ConditionResult,ConditionTimestampMonotonic -- %s); rc=$?
 printf '%%s\n' "$o"
+dropins=
 if [ "$rc" = 0 ]; then
   for f in %s; do if [ -f "$f" ]; then printf 'DropInFile=%%s\n' "$f"; dropins="$dropins$f
 "; fi; done
