@@ -151,7 +151,7 @@ func fileProbe(p, want string) string {
 if [ -L "$p" ]; then printf 'type=link\ntarget='; clawrun_readlink "$p" | base64 -w0; echo
 elif [ -e "$p" ]; then
 if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
-stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\n' -- "$p"
+stat --printf 'mode=%%a\nowner=%%U\ngroup=%%G\nsize=%%s\nowner_id=%%u\ngroup_id=%%g\n' -- "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%%%% *}; echo "sha256=$s"
   z=$(stat -c %%s -- "$p")
   if [ "$s" != %s ] && [ "$z" -le %d ]; then clawrun_read "$p" "$z" content= content_denied=1; fi
@@ -163,6 +163,9 @@ else echo type=absent; stat --printf 'parent_mode=%%a\nparent_group=%%G\n' -- "$
 // fileState is the parsed output of fileProbe.
 type fileState struct {
 	Type, Mode, Owner, Group, SHA256, Target string
+	// OwnerID and GroupID are the numeric ids: an owner or group given
+	// as a number is compared with them.
+	OwnerID, GroupID string
 	// Guard is the write guard's predicted decision (predictGuard), from
 	// batched probes; "" when not known.
 	Guard      string
@@ -187,6 +190,7 @@ func parseFileProbe(out string) (fileState, error) {
 		return fileState{}, err
 	}
 	s := fileState{Type: m["type"], Mode: normMode(m["mode"]), Owner: m["owner"], Group: m["group"], SHA256: m["sha256"], Guard: m["guard"],
+		OwnerID: m["owner_id"], GroupID: m["group_id"],
 		ParentMode: normMode(m["parent_mode"]), ParentGroup: m["parent_group"],
 		ContentDenied: m["content_denied"] == "1", ContentDeferred: m["content_deferred"] == "1"}
 	if s.Type == "" {
@@ -438,10 +442,10 @@ func (f *File) planAttrs(p *Plan, cur fileState) {
 	if f.Mode != "" && normMode(f.Mode) != cur.Mode {
 		mode = normMode(f.Mode)
 	}
-	if f.Owner != "" && f.Owner != cur.Owner {
+	if f.Owner != "" && !sameID(f.Owner, cur.Owner, cur.OwnerID) {
 		owner = f.Owner
 	}
-	if f.Group != "" && f.Group != cur.Group {
+	if f.Group != "" && !sameID(f.Group, cur.Group, cur.GroupID) {
 		group = f.Group
 	}
 	if mode == "" && owner == "" && group == "" {
@@ -486,10 +490,10 @@ func attrChange(cur fileState, mode, owner, group string) string {
 	if mode != "" && normMode(mode) != cur.Mode {
 		parts = append(parts, "mode "+cur.Mode+" -> "+normMode(mode))
 	}
-	if owner != "" && owner != cur.Owner {
+	if owner != "" && !sameID(owner, cur.Owner, cur.OwnerID) {
 		parts = append(parts, "owner "+cur.Owner+" -> "+owner)
 	}
-	if group != "" && group != cur.Group {
+	if group != "" && !sameID(group, cur.Group, cur.GroupID) {
 		parts = append(parts, "group "+cur.Group+" -> "+group)
 	}
 	if len(parts) == 0 {
@@ -509,4 +513,18 @@ func firstLine(s string) string {
 		s = s[:120] + "…"
 	}
 	return s
+}
+
+// sameID: a wanted owner or group is what the host has, by name or, when
+// given as a number (chown takes "1000" as the id when no user has that
+// name), by id.
+func sameID(want, name, id string) bool {
+	if want == name {
+		return true
+	}
+	if id == "" || want != id {
+		return false
+	}
+	_, err := strconv.ParseUint(want, 10, 32)
+	return err == nil
 }

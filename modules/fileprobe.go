@@ -88,7 +88,7 @@ done
 	for _, d := range anc {
 		statArgs += " " + Quote(d)
 	}
-	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%n\\n' -- %s 2>/dev/null\n", statArgs)
+	fmt.Fprintf(&b, "stat --printf 'S\\t%%F\\t%%a\\t%%U\\t%%G\\t%%s\\t%%u\\t%%g\\t%%n\\n' -- %s 2>/dev/null\n", statArgs)
 	// Only regular files are hashed: a FIFO or device would block.
 	fmt.Fprintf(&b, "set --\nfor p in %s; do if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done\n", all)
 	b.WriteString("sums=\nif [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\" 2>/dev/null); printf '%s\\n' \"$sums\"; fi\n")
@@ -186,6 +186,7 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 	}
 	type st struct {
 		kind, target, ftype, mode, owner, group, size, sha, content string
+		uid, gid                                                    string
 		seen                                                        map[byte]bool
 	}
 	m := make([]st, len(paths))
@@ -238,10 +239,10 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			if s, err = rec('E', f[1], false); err == nil {
 				s.kind = "exists"
 			}
-		case len(f) >= 7 && f[0] == "S":
+		case len(f) >= 9 && f[0] == "S":
 			// The name is the requested path, which may hold tabs.
-			if s, err = rec('S', strings.Join(f[6:], "\t"), true); err == nil {
-				s.ftype, s.mode, s.owner, s.group, s.size = f[1], f[2], f[3], f[4], f[5]
+			if s, err = rec('S', strings.Join(f[8:], "\t"), true); err == nil {
+				s.ftype, s.mode, s.owner, s.group, s.size, s.uid, s.gid = f[1], f[2], f[3], f[4], f[5], f[6], f[7]
 			}
 		case len(f) == 3 && f[0] == "C":
 			if s, err = rec('C', f[1], false); err == nil {
@@ -295,7 +296,7 @@ func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 			case "directory":
 				t = "directory"
 			}
-			fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\n", t, s.mode, s.owner, s.group, s.size)
+			fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\nowner_id=%s\ngroup_id=%s\n", t, s.mode, s.owner, s.group, s.size, s.uid, s.gid)
 			if t == "file" {
 				fmt.Fprintf(&b, "sha256=%s\n", s.sha)
 				switch {

@@ -129,7 +129,7 @@ func TestSplitFileProbe(t *testing.T) {
 	specs := []FileSpec{{Path: "/srv/current"}, {Path: "/etc/app.conf"}, {Path: "/srv"}}
 	// BatchFileProbe's format: paths by index in sorted order.
 	out := "L\t2\tL3Nydi9yZWxlYXNlcy8yCg==\nE\t0\nE\t1\n" +
-		"S\tregular file\t644\troot\troot\t6\t/etc/app.conf\nS\tdirectory\t755\troot\troot\t4096\t/srv\n" +
+		"S\tregular file\t644\troot\troot\t6\t0\t0\t/etc/app.conf\nS\tdirectory\t755\troot\troot\t4096\t0\t0\t/srv\n" +
 		"e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8  /etc/app.conf\nC\t0\tYSA9IDEK\n"
 	got, err := SplitFileProbe(specs, out)
 	if err != nil {
@@ -137,8 +137,8 @@ func TestSplitFileProbe(t *testing.T) {
 	}
 	want := map[string]string{
 		"/srv/current":  "type=link\ntarget=L3Nydi9yZWxlYXNlcy8yCg==\nguard=root\n",
-		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\nguard=root\n",
-		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\nguard=root\n",
+		"/etc/app.conf": "type=file\nmode=644\nowner=root\ngroup=root\nsize=6\nowner_id=0\ngroup_id=0\nsha256=e6c7ae3fe1d4bdbd9e5f4b3f8bd9e8baa0c1e74b1be2b6f02a7d82e0cfc0f6d8\ncontent=YSA9IDEK\nguard=root\n",
+		"/srv":          "type=directory\nmode=755\nowner=root\ngroup=root\nsize=4096\nowner_id=0\ngroup_id=0\nguard=root\n",
 	}
 	for p, w := range want {
 		if got[p] != w {
@@ -151,8 +151,8 @@ func TestSplitFileProbe(t *testing.T) {
 }
 
 func FuzzSplitFileProbe(f *testing.F) {
-	f.Add("L\t0\tL2IK\nE\t1\nS\tregular file\t644\troot\troot\t1\t/c\nC\t1\tYQ==\n")
-	f.Add("S\t\t\t\t\t\t\nC\t\t\n")
+	f.Add("L\t0\tL2IK\nE\t1\nS\tregular file\t644\troot\troot\t1\t0\t0\t/c\nC\t1\tYQ==\n")
+	f.Add("S\t\t\t\t\t\t\t\t\nC\t\t\n")
 	specs := []FileSpec{{Path: "/a"}, {Path: "/c"}}
 	f.Fuzz(func(t *testing.T, out string) {
 		got, _ := SplitFileProbe(specs, out)

@@ -214,7 +214,7 @@ func TestProbeRecordsCannotBeForged(t *testing.T) {
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victim")
 	os.WriteFile(victim, []byte("real\n"), 0o644)
-	evil := "x\nS\tregular file\t777\tmallory\tmallory\t1\t" + victim + "\nC\t" + victim + "\tZm9yZ2VkCg==\nL\t" + victim + "\t/etc/shadow"
+	evil := "x\nS\tregular file\t777\tmallory\tmallory\t1\t1000\t1000\t" + victim + "\nC\t" + victim + "\tZm9yZ2VkCg==\nL\t" + victim + "\t/etc/shadow"
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(evil, link); err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestProbeRecordsRejected(t *testing.T) {
 	specs := []FileSpec{{Path: "/a"}, {Path: "/b"}}
 	for name, out := range map[string]string{
 		"unrequested index":   "E\t2\n",
-		"unrequested name":    "S\tregular file\t644\troot\troot\t1\t/etc/shadow\n",
+		"unrequested name":    "S\tregular file\t644\troot\troot\t1\t0\t0\t/etc/shadow\n",
 		"duplicate":           "E\t0\nE\t0\n",
 		"duplicate content":   "C\t1\tYQ==\nC\t1\tYg==\n",
 		"index with a prefix": "E\t01\n",

@@ -44,6 +44,9 @@ func (s *Service) unit() string {
 
 // Probe reads the unit's properties in one systemctl call.
 func (s *Service) Probe() string {
+	if s.State == "reloaded" {
+		return serviceProbe(s.unit()) + execReloadProbe
+	}
 	return serviceProbe(s.unit())
 }
 
@@ -56,6 +59,9 @@ type unitState struct {
 	FragmentTarget, Type string
 	DropIns, DropInFiles []string
 	CanReload            bool
+	// ExecReloads are the ExecReload= values in [Service] of the unit file
+	// and the drop-ins on disk, by path ("reloaded" probes them).
+	ExecReloads map[string][]string
 	// ConditionUnmet: the last start found a Condition*= false (e.g.
 	// chrony's ConditionCapability=CAP_SYS_TIME in a container).
 	ConditionUnmet bool
@@ -74,6 +80,13 @@ func parseUnit(out string) (unitState, error) {
 	for _, l := range strings.Split(out, "\n") {
 		if f, ok := strings.CutPrefix(l, "DropInFile="); ok {
 			st.DropInFiles = append(st.DropInFiles, f)
+		}
+		if f, ok := strings.CutPrefix(l, "ExecReloadIn="); ok {
+			file, v, _ := strings.Cut(f, "\t")
+			if st.ExecReloads == nil {
+				st.ExecReloads = map[string][]string{}
+			}
+			st.ExecReloads[file] = append(st.ExecReloads[file], strings.TrimSpace(v))
 		}
 	}
 	return st, nil
@@ -96,6 +109,9 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	if s.Masked != nil {
 		masked := st.UnitFile == "masked" || st.Load == "masked"
 		if *s.Masked && !masked {
+			if f := s.maskBlocker(h, st); f != "" {
+				return nil, fmt.Errorf("cannot mask %s: %s is a unit file of its own, and systemctl mask only writes a link to /dev/null where no file is (it would fail with \"already exists\"): move the unit file out of /etc/systemd/system (to /usr/local/lib/systemd/system, say), or remove it (file state = \"absent\") instead of masking: a unit without a file cannot start", s.unit(), f)
+			}
 			p.add("~", "mask %s", s.unit())
 			p.step("mask", "systemctl mask -- "+u)
 		} else if !*s.Masked && masked {
@@ -151,7 +167,7 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		p.add("~", "restart %s", s.unit())
 		p.step("restart", "systemctl restart -- "+u+st.startCheck(u))
 	case "reloaded":
-		if err := s.planReload(p, st, active, needReload); err != nil {
+		if err := s.planReload(p, h, st, active, needReload); err != nil {
 			return nil, err
 		}
 	}

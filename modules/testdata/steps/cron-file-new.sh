@@ -53,7 +53,7 @@ p='/etc/cron.d/clawrun'
 if [ -L "$p" ]; then printf 'type=link\ntarget='; clawrun_readlink "$p" | base64 -w0; echo
 elif [ -e "$p" ]; then
 if [ -d "$p" ]; then echo type=directory; elif [ -f "$p" ]; then echo type=file; else echo type=other; fi
-stat --printf 'mode=%a\nowner=%U\ngroup=%G\nsize=%s\n' -- "$p"
+stat --printf 'mode=%a\nowner=%U\ngroup=%G\nsize=%s\nowner_id=%u\ngroup_id=%g\n' -- "$p"
 if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%% *}; echo "sha256=$s"
   z=$(stat -c %s -- "$p")
   if [ "$s" != '' ] && [ "$z" -le 16777216 ]; then clawrun_read "$p" "$z" content= content_denied=1; fi

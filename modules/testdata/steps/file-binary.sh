@@ -52,7 +52,7 @@ clawrun_readlink() {
 i=0; for p in '/srv/blob'; do
   if [ -L "$p" ]; then printf 'L\t%d\t' "$i"; clawrun_readlink "$p" | base64 -w0; echo; elif [ -e "$p" ]; then printf 'E\t%d\n' "$i"; fi; i=$((i + 1))
 done
-stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- '/srv/blob' '/srv' 2>/dev/null
+stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%u\t%g\t%n\n' -- '/srv/blob' '/srv' 2>/dev/null
 set --
 for p in '/srv/blob'; do if [ -f "$p" ] && [ ! -L "$p" ]; then set -- "$@" "$p"; fi; done
 sums=
