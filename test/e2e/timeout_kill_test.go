@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clawrun/clawrun/test/testbed"
+)
+
+// TestTimeoutEndsTaskProcesses: a task past its timeout has everything
+// it started on the host ended (not only its session closed), so the next
+// task gets the lock it held. Through sudo and with a root login.
+func TestTimeoutEndsTaskProcesses(t *testing.T) {
+	tb := testbed.Get(t)
+	allowRoot(t, tb, "h1")
+	for _, c := range []struct{ name, inv string }{
+		{"sudo", tb.Inventory},
+		{"root login", inventoryWith(t, tb, `user          = "admin"`, `user          = "root"`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "pb.hcl"), []byte(`
+task "command" "hang" {
+  cmd           = "flock /tmp/clawtest-kill.lock sleep 300"
+  timeout       = 5
+  ignore_errors = true
+}
+task "command" "next" {
+  cmd = "flock -w 3 /tmp/clawtest-kill.lock true && touch /var/tmp/clawtest-next"
+}
+`), 0o644)
+			tb.MustSSH(t, "h1", "rm -f /var/tmp/clawtest-next")
+			t.Cleanup(func() {
+				tb.MustSSH(t, "h1", "pkill -f '[f]lock /tmp/clawtest-kill'; pkill -x -f 'sleep 300'; rm -f /tmp/clawtest-kill.lock /var/tmp/clawtest-next")
+			})
+			start := time.Now()
+			r := clawrun(t, dir, nil, "apply", "pb.hcl", "-i", c.inv, "--limit", "h1", "--format", "json")
+			if r.Code != 0 {
+				t.Fatalf("exit %d, want 0 (next gets the lock)\n%s%s", r.Code, r.Stdout, r.Stderr)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %s", d)
+			}
+			timedOut := false
+			for _, e := range events(t, r.Stdout) {
+				if e.Task == "command.hang" && strings.Contains(e.Error, "timeout (5s)") {
+					timedOut = true
+				}
+			}
+			if !timedOut {
+				t.Errorf("hang did not time out:\n%s", r.Stdout)
+			}
+			expect(t, "h1", tb.MustSSH(t, "h1", "test -e /var/tmp/clawtest-next && echo ran || echo no"), "ran")
+			// [c] keeps ps's own command line out of the match.
+			ps := tb.MustSSH(t, "h1", "ps -eo pid,ppid,pgid,args | grep -e '[c]lawtest-kill' -e '[s]leep 300' -e '[c]lawrun-sh-' || true")
+			if strings.TrimSpace(ps) != "" {
+				t.Errorf("processes of the timed-out task remain:\n%s", ps)
+			}
+		})
+	}
+}
+
+// TestProbeTimeoutFromTask: a hung probe (unless) is bounded by its
+// task's timeout, not by the 5-minute default, and says so.
+func TestProbeTimeoutFromTask(t *testing.T) {
+	tb := testbed.Get(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pb.hcl"), []byte(`
+task "command" "probe_hangs" {
+  cmd     = "true"
+  unless  = "sleep 400"
+  timeout = 5
+}
+`), 0o644)
+	t.Cleanup(func() { tb.MustSSH(t, "h1", "pkill -x -f 'sleep 400' || true") })
+	start := time.Now()
+	r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", "h1")
+	d := time.Since(start)
+	if r.Code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if d > 15*time.Second {
+		t.Errorf("failed after %s, want within the task's timeout (5 s) + 10 s", d)
+	}
+	out := r.Stdout + r.Stderr
+	if !strings.Contains(out, "timeout (5s)") || strings.Contains(out, "give the task a longer timeout") {
+		t.Errorf("message does not name the task's timeout:\n%s", out)
+	}
+	ps := tb.MustSSH(t, "h1", "ps -eo pid,args | grep '[s]leep 400' || true")
+	if strings.TrimSpace(ps) != "" {
+		t.Errorf("the hung probe still runs:\n%s", ps)
+	}
+}
