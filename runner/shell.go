@@ -106,7 +106,7 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	nonce := newNonce()
-	req := "( set --; eval " + modules.Quote(wrap(script)) + "\n) </dev/null\n" +
+	req := "( set --; clawrun_tag=" + sh.tag + "; eval " + modules.Quote(wrap(script)) + "\n) </dev/null\n" +
 		"clawrun_rc=$?; printf '@@" + nonce + " %d\\n' \"$clawrun_rc\"; printf '@@" + nonce + "\\n' >&2\n"
 	go io.WriteString(sh.stdin, req)
 

@@ -42,7 +42,18 @@ exit 0
 // endShell ends what a timed-out shell runs on the host, through a fresh
 // session of the same connection (the shell itself is busy): closing its
 // session leaves the script running, holding locks the next task needs.
+// It ends them as root where it can: a login shell's script may have
+// started root processes through sudo (facts beside probes). Without sudo
+// it falls back to the login user.
 func (c *sshConn) endShell(sh *remoteShell, become bool) error {
+	err := c.killAs(sh.tag, true)
+	if err != nil && !become {
+		err = c.killAs(sh.tag, false)
+	}
+	return err
+}
+
+func (c *sshConn) killAs(tag string, become bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), killLimit)
 	defer cancel()
 	k, err := c.startShell(become)
@@ -50,7 +61,7 @@ func (c *sshConn) endShell(sh *remoteShell, become bool) error {
 		return err
 	}
 	defer k.close()
-	res, _, err := k.run(ctx, killScript(sh.tag), &c.stats)
+	res, _, err := k.run(ctx, killScript(tag), &c.stats)
 	if err == nil {
 		err = res.Err()
 	}
