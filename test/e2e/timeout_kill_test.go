@@ -64,33 +64,47 @@ task "command" "next" {
 }
 
 // TestProbeTimeoutFromTask: a hung probe (unless) is bounded by its
-// task's timeout, not by the 5-minute default, and says so.
+// task's timeout, not by the 5-minute default, and says so; also beside
+// a task without a timeout (probed in a round trip of its own).
 func TestProbeTimeoutFromTask(t *testing.T) {
 	tb := testbed.Get(t)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "pb.hcl"), []byte(`
+	const hang = `
 task "command" "probe_hangs" {
   cmd     = "true"
   unless  = "sleep 400"
   timeout = 5
 }
-`), 0o644)
-	t.Cleanup(func() { tb.MustSSH(t, "h1", "pkill -x -f 'sleep 400' || true") })
-	start := time.Now()
-	r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", "h1")
-	d := time.Since(start)
-	if r.Code != 1 {
-		t.Fatalf("exit %d, want 1\n%s%s", r.Code, r.Stdout, r.Stderr)
-	}
-	if d > 15*time.Second {
-		t.Errorf("failed after %s, want within the task's timeout (5 s) + 10 s", d)
-	}
-	out := r.Stdout + r.Stderr
-	if !strings.Contains(out, "timeout (5s)") || strings.Contains(out, "give the task a longer timeout") {
-		t.Errorf("message does not name the task's timeout:\n%s", out)
-	}
-	ps := tb.MustSSH(t, "h1", "ps -eo pid,args | grep '[s]leep 400' || true")
-	if strings.TrimSpace(ps) != "" {
-		t.Errorf("the hung probe still runs:\n%s", ps)
+`
+	for _, c := range []struct{ name, pb string }{
+		{"alone", hang},
+		{"beside a task without timeout", `
+task "command" "plain" {
+  cmd    = "true"
+  unless = "true"
+}
+` + hang},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "pb.hcl"), []byte(c.pb), 0o644)
+			t.Cleanup(func() { tb.MustSSH(t, "h1", "pkill -x -f 'sleep 400' || true") })
+			start := time.Now()
+			r := clawrun(t, dir, nil, "plan", "pb.hcl", "-i", tb.Inventory, "--limit", "h1")
+			d := time.Since(start)
+			if r.Code != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", r.Code, r.Stdout, r.Stderr)
+			}
+			if d > 15*time.Second {
+				t.Errorf("failed after %s, want within the task's timeout (5 s) + 10 s", d)
+			}
+			out := r.Stdout + r.Stderr
+			if !strings.Contains(out, "timeout (5s)") || strings.Contains(out, "give the task a longer timeout") {
+				t.Errorf("message does not name the task's timeout:\n%s", out)
+			}
+			ps := tb.MustSSH(t, "h1", "ps -eo pid,args | grep '[s]leep 400' || true")
+			if strings.TrimSpace(ps) != "" {
+				t.Errorf("the hung probe still runs:\n%s", ps)
+			}
+		})
 	}
 }
