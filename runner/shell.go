@@ -106,7 +106,8 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	nonce := newNonce()
-	req := "( set --; clawrun_tag=" + sh.tag + "; eval " + modules.Quote(wrap(script)) + "\n) </dev/null\n" +
+	// $1 is the shell's tag; clawrun_tag passes it to a nested sudo.
+	req := "( eval " + modules.Quote("set --; clawrun_tag="+sh.tag+"\n"+wrap(script)) + "\n) </dev/null\n" +
 		"clawrun_rc=$?; printf '@@" + nonce + " %d\\n' \"$clawrun_rc\"; printf '@@" + nonce + "\\n' >&2\n"
 	go io.WriteString(sh.stdin, req)
 
