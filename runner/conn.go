@@ -95,13 +95,19 @@ func shellCommand(become bool) string {
 	return "/bin/sh -s"
 }
 
+// taggedShell is shellCommand with tag as the shell's only argument (its
+// $1, reset by each script): a timeout finds the shell by it (killScript).
+func taggedShell(become bool, tag string) string {
+	return shellCommand(become) + " " + tag
+}
+
 // sudoPrompted is the command line of a root shell when a sudo password is
 // set. sudo prompts with a nonce, and the shell announces itself once it
 // runs, so the controller writes the password only after seeing the prompt
 // (sudoHandshake). Written unasked, it would be the root shell's first
 // command line on a host where sudo needs no password.
 func sudoPrompted(nonce string) string {
-	return "sudo -S -p 'clawrun-sudo-" + nonce + ": ' -- /bin/sh -c 'echo clawrun-ready-" + nonce + " >&2; exec /bin/sh -s'"
+	return "sudo -S -p 'clawrun-sudo-" + nonce + ": ' -- /bin/sh -c 'echo clawrun-ready-" + nonce + " >&2; exec /bin/sh -s clawrun-sh-" + nonce + "'"
 }
 
 // sudoTimeout bounds the wait for sudo's prompt or the shell's greeting.

@@ -858,15 +858,57 @@ func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
 }
 
 func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
+	var timed, plain []int
+	for i, t := range tasks {
+		if boundsProbe(t) {
+			timed = append(timed, i)
+		} else {
+			plain = append(plain, i)
+		}
+	}
+	if len(timed) == 0 || len(plain) == 0 {
+		return hr.probeBatch(ctx, tasks)
+	}
+	// Tasks with a timeout are probed in a round trip of their own,
+	// bounded by it; the others keep the default limit.
+	res := make([]probeResult, len(tasks))
+	for _, idx := range [][]int{plain, timed} {
+		sub := make([]*playbooks.Task, len(idx))
+		for j, i := range idx {
+			sub[j] = tasks[i]
+		}
+		r, err := hr.probeBatch(ctx, sub)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			res[i] = r[j]
+		}
+	}
+	return res, nil
+}
+
+// boundsProbe reports a task whose timeout bounds its probe. A module
+// that takes the timeout as its own duration (wait) has a probe that
+// never waits on it.
+func boundsProbe(t *playbooks.Task) bool {
+	_, own := t.Module.(modules.TimeoutTaker)
+	return t.Timeout > 0 && !own
+}
+
+func (hr *hostRun) probeBatch(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
 	items := hr.probeItems(tasks)
 	t0 := time.Now()
 	var res []probeResult
 	var err error
-	limit := ProbeTimeout
+	var timeouts []time.Duration
 	for _, t := range tasks {
-		limit = max(limit, t.Timeout)
+		if boundsProbe(t) {
+			timeouts = append(timeouts, t.Timeout)
+		}
 	}
-	ctx, cancel := withTimeout(ctx, limit, "probe")
+	limit, kind := probeLimit(timeouts)
+	ctx, cancel := withTimeout(ctx, limit, kind)
 	defer cancel()
 	if hr.factsPending {
 		res, err = hr.factsAndProbes(ctx, items)
@@ -901,7 +943,8 @@ func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]pro
 	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
 	if become && !hr.loginIsRoot() {
 		// The probes reach sudo's shell through a quoted here-document.
-		fmt.Fprintf(&b, "sudo -n -- /bin/sh -s <<'CLAWRUN_%s'\nexport LC_ALL=C\n%s\nCLAWRUN_%s\n", nonce, bt.script(), nonce)
+		// It carries the shell's tag: a timeout ends it too (killScript).
+		fmt.Fprintf(&b, "sudo -n -- /bin/sh -s ${clawrun_tag-} <<'CLAWRUN_%s'\nexport LC_ALL=C\n%s\nCLAWRUN_%s\n", nonce, bt.script(), nonce)
 	} else {
 		b.WriteString(bt.script())
 	}
@@ -1017,7 +1060,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	})
 	if t.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = withTimeout(ctx, t.Timeout, "task")
+		ctx, cancel = withTimeout(ctx, t.Timeout, taskTimeout)
 		defer cancel()
 	}
 	res, err := conn.Run(ctx, b.String(), become)

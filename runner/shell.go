@@ -35,6 +35,8 @@ type remoteShell struct {
 	exitErr  error // the session's end (after exited is closed)
 	// errRest is stderr read with sudo's greeting, owed to the first script.
 	errRest []byte
+	// tag is the shell's argument, which finds its processes (killScript).
+	tag string
 }
 
 func (c *sshConn) startShell(become bool) (*remoteShell, error) {
@@ -53,7 +55,8 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 	become = become && !c.root
 	prompted := become && c.password != ""
 	nonce := newNonce()
-	cmdline := shellCommand(become)
+	tag := "clawrun-sh-" + nonce
+	cmdline := taggedShell(become, tag)
 	if prompted {
 		cmdline = sudoPrompted(nonce)
 	}
@@ -62,7 +65,7 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 		return nil, c.lost(fmt.Errorf("%w: start shell: %v", ErrUnreachable, err))
 	}
 	atomic.AddInt64(&c.stats.Sessions, 1)
-	sh := &remoteShell{sess: sess, stdin: stdin, out: pump(stdout), err: pump(stderr), exited: make(chan struct{})}
+	sh := &remoteShell{sess: sess, stdin: stdin, out: pump(stdout), err: pump(stderr), exited: make(chan struct{}), tag: tag}
 	go func() {
 		sh.exitErr = sess.Wait()
 		close(sh.exited)
@@ -103,7 +106,8 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	nonce := newNonce()
-	req := "( eval " + modules.Quote(wrap(script)) + "\n) </dev/null\n" +
+	// $1 is the shell's tag; clawrun_tag passes it to a nested sudo.
+	req := "( eval " + modules.Quote("set --; clawrun_tag="+sh.tag+"\n"+wrap(script)) + "\n) </dev/null\n" +
 		"clawrun_rc=$?; printf '@@" + nonce + " %d\\n' \"$clawrun_rc\"; printf '@@" + nonce + "\\n' >&2\n"
 	go io.WriteString(sh.stdin, req)
 
@@ -125,8 +129,8 @@ func (sh *remoteShell) run(ctx context.Context, script string, st *Stats) (res *
 	for !outDone || !errDone {
 		select {
 		case <-ctx.Done():
-			// Past its timeout: the shell is busy and is discarded.
-			sh.sess.Signal(ssh.SIGTERM)
+			// Past its timeout: the shell is busy and is discarded;
+			// the caller ends what it started (endShell).
 			return nil, true, context.Cause(ctx)
 		case b, ok := <-sh.out:
 			if !ok {

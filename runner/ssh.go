@@ -368,6 +368,11 @@ func (c *sshConn) Run(ctx context.Context, script string, become bool) (*Result,
 		return nil, err
 	}
 	res, ended, err := sh.run(ctx, script, &c.stats)
+	if ended && timedOut(err) {
+		if kerr := c.endShell(sh, become); kerr != nil {
+			err = killFailed(err, kerr)
+		}
+	}
 	if ended {
 		c.shellMu.Lock()
 		if c.shells[become] == sh {

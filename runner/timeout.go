@@ -6,27 +6,52 @@ import (
 	"time"
 )
 
-// ProbeTimeout bounds a round trip of probes, unless a task's timeout is
-// longer: probes only read, but one can hang on a lock or a dead mount,
+// ProbeTimeout bounds a round trip of probes when none of its tasks has a
+// timeout: probes only read, but one can hang on a lock or a dead mount,
 // and apt's simulation updates lists in a temporary directory.
 var ProbeTimeout = 5 * time.Minute
+
+// timeoutKind says whose limit a script ran past.
+type timeoutKind int
+
+const (
+	taskTimeout      timeoutKind = iota // a task's steps, its timeout
+	probeTimeout                        // probes, the default ProbeTimeout
+	probeTaskTimeout                    // probes, their tasks' timeout
+)
+
+// probeLimit bounds a round trip of probes: the longest timeout among its
+// tasks that set one, else ProbeTimeout.
+func probeLimit(timeouts []time.Duration) (time.Duration, timeoutKind) {
+	var limit time.Duration
+	for _, t := range timeouts {
+		limit = max(limit, t)
+	}
+	if limit <= 0 {
+		return ProbeTimeout, probeTimeout
+	}
+	return limit, probeTaskTimeout
+}
 
 // timeoutError ends a script that ran past its limit. The shell it ran in
 // is discarded (it may still be busy), so the next script gets a fresh one.
 type timeoutError struct {
 	limit time.Duration
-	what  string // "task" or "probe"
+	kind  timeoutKind
 }
 
 func (e *timeoutError) Error() string {
-	if e.what == "probe" {
-		return fmt.Sprintf("the probes did not finish within %s: a command on the host hangs (a lock held by another process, a stuck mount); the shell was ended. Check the host, or give the task a longer timeout", e.limit)
+	switch e.kind {
+	case probeTimeout:
+		return fmt.Sprintf("the probes did not finish within %s (the limit for probes of tasks without a timeout): a command on the host hangs (a lock held by another process, a stuck mount); its processes were ended. Check the host, or set the task's timeout if its probe needs longer", e.limit)
+	case probeTaskTimeout:
+		return fmt.Sprintf("the probes did not finish within the task's timeout (%s): a command on the host hangs (a lock held by another process, a stuck mount); its processes were ended. Check what blocks it on the host (an unless or only_if command, a lock), or raise the task's timeout", e.limit)
 	}
-	return fmt.Sprintf("the task's steps did not finish within its timeout (%s): a command on the host hangs or takes longer; the shell was ended. Check what blocks it on the host, or raise the task's timeout", e.limit)
+	return fmt.Sprintf("the task's steps did not finish within its timeout (%s): a command on the host hangs or takes longer; its processes were ended. Check what blocks it on the host, or raise the task's timeout", e.limit)
 }
 
-func withTimeout(ctx context.Context, d time.Duration, what string) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, &timeoutError{limit: d, what: what})
+func withTimeout(ctx context.Context, d time.Duration, kind timeoutKind) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, &timeoutError{limit: d, kind: kind})
 }
 
 // expired reports a context that ended by its timeout, with its cause.
