@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 bash test/testbed/testbed.sh deps
 command -v ansible-playbook >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ansible >/dev/null; }
-ansible_dir=../shared/bench/ansible
-[ -d "$ansible_dir" ] || { echo "bench: $ansible_dir (the Ansible workload) is missing" >&2; exit 1; }
+ansible_dir=${ANSIBLE_DIR:-../shared/bench/ansible}
+[ -d "$ansible_dir" ] || { echo "bench: $ansible_dir (the Ansible workload) is missing: set ANSIBLE_DIR to its folder" >&2; exit 1; }
 exec go run ./bench/cmd/bench -ansible "$ansible_dir" "$@"

@@ -1,4 +1,4 @@
-# The isolated-VPS hardening runbook (shared/runbook.md) as one playbook:
+# The isolated-VPS hardening runbook (the OpenClaw VPS runbook) as one playbook:
 #
 #   clawrun plan  playbooks/vps.hcl -i hosts.hcl --var admin_cidr=203.0.113.7/32
 #   clawrun apply playbooks/vps.hcl -i hosts.hcl --var admin_cidr=203.0.113.7/32

@@ -1,4 +1,4 @@
-# The clawrun twin of shared/bench/ansible/vps.yml: the same 16 tasks and
+# The clawrun twin of the Ansible benchmark workload: the same 16 tasks and
 # the same end state, for side-by-side timing (bench/run.sh).
 hosts  = ["vps"]
 become = true

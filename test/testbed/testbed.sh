@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# testbed.sh — real target hosts for clawrun's tests, after shared/TESTBED.md:
+# testbed.sh — real target hosts for clawrun's tests:
 # systemd-nspawn containers (systemd as PID 1, sshd, sudo user, own host keys),
 # each in its own network namespace on a private bridge.
 #
