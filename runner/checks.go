@@ -58,9 +58,10 @@ func readOnly(t *playbooks.Task) bool {
 	return ok
 }
 
-// failChecked reports a task whose checks failed (a wait that timed
-// out) and says whether the host may go on (ignore_errors).
-func (hr *hostRun) failChecked(ev *Event, t *playbooks.Task, err error, start time.Time) bool {
+// failEvent reports the task of ev as failed (its steps, or its checks:
+// a wait that timed out) and says whether the host may go on
+// (ignore_errors).
+func (hr *hostRun) failEvent(ev *Event, t *playbooks.Task, err error, start time.Time) bool {
 	ev.Status, ev.Error = StatusFailed, err.Error()
 	ev.Ignored = t.IgnoreErrors
 	ev.DurationMS = time.Since(start).Milliseconds()

@@ -694,7 +694,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 				if hr.retryLater(err) {
 					return false, false
 				}
-				return false, hr.failChecked(ev, t, err, start)
+				return false, hr.failEvent(ev, t, err, start)
 			}
 		}
 		if hr.retry != nil && hr.retry.ranSteps {
@@ -723,17 +723,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			if hr.retryLater(err) {
 				return true, false
 			}
-			ev.Status, ev.Error = StatusFailed, err.Error()
-			ev.Ignored = t.IgnoreErrors
-			ev.DurationMS = time.Since(start).Milliseconds()
-			if t.IgnoreErrors {
-				hr.rc.Ignored++
-			} else {
-				hr.rc.Failed++
-				hr.failed = true
-			}
-			hr.r.emit(ev)
-			return true, t.IgnoreErrors
+			return true, hr.failEvent(ev, t, err, start)
 		}
 	}
 	return hr.changedTask(ev, t, start)
