@@ -298,7 +298,7 @@ cmd_down() {
 
 case "${1:-}" in
   deps) cmd_deps ;;
-  base) locked cmd_deps; if [ "${2:-bookworm}" = bookworm ]; then locked cmd_base; else LOCK=.lock-$2 locked cmd_base "$2"; fi ;;
+  base) locked cmd_deps; locked cmd_key; if [ "${2:-bookworm}" = bookworm ]; then locked cmd_base; else LOCK=.lock-$2 locked cmd_base "$2"; fi ;;
   repo) locked cmd_deps; locked cmd_repo "${2:-bookworm}" ;;
   up)
     # A boot that fails half-way tears down what it started. (A separate
