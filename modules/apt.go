@@ -267,7 +267,12 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 		}
 		// The same script whatever the reason: a saved plan's steps must
 		// match in apply, where the stamp, not a pending write, says so.
-		p.step("apt-get update", a.lockWait()+"apt-get update -q "+a.lockOpt()+" >/dev/null && rm -f -- "+Quote(AptUpdateStamp))
+		// After a repository change every list must update cleanly: apt-get
+		// update exits 0 when a signature is refused or a fetch fails, and
+		// keeps the old lists. The stamp then stays for the next run.
+		st := Quote(AptUpdateStamp)
+		p.step("apt-get update", a.lockWait()+"e=; if [ -e "+st+" ]; then e='-o APT::Update::Error-Mode=any'; fi\n"+
+			"apt-get update -q "+a.lockOpt()+" $e >/dev/null && rm -f -- "+st)
 		p.writes(AptUpdateStamp, &FileState{Absent: true, Known: true})
 	}
 	if len(install) > 0 {

@@ -112,8 +112,9 @@ func (r *AptRepository) Check(at Attrs) hcl.Diagnostics {
 			diags = append(diags, at.Diag(req.name, "Missing "+req.name, req.name+" is required unless state = \"absent\"."))
 		}
 	}
-	_, fileSet := at["key_file"]
-	_, urlSet := at["key_url"]
+	// Set: a value, or one known only per host (null counts as unset).
+	set := func(name, v string) bool { a, ok := at[name]; return v != "" || (ok && !a.Known) }
+	fileSet, urlSet := set("key_file", r.KeyFile), set("key_url", r.KeyURL)
 	switch {
 	case fileSet && urlSet:
 		diags = append(diags, at.Diag("key_url", "Conflicting attributes", "Set key_file or key_url, not both."))

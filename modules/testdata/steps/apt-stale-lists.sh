@@ -21,4 +21,5 @@ while h=$(holder); [ -n "$h" ]; do
   if [ "$(date +%s)" -ge "$end" ]; then echo "package lock still held by $h after 300s; giving up" >&2; exit 1; fi
   sleep 1
 done
-apt-get update -q -o DPkg::Lock::Timeout=300 >/dev/null && rm -f -- '/var/lib/clawrun/apt-update-needed'
+e=; if [ -e '/var/lib/clawrun/apt-update-needed' ]; then e='-o APT::Update::Error-Mode=any'; fi
+apt-get update -q -o DPkg::Lock::Timeout=300 $e >/dev/null && rm -f -- '/var/lib/clawrun/apt-update-needed'
