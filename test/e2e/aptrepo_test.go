@@ -237,7 +237,7 @@ func TestAptRepositoryChangedAndAbsent(t *testing.T) {
 	// The declared key is not the one the repository is signed with: apt's
 	// own check refuses it, the task fails, the stamp stays for next time.
 	wrong := []string{"--var", "uri=" + two.URL, "--var", "fingerprint=" + one.Fingerprint, "--var", "key_file=key1.asc", "--var", "package=clawrun-testpkg2", "--var", `components=["main","contrib"]`}
-	if r := run("apply", wrong...); r.Code != 1 || !strings.Contains(r.Stdout, "apt.pkg") || !strings.Contains(r.Stdout, "NO_PUBKEY") {
+	if r := run("apply", wrong...); r.Code != 1 || !strings.Contains(r.Stdout, "apt.pkg") || !strings.Contains(r.Stdout, "NO_PUBKEY") || !strings.Contains(r.Stdout, "failed after an apt_repository change") {
 		t.Errorf("a repository signed by another key: exit %d, want 1 with apt's NO_PUBKEY at apt.pkg\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	expect(t, "h3", tb.MustSSH(t, "h3", "test -e "+repoStamp+" && echo stamp"), "stamp")
