@@ -289,7 +289,7 @@ cmd_down() {
   fi
   for d in $(ip netns list 2>/dev/null | awk -v p="$NS" 'index($1, p) == 1 {print $1}'); do ip netns del "$d" || true; done
   ip link del $BRIDGE 2>/dev/null || true
-  rm -rf "$STATE/hosts"
+  rm -rf "$STATE/hosts" "$STATE/signed"   # signed: test/testbed/signedrepo.go
   # Everything up wrote; the folder itself when nothing else is in it.
   rm -f "$STATE/inventory.hcl" "$STATE/inventory-trixie.hcl" "$STATE/known_hosts" "$STATE/id_ed25519" "$STATE/hosts.txt" "$STATE/hosts-trixie.txt"
   rmdir "$STATE" 2>/dev/null || true
