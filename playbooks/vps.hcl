@@ -376,6 +376,26 @@ include "backup" {
 
 # --- 2, 12.1) Node.js, OpenClaw, Tailscale -------------------------------------
 
+include "stack" {
+  source = "parts/stack.hcl"
+  vars = {
+    install_node               = var.install_node
+    node_repo_uri              = var.node_repo_uri
+    node_repo_suite            = var.node_repo_suite
+    node_repo_key_url          = var.node_repo_key_url
+    node_repo_fingerprint      = var.node_repo_fingerprint
+    install_openclaw           = var.install_openclaw
+    openclaw_version           = var.openclaw_version
+    openclaw_bin               = var.openclaw_bin
+    enable_tailscale           = var.enable_tailscale
+    tailscale_repo_uri         = var.tailscale_repo_uri
+    tailscale_repo_suite       = var.tailscale_repo_suite
+    tailscale_repo_key_url     = var.tailscale_repo_key_url
+    tailscale_repo_fingerprint = var.tailscale_repo_fingerprint
+    tailscale_auth_key         = var.tailscale_auth_key
+  }
+}
+
 # --- 7, 10, 17) the gateway: ~/.openclaw, its config, its unit ----------------
 
 include "gateway" {

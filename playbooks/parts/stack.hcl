@@ -163,7 +163,7 @@ task "command" "openclaw" {
 
 # --- Tailscale (runbook 12.1) ---------------------------------------------------
 
-task "apt_repository" "tailscale" {
+task "apt_repository" "tailscale_repo" {
   name        = "tailscale"
   uris        = [local.ts_uri]
   suites      = [local.ts_suite]
