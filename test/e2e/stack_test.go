@@ -125,3 +125,37 @@ func TestStackWrongFingerprint(t *testing.T) {
 	}
 	expect(t, h, tb.MustSSH(t, h, "ls /etc/apt/sources.list.d/ /etc/apt/keyrings/ 2>/dev/null | grep -c nodesource; command -v node npm openclaw | wc -l"), "0\n0")
 }
+
+// TestStackPlanDefaults: a fresh host's plan of vps.hcl as shipped, but for
+// where the repositories are (the testbed has no internet), shows the deb822
+// source with Signed-By, nodejs and the pinned OpenClaw install, and no
+// Tailscale; openclaw_version = "latest" says it runs every time.
+func TestStackPlanDefaults(t *testing.T) {
+	tb := testbed.Get(t)
+	st := tb.Stack(t)
+	h := tb.Hosts[0]
+	tb.Reset(t, h)
+	t.Cleanup(func() { tb.Reset(t, h) })
+	plan := func(more ...string) string {
+		args := []string{"plan", "../../../playbooks/vps.hcl", "-i", tb.Inventory, "--limit", h, "--color", "never",
+			"--var", "node_repo_uri=" + st.Node.URL, "--var", "node_repo_key_url=" + st.Node.KeyURL, "--var", "node_repo_fingerprint=" + st.Node.Fingerprint}
+		r := clawrun(t, "testdata", nil, append(args, more...)...)
+		if r.Code != 0 {
+			t.Fatalf("plan exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+		}
+		return r.Stdout
+	}
+	out := plan()
+	for _, want := range []string{"+ apt source nodesource (/etc/apt/sources.list.d/nodesource.sources)", "+Signed-By: /etc/apt/keyrings/nodesource.gpg",
+		"+ nodejs", "would run: npm install -g --no-fund --no-audit 'openclaw@2026.6.11'"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan does not show %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "tailscale") {
+		t.Errorf("plan without enable_tailscale mentions tailscale:\n%s", out)
+	}
+	if out := plan("--var", "openclaw_version=latest"); !strings.Contains(out, "# openclaw_version = latest: reinstalled on every run") {
+		t.Errorf("plan with openclaw_version=latest does not say it is never ok:\n%s", out)
+	}
+}
