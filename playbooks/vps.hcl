@@ -92,7 +92,7 @@ variable "gateway_port" {
 variable "gateway_exec_start" {
   type        = string
   default     = null
-  description = "ExecStart of the gateway unit; default openclaw_bin gateway --foreground with install_openclaw, else ~admin_user/.openclaw/bin/openclaw gateway --foreground."
+  description = "ExecStart of the gateway unit; default openclaw_bin gateway --port gateway_port with install_openclaw (it binds loopback from openclaw.json), else ~admin_user/.openclaw/bin/openclaw gateway --foreground."
 }
 
 variable "gateway_memory_max" {
@@ -403,7 +403,7 @@ include "gateway" {
   vars = {
     admin_user           = var.admin_user
     gateway_port         = var.gateway_port
-    gateway_exec_start   = var.gateway_exec_start != null ? var.gateway_exec_start : (var.install_openclaw ? "${var.openclaw_bin} gateway --foreground" : null)
+    gateway_exec_start   = var.gateway_exec_start != null ? var.gateway_exec_start : (var.install_openclaw ? "${var.openclaw_bin} gateway --port ${var.gateway_port}" : null)
     tailscale_serve      = var.tailscale_serve != null ? var.tailscale_serve : var.enable_tailscale
     gateway_memory_max   = var.gateway_memory_max
     gateway_cpu_quota    = var.gateway_cpu_quota
