@@ -66,6 +66,10 @@ variable "state" {
   type    = string
   default = "present"
 }
+variable "install" {
+  type    = bool
+  default = true
+}
 
 task "apt_repository" "test" {
   name          = "clawrun-test"
@@ -86,7 +90,7 @@ task "file" "between" {
 
 task "apt" "pkg" {
   packages = [var.package]
-  when     = var.state == "present"
+  when     = var.state == "present" && var.install
 }
 `
 	p := filepath.Join(dir, "repo.hcl")
@@ -238,6 +242,43 @@ func TestAptRepositoryChangedAndAbsent(t *testing.T) {
 	if r := run("plan", append(absent, "--detailed-exitcode")...); r.Code != 0 {
 		t.Errorf("plan after absent: exit %d, want 0\n%s", r.Code, r.Stdout)
 	}
+}
+
+// TestAptRepositoryUpdateInLaterRun: a run that changes the repository
+// but does not get to the install (here: skipped; a failure alike) leaves
+// the stamp, and the next run's apt task updates the lists first; through
+// a saved plan, whose steps apply recomputes after the repository's steps.
+func TestAptRepositoryUpdateInLaterRun(t *testing.T) {
+	tb := testbed.Get(t)
+	one, _ := testRepos(t, tb)
+	cleanupRepo(t, tb, "h2")
+	pb := repoPlaybook(t, one)
+	vars := []string{"-i", tb.Inventory, "--limit", "h2", "--var", "uri=" + one.URL, "--var", "fingerprint=" + one.Fingerprint}
+	if r := clawrun(t, "testdata", nil, append([]string{"apply", pb, "--var", "install=false"}, vars...)...); r.Code != 0 {
+		t.Fatalf("apply without the install: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	expect(t, "h2", tb.MustSSH(t, "h2", "test -e "+repoStamp+" && echo stamp"), "stamp")
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	env := []string{"CLAWRUN_PLAN_KEY=aptrepo-test-plan-key-0123456789"}
+	plan := clawrun(t, "testdata", env, append([]string{"plan", pb, "--format", "json", "--out", planFile}, vars...)...)
+	if apt := planLines(events(t, plan.Stdout), "h2", "apt.pkg"); plan.Code != 0 || !strings.Contains(apt, "~ update package lists (an apt repository changed)") || !strings.Contains(apt, "+ clawrun-testpkg") {
+		t.Fatalf("plan of the next run: exit %d, want the update and the install\n%s%s", plan.Code, apt, plan.Stderr)
+	}
+	if r := clawrun(t, "testdata", env, "apply", planFile); r.Code != 0 {
+		t.Fatalf("apply of the saved plan: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	expect(t, "h2", tb.MustSSH(t, "h2", "clawrun-testpkg; test -e "+repoStamp+" && echo stamp left || true"), "testpkg 1.2")
+
+	// A fresh host through a saved plan: the apt task is planned from the
+	// repository task's pending write, applied after re-probing the stamp.
+	tb.MustSSH(t, "h2", fmt.Sprintf("rm -f %s %s %s; dpkg -P clawrun-testpkg >/dev/null; apt-get update -qq >/dev/null 2>&1; true", repoSources, repoKeyring, repoStamp))
+	if r := clawrun(t, "testdata", env, append([]string{"plan", pb, "--out", planFile}, vars...)...); r.Code != 0 {
+		t.Fatalf("plan --out on a fresh host: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := clawrun(t, "testdata", env, "apply", planFile); r.Code != 0 {
+		t.Fatalf("apply of the saved plan on a fresh host: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	expect(t, "h2", tb.MustSSH(t, "h2", "clawrun-testpkg"), "testpkg 1.2")
 }
 
 // TestAptRepositoryKeyURL: key_url on a fresh host, fetched by the host
