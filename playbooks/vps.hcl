@@ -387,6 +387,9 @@ include "stack" {
     install_openclaw           = var.install_openclaw
     openclaw_version           = var.openclaw_version
     openclaw_bin               = var.openclaw_bin
+    gateway_service            = "openclaw-gateway"
+    gateway_port               = var.gateway_port
+    gateway_wait_timeout       = var.gateway_wait_timeout
     enable_tailscale           = var.enable_tailscale
     tailscale_repo_uri         = var.tailscale_repo_uri
     tailscale_repo_suite       = var.tailscale_repo_suite

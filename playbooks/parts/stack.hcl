@@ -70,6 +70,24 @@ variable "openclaw_bin" {
   description = "Where npm install -g puts the openclaw binary (NodeSource's npm has prefix /usr); the gateway unit runs it."
 }
 
+variable "gateway_service" {
+  type        = string
+  default     = null
+  description = "The gateway's unit (vps.hcl: openclaw-gateway): restarted after npm installs another OpenClaw, then waited for on gateway_port. null: no restart."
+}
+
+variable "gateway_port" {
+  type        = number
+  default     = 18789
+  description = "Port the restarted gateway must answer on, on 127.0.0.1."
+}
+
+variable "gateway_wait_timeout" {
+  type        = number
+  default     = 60
+  description = "Seconds to wait for the restarted gateway; 0 skips the check."
+}
+
 variable "enable_tailscale" {
   type        = bool
   default     = false
@@ -158,7 +176,21 @@ task "command" "openclaw" {
   cmd    = "npm install -g --no-fund --no-audit ${local.q_spec}${var.openclaw_version == "latest" ? "  # openclaw_version = latest: reinstalled on every run, never ok (pin a version)" : ""}"
   unless = var.openclaw_version == "latest" ? null : local.openclaw_current
   when   = var.install_openclaw
+  notify = [handler.restart_gateway, handler.gateway_restarted]
   tags   = ["openclaw"]
+}
+
+# A new OpenClaw runs only once the gateway restarts.
+handler "service" "restart_gateway" {
+  name  = coalesce(var.gateway_service, "openclaw-gateway")
+  state = "restarted"
+  when  = var.gateway_service != null
+}
+
+handler "wait" "gateway_restarted" {
+  port    = var.gateway_port
+  timeout = var.gateway_wait_timeout
+  when    = var.gateway_service != null && var.gateway_wait_timeout > 0
 }
 
 # --- Tailscale (runbook 12.1) ---------------------------------------------------

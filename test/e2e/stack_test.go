@@ -98,6 +98,17 @@ func TestStackPlaybook(t *testing.T) {
 		t.Errorf("%s: the auth key was left on the host:\n%s", h, out)
 	}
 
+	// Another version: npm installs it, the gateway restarts to run it.
+	up := run("apply", "--format", "json", "--var", "openclaw_version="+st.OtherOpenClawVersion)
+	if up.Code != 0 {
+		t.Fatalf("apply of another OpenClaw version exit %d\n%s%s", up.Code, up.Stdout, up.Stderr)
+	}
+	if got := outcomes(events(t, up.Stdout))[h+" stack.handler.restart_gateway"]; !strings.HasPrefix(got, "changed") {
+		t.Errorf("%s: the gateway was not restarted after the upgrade: %q", h, got)
+	}
+	expect(t, h, tb.MustSSH(t, h, "openclaw --version; bash -c 'exec 3<>/dev/tcp/127.0.0.1/18789; printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; tail -1 <&3'"),
+		st.OtherOpenClawVersion+"\nopenclaw gateway stand-in "+st.OtherOpenClawVersion)
+
 	// An audit that finds something fails the host, with its report.
 	tb.MustSSH(t, h, "touch /etc/openclaw-standin-audit-fail")
 	bad := run("apply", "--color", "never")
