@@ -39,10 +39,12 @@ variable "node_repo_key_url" {
 }
 
 # NodeSource's repository signing key (the "NSolid" key behind
-# nodesource-repo.gpg.key). Not invented here: the same fingerprint is
-# pinned for that key URL in public code, e.g. Dify's api/Dockerfile
-# (NODESOURCE_KEY_FPR) and cloud-init/provisioning scripts that check the
-# key of https://deb.nodesource.com/node_22.x before trusting it.
+# nodesource-repo.gpg.key). Not invented here: public code pins this same
+# fingerprint for that key URL, e.g. provisioning scripts that fetch
+# https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key and compare it
+# before trusting https://deb.nodesource.com/node_22.x, a Dockerfile's
+# NODESOURCE_KEY_FPR build argument, and a Go tool's compiled-in map of
+# verified apt key fingerprints ("nodesource").
 variable "node_repo_fingerprint" {
   type        = string
   default     = "6F71F525282841EEDAF851B42F59B5F99B1BE0B4"
@@ -103,7 +105,7 @@ variable "tailscale_repo_uri" {
 variable "tailscale_repo_suite" {
   type        = string
   default     = null
-  description = "Suite of Tailscale's repository: the release's codename (bookworm, trixie, jammy, noble), from the host's facts by default."
+  description = "Suite of Tailscale's repository: the release's codename, from the host's facts by default (Debian 11-13, Ubuntu 22.04 and 24.04; set it on other releases)."
 }
 
 variable "tailscale_repo_key_url" {
@@ -138,7 +140,9 @@ locals {
     "24.04" = "noble"
   }
   ts_uri   = coalesce(var.tailscale_repo_uri, "https://pkgs.tailscale.com/stable/${host.facts.os_id == "ubuntu" ? "ubuntu" : "debian"}")
-  ts_suite = var.tailscale_repo_suite != null ? var.tailscale_repo_suite : lookup(local.codenames, host.facts.os_version, "bookworm")
+  # An unknown release gets no suite (the task then asks for one) rather
+  # than another release's build.
+  ts_suite = var.tailscale_repo_suite != null ? var.tailscale_repo_suite : lookup(local.codenames, host.facts.os_version, "")
   ts_key   = coalesce(var.tailscale_repo_key_url, "${local.ts_uri}/${local.ts_suite}.noarmor.gpg")
   # npm's own listing, not the binary's output: what npm installed is
   # what it will report, whatever the program prints.
