@@ -23,6 +23,7 @@
 # Needs root (network namespace, sshd), /usr/sbin/sshd (openssh-server; its
 # service need not run), ssh, ssh-keygen, jq, /usr/bin/time, Go.
 #   FORKS=50 (clawrun's default) REPS=3 KEEP=1 (keep the state folders)
+#   PROFILE=DIR (CPU and heap profiles of the first timed run, go tool pprof)
 set -euo pipefail
 SELF=$(readlink -f "$0")
 cd "$(dirname "$SELF")/.."
@@ -137,8 +138,11 @@ export CLAWRUN_SSH_CONFIG=none
 # clawrun RUN LABEL: one apply, its JSON events in $TMP/LABEL.json and
 # "seconds maxrss_kb cpu_s" in $TMP/LABEL.time.
 clawrun() {
+  local prof=()
+  # PROFILE=DIR: CPU and heap profiles of the first timed run.
+  [ -n "${PROFILE:-}" ] && [ "$1" = c1 ] && prof=(env CLAWRUN_CPUPROFILE="$PROFILE/cpu-$N.pprof" CLAWRUN_MEMPROFILE="$PROFILE/heap-$N.pprof")
   /usr/bin/time -f '%e %M %U %S' -o "$TMP/$1.rusage" \
-    "$BIN" apply "$PLAYBOOK" -i "$TMP/inventory.hcl" --forks "$FORKS" --format json >"$TMP/$1.json" 2>"$TMP/$1.err" || true
+    "${prof[@]}" "$BIN" apply "$PLAYBOOK" -i "$TMP/inventory.hcl" --forks "$FORKS" --format json >"$TMP/$1.json" 2>"$TMP/$1.err" || true
   read -r wall rss u s <"$TMP/$1.rusage"
   echo "$wall $rss $(echo "$u + $s" | bc -l)" >"$TMP/$1.time"
   jq -s '[.[] | select(.type == "run_done") | .recap[] | select(.failed > 0 or .unreachable > 0)] | length' "$TMP/$1.json" >"$TMP/$1.failed"
