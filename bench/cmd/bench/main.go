@@ -33,6 +33,10 @@ var (
 	state      = "/run/clawrun-testbed"
 )
 
+// scaleHeading starts the part of the results file bench/scale.sh's
+// numbers are in; this command rewrites only what comes before it.
+const scaleHeading = "## Scale: one controller, loopback hosts"
+
 type result struct {
 	size                             int
 	cold, noChange, plan             time.Duration
@@ -121,6 +125,12 @@ func main() {
 	table := render(results)
 	fmt.Println()
 	fmt.Print(table)
+	// The scale section (bench/scale.sh, written by hand) stays.
+	if old, err := os.ReadFile(*out); err == nil {
+		if i := bytes.Index(old, []byte(scaleHeading)); i >= 0 {
+			table += "\n" + string(old[i:])
+		}
+	}
 	must(os.WriteFile(*out, []byte(table), 0o644))
 }
 
