@@ -54,8 +54,17 @@ ip link set lo up
 BIN=$PWD/bench/out/clawrun
 PLAYBOOK=$PWD/bench/scale/scale.hcl
 TMP=$(mktemp -d /tmp/clawrun-scale-ctl.XXXXXX)
-SSHD_PID=
+SSHD_PID= CHILD=
+# Long steps run as their own process group in the background, so that a
+# signal reaches the trap at once and the trap can end the whole step.
+step() {
+  setsid "$@" &
+  CHILD=$!
+  wait "$CHILD" || true
+  CHILD=
+}
 cleanup() {
+  [ -n "$CHILD" ] && kill -- -"$CHILD" 2>/dev/null
   [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
   [ -n "${KEEP:-}" ] && echo "scale: kept $TMP" >&2 || rm -rf "$TMP"
   [ -n "${KEEP:-}" ] || rm -rf "$STATE"
@@ -135,14 +144,17 @@ start_sshd() {
 stop_sshd() { kill "$SSHD_PID"; wait "$SSHD_PID" 2>/dev/null || true; SSHD_PID=; }
 
 export CLAWRUN_SSH_CONFIG=none
-# clawrun RUN LABEL: one apply, its JSON events in $TMP/LABEL.json and
+# clawrun LABEL [ARGS]: one apply, its JSON events in $TMP/LABEL.json and
 # "seconds maxrss_kb cpu_s" in $TMP/LABEL.time.
 clawrun() {
   local prof=()
   # PROFILE=DIR: CPU and heap profiles of the first timed run.
   [ -n "${PROFILE:-}" ] && [ "$1" = c1 ] && prof=(env CLAWRUN_CPUPROFILE="$PROFILE/cpu-$N.pprof" CLAWRUN_MEMPROFILE="$PROFILE/heap-$N.pprof")
-  /usr/bin/time -f '%e %M %U %S' -o "$TMP/$1.rusage" \
-    "${prof[@]}" "$BIN" apply "$PLAYBOOK" -i "$TMP/inventory.hcl" --forks "$FORKS" --format json >"$TMP/$1.json" 2>"$TMP/$1.err" || true
+  local label=$1
+  shift
+  step /usr/bin/time -f '%e %M %U %S' -o "$TMP/$label.rusage" \
+    "${prof[@]}" "$BIN" apply "$PLAYBOOK" -i "$TMP/inventory.hcl" --forks "$FORKS" --format json "$@" >"$TMP/$label.json" 2>"$TMP/$label.err"
+  set -- "$label"
   read -r wall rss u s <"$TMP/$1.rusage"
   echo "$wall $rss $(echo "$u + $s" | bc -l)" >"$TMP/$1.time"
   jq -s '[.[] | select(.type == "run_done") | .recap[] | select(.failed > 0 or .unreachable > 0)] | length' "$TMP/$1.json" >"$TMP/$1.failed"
@@ -152,17 +164,33 @@ clawrun() {
 floor() {
   local start end
   start=$(date +%s.%N)
-  xargs -P "$FORKS" -I{} sh -c 'ssh -F /dev/null -T -o BatchMode=yes -o ControlMaster=no -o ControlPath=none \
+  step xargs -a "$TMP/addrs" -P "$FORKS" -I{} sh -c 'ssh -F /dev/null -T -o BatchMode=yes -o ControlMaster=no -o ControlPath=none \
       -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$1/known_hosts" -o ConnectTimeout=60 \
       -i "$1/id" -p "$2" root@"$3" /bin/sh -s <"$1/probe/$3" >/dev/null 2>&1 || echo "$3" >>"$1/floor.failed"' \
-    _ "$TMP" "$PORT" {} <"$TMP/addrs"
+    _ "$TMP" "$PORT" {}
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l >"$TMP/$1.time"
 }
 
 start_sshd capture
-echo "scale: $N hosts, forks $FORKS: converging" >&2
-clawrun converge
+# Converging is the slow part (11 round trips per host): clawrun converges
+# the first CONVERGE hosts, the others get a copy of h0001's folder with
+# its name replaced. The recorded no-change run then proves, for all N,
+# that clawrun has nothing to change.
+CONVERGE=${CONVERGE:-200}
+case "$CONVERGE" in '' | *[!0-9]*) die "CONVERGE must be a number" ;; esac
+[ "$CONVERGE" -ge 1 ] || CONVERGE=1
+echo "scale: $N hosts, forks $FORKS: converging $((N < CONVERGE ? N : CONVERGE))" >&2
+if [ "$N" -le "$CONVERGE" ]; then
+  clawrun converge
+else
+  clawrun converge --limit "$(seq -f 'h%04g' 1 "$CONVERGE" | paste -sd,)"
+  for i in $(seq $((CONVERGE + 1)) "$N"); do
+    h=$(printf 'h%04d' "$i")
+    cp -a "$STATE/h0001" "$STATE/$h"
+    sed -i "s/(h0001)/($h)/" "$STATE/$h/etc/motd"
+  done
+fi
 [ "$(cat "$TMP/converge.failed")" = 0 ] || die "converge failed on $(cat "$TMP/converge.failed") hosts: $(jq -c 'select(.status == "failed" or .status == "unreachable")' "$TMP/converge.json" | head -3)"
 rm -f "$TMP"/probe/*
 clawrun capture
