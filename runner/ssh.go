@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/clawrun/clawrun/inventory"
@@ -121,6 +122,36 @@ type DialOptions struct {
 
 var knownHostsMu sync.Mutex
 
+// knownHostsDBs keeps the parsed known_hosts of a run: the hosts of an
+// inventory share one file, and parsing it once per host made a run's
+// cost grow with the square of its hosts. A database is keyed by its
+// files' size and modification time, so a key recorded by
+// --accept-new-host-keys (or any other change) is read again.
+var knownHostsDBs sync.Map // key -> *knownhosts.HostKeyDB
+
+func loadKnownHosts(paths []string) (*knownhosts.HostKeyDB, error) {
+	var key strings.Builder
+	for _, p := range paths {
+		fmt.Fprintf(&key, "%q", p)
+		if st, err := os.Stat(p); err == nil {
+			var ino uint64
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				ino = sys.Ino
+			}
+			fmt.Fprintf(&key, " %d %d %d;", st.Size(), st.ModTime().UnixNano(), ino)
+		}
+	}
+	if db, ok := knownHostsDBs.Load(key.String()); ok {
+		return db.(*knownhosts.HostKeyDB), nil
+	}
+	db, err := knownhosts.NewDB(paths...)
+	if err != nil {
+		return nil, err
+	}
+	knownHostsDBs.Store(key.String(), db)
+	return db, nil
+}
+
 // hostKeyCallback verifies against known_hosts; unknown keys are refused
 // unless accept-new is set (then recorded), changed keys always.
 func hostKeyCallback(path string, acceptNew bool, extra ...string) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
@@ -134,7 +165,7 @@ func hostKeyCallback(path string, acceptNew bool, extra ...string) (ssh.HostKeyC
 		}
 		f.Close()
 	}
-	db, err := knownhosts.NewDB(append([]string{path}, extra...)...)
+	db, err := loadKnownHosts(append([]string{path}, extra...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read known_hosts: %w", err)
 	}

@@ -39,6 +39,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 type flags struct {
 	inventory         string
 	limit             string
+	shard             string // --shard K/N
 	tags, skipTags    []string
 	vars, varFiles    []string
 	forks             int
@@ -70,6 +71,7 @@ func run(args []string) int {
 		fs := c.Flags()
 		fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 		fs.StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+		addShardFlag(fs, &f)
 		fs.StringSliceVar(&f.tags, "tags", nil, "run only tasks with these tags")
 		fs.StringSliceVar(&f.skipTags, "skip-tags", nil, "skip tasks with these tags")
 		fs.StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE (repeatable)")
@@ -126,11 +128,13 @@ func run(args []string) int {
 	}
 	inv.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	inv.Flags().StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+	addShardFlag(inv.Flags(), &f)
 	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
 	inv.Flags().StringVar(&f.format, "format", "text", "text (an inventory in HCL) or json")
 	root.AddCommand(plan, apply, validate, fmtCmd, inv)
 	root.AddCommand(docCommands(&f)...)
 	root.AddCommand(execCommand(&f))
+	root.AddCommand(mergePlansCommand())
 	root.Version = versionString()
 	root.SetVersionTemplate("clawrun {{.Version}}\n")
 	// Go-style single-dash long flags (-check) are accepted too.
@@ -241,6 +245,8 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
+		} else if hosts, err = shardHosts(f, hosts); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --shard", Detail: err.Error()})
 		}
 		for _, h := range hosts {
 			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
@@ -333,8 +339,8 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			if err != nil {
 				return err
 			}
-			if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
-				return fmt.Errorf("apply PLANFILE takes inventory, limit, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
+			if f.inventory != "" || f.limit != "" || f.shard != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
+				return fmt.Errorf("apply PLANFILE takes inventory, limit, shard, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
 			}
 			replay = pf
 			pbPath, f.inventory, f.limit, f.tags, f.skipTags = pf.Playbook, pf.Inventory, pf.Limit, pf.Tags, pf.SkipTags
@@ -354,6 +360,11 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	pb, inv, hosts, prep, err := load(c, pbPath, f, true)
 	if err != nil {
 		return err
+	}
+	if len(hosts) == 0 && f.shard != "" {
+		// More shards than hosts is normal in a fixed CI matrix.
+		fmt.Fprintf(c.ErrOrStderr(), "clawrun: shard %s holds none of the selected hosts: nothing to do\n", f.shard)
+		return nil
 	}
 	if err := checkTags(pb, f.tags, "--tags"); err != nil {
 		return err
@@ -375,7 +386,11 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		if err != nil {
 			return err
 		}
-		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+		limit, err := shardLimit(f, hosts)
+		if err != nil {
+			return err
+		}
+		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, limit, f.tags, f.skipTags, key)
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}
@@ -391,7 +406,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	case "json":
 		r = &runner.JSONRenderer{W: stdout}
 	case "markdown":
-		r = &runner.MarkdownRenderer{W: stdout, Playbook: pbPath, Inventory: f.inventory, Limit: f.limit, Commit: gitCommit(pb.Dir)}
+		r = &runner.MarkdownRenderer{W: stdout, Playbook: pbPath, Inventory: f.inventory, Limit: shardLabel(f), Commit: gitCommit(pb.Dir)}
 	default:
 		return fmt.Errorf("unknown --format %q (text, json, markdown)", f.format)
 	}
@@ -472,6 +487,9 @@ func doInventory(c *cobra.Command, f *flags) error {
 		return exitError{1}
 	}
 	hosts, err := inv.Select([]string{"all"}, f.limit)
+	if err == nil {
+		hosts, err = shardHosts(f, hosts)
+	}
 	if err != nil {
 		return err
 	}
