@@ -272,7 +272,8 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 		// keeps the old lists. The stamp then stays for the next run.
 		st := Quote(AptUpdateStamp)
 		p.step("apt-get update", a.lockWait()+"e=; if [ -e "+st+" ]; then e='-o APT::Update::Error-Mode=any'; fi\n"+
-			"apt-get update -q "+a.lockOpt()+" $e >/dev/null && rm -f -- "+st)
+			"apt-get update -q "+a.lockOpt()+" $e >/dev/null || { rc=$?; [ -z \"$e\" ] || echo 'clawrun: apt-get update failed after an apt_repository change: fix what apt names above (its URI, suite or key); the next run updates the lists again' >&2; exit $rc; }\n"+
+			"rm -f -- "+st)
 		p.writes(AptUpdateStamp, &FileState{Absent: true, Known: true})
 	}
 	if len(install) > 0 {

@@ -236,13 +236,14 @@ func (r *AptRepository) Probe() string {
 	b.WriteString("echo '@keyring'\n(\n" + body(r.keyringPath(), keyWant) + ")\n")
 	if r.KeyURL != "" && r.state() == "present" {
 		k, s := Quote(r.keyringPath()), Quote(r.sourcesPath())
-		fmt.Fprintf(&b, "if [ ! -f %s ] || [ ! -f %s ] || [ %s -nt %s ] || ! grep -qxF %s %s 2>/dev/null; then\necho '@fetched'\n%s\nfi\n",
+		fmt.Fprintf(&b, "if [ ! -f %s ] || [ ! -f %s ] || [ %s -nt %s ] || ! grep -qxF %s %s 2>/dev/null; then\necho '@fetched'\n(\n%s)\nfi\n",
 			k, s, k, s, Quote(r.fingerprintMarker()), s, fetchScript(r.KeyURL))
 	}
 	return b.String()
 }
 
-// fetchScript prints fetched=<base64> or fetch_error=<base64 message>:
+// fetchScript prints fetched=<base64> or fetch_error=<base64 message>
+// (run in a subshell: probes share one shell):
 // with curl, else wget, else apt's own downloader, at most MaxKeyring+1
 // bytes kept (more is refused by the controller).
 func fetchScript(u string) string {

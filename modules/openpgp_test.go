@@ -100,3 +100,19 @@ func TestCheckPinned(t *testing.T) {
 		})
 	}
 }
+
+// FuzzReadPGPKey: bytes a host sends back (a fetched key, a keyring) never
+// panic the reader, and a key it accepts has a fingerprint per primary key.
+func FuzzReadPGPKey(f *testing.F) {
+	for _, k := range []string{"a.asc", "a.gpg", "b.asc", "ab.asc"} {
+		b, _ := os.ReadFile("testdata/aptkeys/" + k)
+		f.Add(b)
+	}
+	f.Add([]byte{0xC6, 0xFF, 0, 0, 0, 9})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := readPGPKey(b)
+		if err == nil && len(k.Fingerprints) == 0 {
+			t.Fatal("accepted a key without a fingerprint")
+		}
+	})
+}

@@ -115,17 +115,28 @@ func cleanupRepo(t *testing.T, tb *testbed.Testbed, hosts ...string) {
 // it in a later task of the same run; a rerun changes nothing.
 func TestAptRepositoryGoodKey(t *testing.T) {
 	tb := testbed.Get(t)
+	aptRepositoryGoodKey(t, tb, "h1")
+}
+
+// TestAptRepositoryDebian13: the same on Debian 13 (apt 3).
+func TestAptRepositoryDebian13(t *testing.T) {
+	tb := testbed.Get(t).OnTrixie(t)
+	aptRepositoryGoodKey(t, tb, tb.Hosts[0])
+}
+
+func aptRepositoryGoodKey(t *testing.T, tb *testbed.Testbed, h string) {
+	t.Helper()
 	one, _ := testRepos(t, tb)
-	cleanupRepo(t, tb, "h1")
+	cleanupRepo(t, tb, h)
 	pb := repoPlaybook(t, one)
-	vars := []string{"--limit", "h1", "--var", "uri=" + one.URL, "--var", "fingerprint=" + one.Fingerprint}
+	vars := []string{"--limit", h, "--var", "uri=" + one.URL, "--var", "fingerprint=" + one.Fingerprint}
 
 	plan := clawrun(t, "testdata", nil, append([]string{"plan", pb, "-i", tb.Inventory, "--format", "json"}, vars...)...)
 	if plan.Code != 0 {
 		t.Fatalf("plan exit %d\n%s%s", plan.Code, plan.Stdout, plan.Stderr)
 	}
 	evs := events(t, plan.Stdout)
-	lines := planLines(evs, "h1", "apt_repository.test")
+	lines := planLines(evs, h, "apt_repository.test")
 	spaced := strings.Join(splitEvery(one.Fingerprint, 4), " ")
 	if !strings.Contains(lines, "+ key clawrun-test: "+spaced+" (new") || !strings.Contains(lines, "+ apt source clawrun-test") {
 		t.Errorf("plan of the repository does not show the key by fingerprint and the source:\n%s", lines)
@@ -135,19 +146,19 @@ func TestAptRepositoryGoodKey(t *testing.T) {
 			t.Errorf("plan does not show the deb822 file as a diff:\n%s", e.Diff)
 		}
 	}
-	if apt := planLines(evs, "h1", "apt.pkg"); !strings.Contains(apt, "~ update package lists (an apt repository changed)") || !strings.Contains(apt, "+ clawrun-testpkg") {
+	if apt := planLines(evs, h, "apt.pkg"); !strings.Contains(apt, "~ update package lists (an apt repository changed)") || !strings.Contains(apt, "+ clawrun-testpkg") {
 		t.Errorf("plan of the later apt task does not update the lists and install:\n%s", apt)
 	}
 
 	converge(t, tb, pb, vars...)
-	expect(t, "h1", tb.MustSSH(t, "h1", "stat -c '%a %U %G' "+repoSources+" "+repoKeyring), "644 root root\n644 root root")
-	expect(t, "h1", tb.MustSSH(t, "h1", "grep -c '^Signed-By: "+repoKeyring+"$' "+repoSources), "1")
+	expect(t, h, tb.MustSSH(t, h, "stat -c '%a %U %G' "+repoSources+" "+repoKeyring), "644 root root\n644 root root")
+	expect(t, h, tb.MustSSH(t, h, "grep -c '^Signed-By: "+repoKeyring+"$' "+repoSources), "1")
 	// Dearmored: binary OpenPGP (a public-key packet), not "-----BEGIN".
-	if head := tb.MustSSH(t, "h1", "head -c 5 "+repoKeyring+" | od -An -c"); strings.Contains(head, "-") {
+	if head := tb.MustSSH(t, h, "head -c 5 "+repoKeyring+" | od -An -c"); strings.Contains(head, "-") {
 		t.Errorf("the keyring is armored, want binary: %s", head)
 	}
-	expect(t, "h1", tb.MustSSH(t, "h1", "clawrun-testpkg; test -e "+repoStamp+" && echo stamp left || echo no stamp"), "testpkg 1.2\nno stamp")
-	expect(t, "h1", tb.MustSSH(t, "h1", "grep -rl clawrun /etc/apt/trusted.gpg.d/ /etc/apt/trusted.gpg 2>/dev/null | wc -l"), "0")
+	expect(t, h, tb.MustSSH(t, h, "clawrun-testpkg; test -e "+repoStamp+" && echo stamp left || echo no stamp"), "testpkg 1.2\nno stamp")
+	expect(t, h, tb.MustSSH(t, h, "grep -rl clawrun /etc/apt/trusted.gpg.d/ /etc/apt/trusted.gpg 2>/dev/null | wc -l"), "0")
 }
 
 // TestAptRepositoryWrongFingerprint: a key whose fingerprint is not the
@@ -194,8 +205,9 @@ func TestAptRepositoryChangedAndAbsent(t *testing.T) {
 		t.Fatalf("first apply: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 
-	// key_url, same key: the keyring holds it, nothing is fetched or changed.
-	if r := run("apply", append(first, "--var", "key_url="+one.KeyURL)...); r.Code != 0 || recap(t, events(t, r.Stdout))["h3"].Changed != 0 {
+	// key_url, same fingerprint: the keyring holds the key, so nothing is
+	// fetched (a URL that does not exist is not asked) or changed.
+	if r := run("apply", append(first, "--var", "key_url="+one.URL+"/no-such-key.asc")...); r.Code != 0 || recap(t, events(t, r.Stdout))["h3"].Changed != 0 {
 		t.Errorf("key_url for the key the keyring holds: exit %d, want 0 and no change\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 
@@ -225,7 +237,7 @@ func TestAptRepositoryChangedAndAbsent(t *testing.T) {
 	// The declared key is not the one the repository is signed with: apt's
 	// own check refuses it, the task fails, the stamp stays for next time.
 	wrong := []string{"--var", "uri=" + two.URL, "--var", "fingerprint=" + one.Fingerprint, "--var", "key_file=key1.asc", "--var", "package=clawrun-testpkg2", "--var", `components=["main","contrib"]`}
-	if r := run("apply", wrong...); r.Code != 1 || !strings.Contains(r.Stdout, "apt.pkg") || !strings.Contains(r.Stdout, "NO_PUBKEY") {
+	if r := run("apply", wrong...); r.Code != 1 || !strings.Contains(r.Stdout, "apt.pkg") || !strings.Contains(r.Stdout, "NO_PUBKEY") || !strings.Contains(r.Stdout, "failed after an apt_repository change") {
 		t.Errorf("a repository signed by another key: exit %d, want 1 with apt's NO_PUBKEY at apt.pkg\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	expect(t, "h3", tb.MustSSH(t, "h3", "test -e "+repoStamp+" && echo stamp"), "stamp")

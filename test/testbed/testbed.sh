@@ -46,7 +46,7 @@ mirror() {
 
 cmd_deps() {
   local need=()
-  for t in debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2 dpkg-scanpackages:dpkg-dev ssh-keyscan:openssh-client; do
+  for t in debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2 dpkg-scanpackages:dpkg-dev ssh-keyscan:openssh-client gpg:gnupg; do
     command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
   done
   if [ ${#need[@]} -gt 0 ]; then

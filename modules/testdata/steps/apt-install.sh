@@ -21,7 +21,8 @@ while h=$(holder); [ -n "$h" ]; do
   sleep 1
 done
 e=; if [ -e '/var/lib/clawrun/apt-update-needed' ]; then e='-o APT::Update::Error-Mode=any'; fi
-apt-get update -q -o DPkg::Lock::Timeout=300 $e >/dev/null && rm -f -- '/var/lib/clawrun/apt-update-needed'
+apt-get update -q -o DPkg::Lock::Timeout=300 $e >/dev/null || { rc=$?; [ -z "$e" ] || echo 'clawrun: apt-get update failed after an apt_repository change: fix what apt names above (its URI, suite or key); the next run updates the lists again' >&2; exit $rc; }
+rm -f -- '/var/lib/clawrun/apt-update-needed'
 # step 2: apt-get install
 holder() { for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock; do
   [ -e "$f" ] || continue; i=$(stat -c %i "$f")
