@@ -243,19 +243,26 @@ func (r *AptRepository) Probe() string {
 }
 
 // fetchScript prints fetched=<base64> or fetch_error=<base64 message>
-// (run in a subshell: probes share one shell):
-// with curl, else wget, else apt's own downloader, at most MaxKeyring+1
-// bytes kept (more is refused by the controller).
+// (run in a subshell: probes share one shell): with curl, else wget, else
+// apt's own downloader. Every downloader is bounded the same way, as wget
+// and apt-helper have no size limit and wget's -T is per read: at most
+// 2 MiB written (ulimit -f, in a private temp folder), at most 60 s
+// (timeout kills its whole process group, apt's methods included). At
+// most MaxKeyring+1 bytes go back (more is refused by the controller).
 func fetchScript(u string) string {
-	return fmt.Sprintf(`u=%s; t=$(mktemp) || exit 1; e=$(mktemp) || exit 1
-if command -v curl >/dev/null 2>&1; then curl -fsSL --max-filesize %d --max-time 60 --proto =https,http -o "$t" -- "$u" 2>"$e"
-elif command -v wget >/dev/null 2>&1; then wget -q -T 60 -O "$t" -- "$u" 2>"$e"
-elif [ -x /usr/lib/apt/apt-helper ]; then /usr/lib/apt/apt-helper download-file "$u" "$t" >"$e" 2>&1
-else echo 'no curl, wget or apt-helper to fetch the key with' >"$e"; false; fi
+	return fmt.Sprintf(`u=%s; d=$(mktemp -d) || exit 1; t="$d/key"; e="$d/err"
+(ulimit -f 4096
+if command -v curl >/dev/null 2>&1; then set -- curl -fsSL --max-filesize %d --proto =https,http -o "$t" -- "$u"
+elif command -v wget >/dev/null 2>&1; then set -- wget -q -O "$t" -- "$u"
+elif [ -x /usr/lib/apt/apt-helper ]; then set -- /usr/lib/apt/apt-helper -o Acquire::Retries=0 download-file "$u" "$t"
+else echo 'no curl, wget or apt-helper to fetch the key with'; exit 127; fi
+exec timeout -k 5 60 "$@") >"$e" 2>&1
 rc=$?
-if [ "$rc" = 0 ]; then printf 'fetched='; head -c %d "$t" | base64 -w0; echo; else printf 'fetch_error='; head -c 300 "$e" | base64 -w0; echo; fi
-rm -f "$t" "$e"
-`, Quote(u), MaxKeyring, MaxKeyring+1)
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo 'gave up after 60 s' >"$e"
+elif [ "$rc" != 0 ] && [ -f "$t" ] && [ "$(wc -c <"$t")" -gt %d ]; then echo 'the key is larger than 1 MiB' >"$e"; fi
+if [ "$rc" = 0 ]; then printf 'fetched='; head -c %d "$t" | base64 -w0; echo; else printf 'fetch_error='; tail -c 300 "$e" | base64 -w0; echo; fi
+rm -rf -- "$d"
+`, Quote(u), MaxKeyring, MaxKeyring, MaxKeyring+1)
 }
 
 // repoState is the parsed probe output.
