@@ -80,7 +80,9 @@ func (r *AptRepository) StateKeys() []string { return []string{r.sourcesPath(), 
 // Trusted: yes).
 func (r *AptRepository) Check(at Attrs) hcl.Diagnostics {
 	diags := oneOf(at, "state", r.State, "present", "absent")
-	if r.Name != "" && (!repoName.MatchString(r.Name) || len(r.Name) > 64) {
+	// Empty is refused too ("/etc/apt/sources.list.d/.sources", which apt
+	// ignores); a value known only per host is checked once it is known.
+	if a, ok := at["name"]; (!ok || a.Known) && (!repoName.MatchString(r.Name) || len(r.Name) > 64) {
 		diags = append(diags, at.Diag("name", "Invalid repository name",
 			fmt.Sprintf("%q: use letters, digits, '_', '-' and '.' (not first), at most 64; apt ignores other file names in sources.list.d.", r.Name)))
 	}

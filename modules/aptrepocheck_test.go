@@ -1,0 +1,40 @@
+package modules_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAptRepositoryRefusals: values the reviewer got through validate.
+func TestAptRepositoryRefusals(t *testing.T) {
+	a := aptKey(t, "a.fpr")
+	repo := func(name, extra string) string {
+		return `variable "n" {
+  type    = string
+  default = ""
+}
+variable "tok" {
+  type      = string
+  sensitive = true
+  default   = "https://u:secret@example.com/debian"
+}
+` + repoTask(`name = `+name+`
+uris = ["https://example.com/debian"]
+suites = ["stable"]
+components = ["main"]
+fingerprint = "`+a+`"
+`+extra)
+	}
+	for _, c := range []struct{ name, src, want string }{
+		{"empty name", repo(`""`, `key_file = "a.asc"`), "Invalid repository name"},
+		{"empty name from a variable", repo(`var.n`, `key_file = "a.asc"`), "Invalid repository name"},
+		{"good", repo(`"r"`, `key_file = "a.asc"`), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, diags := loadRepoTask(t, c.src)
+			if c.want == "" && diags != "" || !strings.Contains(diags, c.want) {
+				t.Errorf("diagnostics %q, want %q", diags, c.want)
+			}
+		})
+	}
+}
