@@ -182,7 +182,13 @@ func (r *AptRepository) LoadSources(l Loader, at Attrs) hcl.Diagnostics {
 	if r.KeyFile == "" || r.state() == "absent" {
 		return nil
 	}
-	b, diags := l.ReadFile(at, "key_file", r.KeyFile)
+	var b []byte
+	var diags hcl.Diagnostics
+	if bl, ok := l.(BoundedLoader); ok {
+		b, diags = bl.ReadFileMax(at, "key_file", r.KeyFile, MaxKeyring)
+	} else {
+		b, diags = l.ReadFile(at, "key_file", r.KeyFile)
+	}
 	if diags.HasErrors() || b == nil {
 		return diags
 	}

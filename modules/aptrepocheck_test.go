@@ -1,6 +1,8 @@
 package modules_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -8,6 +10,8 @@ import (
 // TestAptRepositoryRefusals: values the reviewer got through validate.
 func TestAptRepositoryRefusals(t *testing.T) {
 	a := aptKey(t, "a.fpr")
+	big := filepath.Join(t.TempDir(), "big.asc")
+	os.WriteFile(big, make([]byte, 2<<20), 0o644)
 	repo := func(name, extra string) string {
 		return `variable "n" {
   type    = string
@@ -28,6 +32,8 @@ fingerprint = "`+a+`"
 	for _, c := range []struct{ name, src, want string }{
 		{"empty name", repo(`""`, `key_file = "a.asc"`), "Invalid repository name"},
 		{"empty name from a variable", repo(`var.n`, `key_file = "a.asc"`), "Invalid repository name"},
+		{"key_file a device", repo(`"r"`, `key_file = "/dev/zero"`), "not a regular file"},
+		{"key_file too large", repo(`"r"`, `key_file = "`+big+`"`), "larger than 1024 KiB"},
 		{"good", repo(`"r"`, `key_file = "a.asc"`), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
