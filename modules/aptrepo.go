@@ -86,7 +86,20 @@ func (r *AptRepository) Check(at Attrs) hcl.Diagnostics {
 		diags = append(diags, at.Diag("name", "Invalid repository name",
 			fmt.Sprintf("%q: use letters, digits, '_', '-' and '.' (not first), at most 64; apt ignores other file names in sources.list.d.", r.Name)))
 	}
+	// The sources file is world-readable (apt reads it as _apt) and the
+	// plan shows it: no secret may reach it, nor a diagnostic.
+	sensitive := at["uris"].Sensitive
+	if sensitive {
+		diags = append(diags, at.Diag("uris", "Sensitive value in uris",
+			"The sources file is world-readable and shown in the plan: keep credentials out of uris and put them in /etc/apt/auth.conf.d/<name>.conf (mode 0600), e.g. with a file task whose content is sensitive."))
+	}
+	if at["key_url"].Sensitive {
+		diags = append(diags, at.Diag("key_url", "Sensitive value in key_url", "key_url is shown in the plan and in errors: use a URL without credentials."))
+	}
 	for _, u := range r.URIs {
+		if sensitive {
+			break
+		}
 		if msg := checkRepoURI(u); msg != "" {
 			diags = append(diags, at.Diag("uris", "Invalid repository URI", msg))
 		}

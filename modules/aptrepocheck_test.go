@@ -34,11 +34,12 @@ fingerprint = "`+a+`"
 		{"empty name from a variable", repo(`var.n`, `key_file = "a.asc"`), "Invalid repository name"},
 		{"key_file a device", repo(`"r"`, `key_file = "/dev/zero"`), "not a regular file"},
 		{"key_file too large", repo(`"r"`, `key_file = "`+big+`"`), "larger than 1024 KiB"},
+		{"sensitive uris", strings.Replace(repo(`"r"`, `key_file = "a.asc"`), `uris = ["https://example.com/debian"]`, `uris = [var.tok]`, 1), "Sensitive value in uris"},
 		{"good", repo(`"r"`, `key_file = "a.asc"`), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, diags := loadRepoTask(t, c.src)
-			if c.want == "" && diags != "" || !strings.Contains(diags, c.want) {
+			if c.want == "" && diags != "" || !strings.Contains(diags, c.want) || strings.Contains(diags, "secret") {
 				t.Errorf("diagnostics %q, want %q", diags, c.want)
 			}
 		})
