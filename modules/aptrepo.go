@@ -299,7 +299,7 @@ func (r *AptRepository) othersProbe() string {
 	}
 	return fmt.Sprintf(`echo '@others'
 (n=0; for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-[ -f "$f" ] && [ ! -L "$f" ] && [ "$f" != %s ] && [ "$n" -lt 20 ] || continue
+[ -f "$f" ] && [ "$f" != %s ] && [ "$n" -lt 20 ] || continue
 if head -c 1048576 -- "$f" | grep -qF %s; then n=$((n+1)); printf 'other %%s %%s\n' "$(printf %%s "$f" | base64 -w0)" "$(head -c 65536 -- "$f" | base64 -w0)"; fi
 done)
 `, Quote(r.sourcesPath()), strings.Join(pats, " "))
