@@ -231,6 +231,12 @@ func parseApt(out string) aptState {
 func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 	st := parseApt(out)
 	repo := a.consumesStamp() && (st.RepoChanged || stampPending(h))
+	if repo {
+		// The simulation ran against the lists from before the repository
+		// change: its versions (or its "nothing to do") may be wrong. Name
+		// no version; latest and upgrade act after the update, same run.
+		st.Sim, st.SimUp, st.SimErr = nil, nil, ""
+	}
 	p := &Plan{}
 	var install, remove []string
 	for _, pkg := range a.Packages {
@@ -242,7 +248,7 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 				install = append(install, pkg)
 			}
 		case "latest":
-			if status != "ii" || simHas(st.Sim, name) {
+			if status != "ii" || simHas(st.Sim, name) || repo {
 				install = append(install, pkg)
 			}
 		case "absent":
@@ -253,7 +259,8 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 	}
 	stale := a.UpdateCache && (!st.HaveLists || (a.CacheValidTime > 0 && (st.ListsAge < 0 || st.ListsAge > a.CacheValidTime)))
 	upgrade := a.Upgrade == "safe" || a.Upgrade == "full"
-	if len(install) == 0 && len(remove) == 0 && !(upgrade && len(st.SimUp) > 0) && !stale && !repo {
+	upgrading := upgrade && (len(st.SimUp) > 0 || repo)
+	if len(install) == 0 && len(remove) == 0 && !upgrading && !stale && !repo {
 		return p, nil
 	}
 	var diff strings.Builder
@@ -279,7 +286,9 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 	if len(install) > 0 {
 		for _, pkg := range install {
 			name, _, _ := strings.Cut(pkg, ":")
-			if v := st.Version[name]; st.Status[name] == "ii" {
+			if v := st.Version[name]; st.Status[name] == "ii" && repo {
+				p.add("~", "%s %s -> (latest from the updated lists)", name, v)
+			} else if st.Status[name] == "ii" {
 				p.add("~", "%s %s -> %s", name, v, or(simVersion(st.Sim, name), "newest"))
 			} else {
 				p.add("+", "%s %s", name, or(simVersion(st.Sim, name), "(version from the updated lists)"))
@@ -300,14 +309,18 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 		writeSim(&diff, a.removeVerb(), st.Sim, st.SimErr, false)
 		p.step("apt-get "+a.removeVerb(), a.lockWait()+aptEnv+"apt-get "+a.removeVerb()+" -y -q "+a.lockOpt()+" "+quoteAll(remove))
 	}
-	if upgrade && len(st.SimUp) > 0 {
+	if upgrading {
 		verb := map[string]string{"safe": "upgrade", "full": "dist-upgrade"}[a.Upgrade]
-		p.add("~", "%s: %d packages", verb, len(st.SimUp))
+		if repo {
+			p.add("~", "%s: packages from the updated lists", verb)
+		} else {
+			p.add("~", "%s: %d packages", verb, len(st.SimUp))
+		}
 		writeSim(&diff, verb, st.SimUp, "", update)
 		p.step("apt-get "+verb, a.lockWait()+aptEnv+"apt-get "+verb+" -y -q "+a.lockOpt()+" "+dpkgOpts)
 	}
 	p.Diff = diff.String()
-	if len(install) > 0 || len(remove) > 0 || (upgrade && len(st.SimUp) > 0) {
+	if len(install) > 0 || len(remove) > 0 || upgrading {
 		p.Opaque = "changes packages"
 	}
 	return p, nil

@@ -80,11 +80,26 @@ func (r *AptRepository) StateKeys() []string { return []string{r.sourcesPath(), 
 // Trusted: yes).
 func (r *AptRepository) Check(at Attrs) hcl.Diagnostics {
 	diags := oneOf(at, "state", r.State, "present", "absent")
-	if r.Name != "" && (!repoName.MatchString(r.Name) || len(r.Name) > 64) {
+	// Empty is refused too ("/etc/apt/sources.list.d/.sources", which apt
+	// ignores); a value known only per host is checked once it is known.
+	if a, ok := at["name"]; (!ok || a.Known) && (!repoName.MatchString(r.Name) || len(r.Name) > 64) {
 		diags = append(diags, at.Diag("name", "Invalid repository name",
 			fmt.Sprintf("%q: use letters, digits, '_', '-' and '.' (not first), at most 64; apt ignores other file names in sources.list.d.", r.Name)))
 	}
+	// The sources file is world-readable (apt reads it as _apt) and the
+	// plan shows it: no secret may reach it, nor a diagnostic.
+	sensitive := at["uris"].Sensitive
+	if sensitive {
+		diags = append(diags, at.Diag("uris", "Sensitive value in uris",
+			"The sources file is world-readable and shown in the plan: keep credentials out of uris and put them in /etc/apt/auth.conf.d/<name>.conf (mode 0600), e.g. with a file task whose content is sensitive."))
+	}
+	if at["key_url"].Sensitive {
+		diags = append(diags, at.Diag("key_url", "Sensitive value in key_url", "key_url is shown in the plan and in errors: use a URL without credentials."))
+	}
 	for _, u := range r.URIs {
+		if sensitive {
+			break
+		}
 		if msg := checkRepoURI(u); msg != "" {
 			diags = append(diags, at.Diag("uris", "Invalid repository URI", msg))
 		}
@@ -180,7 +195,13 @@ func (r *AptRepository) LoadSources(l Loader, at Attrs) hcl.Diagnostics {
 	if r.KeyFile == "" || r.state() == "absent" {
 		return nil
 	}
-	b, diags := l.ReadFile(at, "key_file", r.KeyFile)
+	var b []byte
+	var diags hcl.Diagnostics
+	if bl, ok := l.(BoundedLoader); ok {
+		b, diags = bl.ReadFileMax(at, "key_file", r.KeyFile, MaxKeyring)
+	} else {
+		b, diags = l.ReadFile(at, "key_file", r.KeyFile)
+	}
 	if diags.HasErrors() || b == nil {
 		return diags
 	}
@@ -234,6 +255,9 @@ func (r *AptRepository) Probe() string {
 	b.WriteString(readFunc)
 	b.WriteString("echo '@sources'\n(\n" + body(r.sourcesPath(), srcWant) + ")\n")
 	b.WriteString("echo '@keyring'\n(\n" + body(r.keyringPath(), keyWant) + ")\n")
+	if r.state() == "present" {
+		b.WriteString(r.othersProbe())
+	}
 	if r.KeyURL != "" && r.state() == "present" {
 		k, s := Quote(r.keyringPath()), Quote(r.sourcesPath())
 		fmt.Fprintf(&b, "if [ ! -f %s ] || [ ! -f %s ] || [ %s -nt %s ] || ! grep -qxF %s %s 2>/dev/null; then\necho '@fetched'\n(\n%s)\nfi\n",
@@ -243,19 +267,134 @@ func (r *AptRepository) Probe() string {
 }
 
 // fetchScript prints fetched=<base64> or fetch_error=<base64 message>
-// (run in a subshell: probes share one shell):
-// with curl, else wget, else apt's own downloader, at most MaxKeyring+1
-// bytes kept (more is refused by the controller).
+// (run in a subshell: probes share one shell): with curl, else wget, else
+// apt's own downloader. Every downloader is bounded the same way, as wget
+// and apt-helper have no size limit and wget's -T is per read: at most
+// 2 MiB written (ulimit -f, in a private temp folder), at most 60 s
+// (timeout kills its whole process group, apt's methods included). At
+// most MaxKeyring+1 bytes go back (more is refused by the controller).
 func fetchScript(u string) string {
-	return fmt.Sprintf(`u=%s; t=$(mktemp) || exit 1; e=$(mktemp) || exit 1
-if command -v curl >/dev/null 2>&1; then curl -fsSL --max-filesize %d --max-time 60 --proto =https,http -o "$t" -- "$u" 2>"$e"
-elif command -v wget >/dev/null 2>&1; then wget -q -T 60 -O "$t" -- "$u" 2>"$e"
-elif [ -x /usr/lib/apt/apt-helper ]; then /usr/lib/apt/apt-helper download-file "$u" "$t" >"$e" 2>&1
-else echo 'no curl, wget or apt-helper to fetch the key with' >"$e"; false; fi
+	return fmt.Sprintf(`u=%s; d=$(mktemp -d) || exit 1; t="$d/key"; e="$d/err"
+(ulimit -f 4096
+if command -v curl >/dev/null 2>&1; then set -- curl -fsSL --max-filesize %d --proto =https,http -o "$t" -- "$u"
+elif command -v wget >/dev/null 2>&1; then set -- wget -q -O "$t" -- "$u"
+elif [ -x /usr/lib/apt/apt-helper ]; then set -- /usr/lib/apt/apt-helper -o Acquire::Retries=0 download-file "$u" "$t"
+else echo 'no curl, wget or apt-helper to fetch the key with'; exit 127; fi
+exec timeout -k 5 60 "$@") >"$e" 2>&1
 rc=$?
-if [ "$rc" = 0 ]; then printf 'fetched='; head -c %d "$t" | base64 -w0; echo; else printf 'fetch_error='; head -c 300 "$e" | base64 -w0; echo; fi
-rm -f "$t" "$e"
-`, Quote(u), MaxKeyring, MaxKeyring+1)
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo 'gave up after 60 s' >"$e"
+elif [ "$rc" != 0 ] && [ -f "$t" ] && [ "$(wc -c <"$t")" -gt %d ]; then echo 'the key is larger than 1 MiB' >"$e"; fi
+if [ "$rc" = 0 ]; then printf 'fetched='; head -c %d "$t" | base64 -w0; echo; else printf 'fetch_error='; tail -c 300 "$e" | base64 -w0; echo; fi
+rm -rf -- "$d"
+`, Quote(u), MaxKeyring, MaxKeyring, MaxKeyring+1)
+}
+
+// othersProbe prints the other source files that name one of our URIs
+// (at most 20, 64 KiB each, base64): an entry there for the same URI and
+// suite with another Signed-By makes apt refuse every list.
+func (r *AptRepository) othersProbe() string {
+	var pats []string
+	for _, u := range r.URIs {
+		pats = append(pats, "-e "+Quote(strings.TrimRight(u, "/")))
+	}
+	return fmt.Sprintf(`echo '@others'
+(n=0; for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+[ -f "$f" ] && [ "$f" != %s ] && [ "$n" -lt 20 ] || continue
+if head -c 1048576 -- "$f" | grep -qF %s; then n=$((n+1)); printf 'other %%s %%s\n' "$(printf %%s "$f" | base64 -w0)" "$(head -c 65536 -- "$f" | base64 -w0)"; fi
+done)
+`, Quote(r.sourcesPath()), strings.Join(pats, " "))
+}
+
+// otherSource is another source file naming one of our URIs.
+type otherSource struct {
+	Path    string
+	Content []byte
+}
+
+// conflict returns the first entry of another file for one of our URIs
+// and suites whose Signed-By is not our keyring.
+func (r *AptRepository) conflict(others []otherSource) (path, signedBy string, found bool) {
+	ours := map[string]bool{}
+	for _, u := range r.URIs {
+		for _, s := range r.Suites {
+			ours[strings.TrimRight(u, "/")+" "+s] = true
+		}
+	}
+	for _, o := range others {
+		for _, e := range parseSourceEntries(o.Path, string(o.Content)) {
+			for _, u := range e.uris {
+				for _, s := range e.suites {
+					if ours[strings.TrimRight(u, "/")+" "+s] && e.signedBy != r.keyringPath() {
+						return o.Path, e.signedBy, true
+					}
+				}
+			}
+		}
+	}
+	return "", "", false
+}
+
+type sourceEntry struct {
+	uris, suites []string
+	signedBy     string
+}
+
+// parseSourceEntries reads a one-line .list file or a deb822 .sources file.
+func parseSourceEntries(path, content string) []sourceEntry {
+	var out []sourceEntry
+	if strings.HasSuffix(path, ".sources") {
+		for _, stanza := range strings.Split(strings.ReplaceAll(content, "\r", ""), "\n\n") {
+			var e sourceEntry
+			enabled := true
+			for _, l := range strings.Split(stanza, "\n") {
+				k, v, ok := strings.Cut(l, ":")
+				if !ok || strings.HasPrefix(l, "#") || strings.HasPrefix(l, " ") {
+					continue
+				}
+				switch strings.ToLower(strings.TrimSpace(k)) {
+				case "uris":
+					e.uris = strings.Fields(v)
+				case "suites":
+					e.suites = strings.Fields(v)
+				case "signed-by":
+					e.signedBy = strings.TrimSpace(v)
+				case "enabled":
+					enabled = strings.TrimSpace(v) != "no"
+				}
+			}
+			if enabled {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	for _, l := range strings.Split(content, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 || (f[0] != "deb" && f[0] != "deb-src") {
+			continue
+		}
+		var e sourceEntry
+		rest := f[1:]
+		if strings.HasPrefix(rest[0], "[") {
+			opts := strings.TrimPrefix(rest[0], "[")
+			i := 1
+			for !strings.HasSuffix(opts, "]") && i < len(rest) {
+				opts += " " + rest[i]
+				i++
+			}
+			rest = rest[i:]
+			for _, o := range strings.Fields(strings.TrimSuffix(opts, "]")) {
+				if k, v, ok := strings.Cut(o, "="); ok && k == "signed-by" {
+					e.signedBy = v
+				}
+			}
+		}
+		if len(rest) >= 2 {
+			e.uris, e.suites = rest[:1], rest[1:2]
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // repoState is the parsed probe output.
@@ -264,6 +403,7 @@ type repoState struct {
 	Fetched          []byte
 	FetchErr         string
 	DidFetch         bool
+	Others           []otherSource
 }
 
 func parseRepoProbe(out string) (repoState, error) {
@@ -288,6 +428,20 @@ func parseRepoProbe(out string) (repoState, error) {
 	}
 	if st.Keyring, err = parseFileProbe(secs["@keyring"]); err != nil {
 		return st, err
+	}
+	for _, l := range strings.Split(secs["@others"], "\n") {
+		f := strings.Fields(l)
+		if len(f) == 3 && f[0] == "other" {
+			p, err1 := base64.StdEncoding.DecodeString(f[1])
+			c, err2 := base64.StdEncoding.DecodeString(f[2])
+			if err1 == nil && err2 == nil {
+				st.Others = append(st.Others, otherSource{Path: string(p), Content: c})
+			}
+		} else if len(f) == 2 && f[0] == "other" { // an empty file
+			if p, err := base64.StdEncoding.DecodeString(f[1]); err == nil {
+				st.Others = append(st.Others, otherSource{Path: string(p)})
+			}
+		}
 	}
 	if f, ok := secs["@fetched"]; ok {
 		st.DidFetch = true
@@ -331,6 +485,18 @@ func (r *AptRepository) Plan(h *Host, out string) (*Plan, error) {
 	if r.state() == "absent" {
 		r.planAbsent(p, st)
 		return p, nil
+	}
+	var others []otherSource
+	for _, o := range st.Others {
+		if h != nil {
+			if w, ok := h.Pending[o.Path]; ok && w != nil && w.Absent {
+				continue // an earlier task removes it
+			}
+		}
+		others = append(others, o)
+	}
+	if path, sb, ok := r.conflict(others); ok {
+		return nil, fmt.Errorf("%s configures the same repository with Signed-By %q, and apt refuses both (Conflicting values set for option Signed-By), breaking every list update: remove it first, e.g. with a file task state = \"absent\" before this task; nothing was written", path, sb)
 	}
 	key, err := r.wantKey(st)
 	if err != nil {

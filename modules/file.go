@@ -63,6 +63,13 @@ type Loader interface {
 	RenderTemplate(attrs Attrs, attr, path string, vars map[string]cty.Value) (string, hcl.Diagnostics)
 }
 
+// BoundedLoader reads a controller file of at most max bytes: a
+// non-regular file (a device, a FIFO) or a larger one is a diagnostic,
+// and no more than max+1 bytes are read.
+type BoundedLoader interface {
+	ReadFileMax(attrs Attrs, attr, path string, max int64) ([]byte, hcl.Diagnostics)
+}
+
 // Check validates the configuration without a host.
 func (f *File) Check(a Attrs) hcl.Diagnostics {
 	diags := oneOf(a, "state", f.State, "file", "directory", "absent", "link")

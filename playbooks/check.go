@@ -3,6 +3,7 @@ package playbooks
 import (
 	"fmt"
 
+	"github.com/clawrun/clawrun/modules"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -40,9 +41,11 @@ func (pb *Playbook) Check(vars map[string]cty.Value, hosts []CheckHost, secrets 
 	seen := map[string]bool{}
 	for _, cs := range scopes {
 		scope, diags := pb.NewScope(cs.vars, cs.host, nil, secrets)
+		repos := map[string]string{} // apt_repository name -> task
 		for _, spec := range append(append([]*TaskSpec{}, pb.Tasks...), pb.Handlers...) {
-			_, d := scope.Instantiate(spec)
+			tasks, d := scope.Instantiate(spec)
 			diags = append(diags, d...)
+			diags = append(diags, sameRepo(repos, tasks)...)
 		}
 		for _, d := range diags {
 			key := fmt.Sprintf("%s|%s|%v", d.Summary, d.Detail, d.Subject)
@@ -53,4 +56,23 @@ func (pb *Playbook) Check(vars map[string]cty.Value, hosts []CheckHost, secrets 
 		}
 	}
 	return out
+}
+
+// sameRepo refuses two apt_repository tasks with one name: they would
+// write the same files and replace each other's on every run.
+func sameRepo(seen map[string]string, tasks []*Task) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, t := range tasks {
+		r, ok := t.Module.(*modules.AptRepository)
+		if !ok || t.Skip || r.Name == "" || !t.Attrs["name"].Known {
+			continue
+		}
+		if other, dup := seen[r.Name]; dup {
+			diags = append(diags, t.Attrs.Diag("name", "Repository also managed by another task",
+				fmt.Sprintf("apt_repository %q is also managed by %s: the two tasks would replace each other's files (/etc/apt/sources.list.d/%s.sources) on every run; give each repository its own name, or keep one task.", r.Name, other, r.Name)))
+			continue
+		}
+		seen[r.Name] = t.ID
+	}
+	return diags
 }

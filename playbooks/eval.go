@@ -2,6 +2,7 @@ package playbooks
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -673,6 +674,32 @@ func (l *loader) ReadFile(a modules.Attrs, attr, p string) ([]byte, hcl.Diagnost
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, l.diag(a, attr, "Cannot read source file", err.Error())
+	}
+	l.reads.note(path, b)
+	return b, nil
+}
+
+// ReadFileMax is ReadFile for small files (keys): regular files only,
+// at most max+1 bytes read, more refused.
+func (l *loader) ReadFileMax(a modules.Attrs, attr, p string, max int64) ([]byte, hcl.Diagnostics) {
+	if p == "" {
+		return nil, nil
+	}
+	path := resolve(l.dir, p)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, l.diag(a, attr, "Cannot read source file", err.Error())
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, l.diag(a, attr, "Cannot read source file", fmt.Sprintf("%s is not a regular file.", p))
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, l.diag(a, attr, "Cannot read source file", err.Error())
+	}
+	if int64(len(b)) > max {
+		return nil, l.diag(a, attr, "Source file too large", fmt.Sprintf("%s is larger than %d KiB; a key is a few KiB.", p, max>>10))
 	}
 	l.reads.note(path, b)
 	return b, nil

@@ -75,17 +75,26 @@ if [ -f "$p" ]; then s=$(sha256sum < "$p"); s=${s%% *}; echo "sha256=$s"
 fi
 else echo type=absent; stat --printf 'parent_mode=%a\nparent_group=%G\n' -- "${p%/*}/" 2>/dev/null; fi
 )
+echo '@others'
+(n=0; for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+[ -f "$f" ] && [ "$f" != '/etc/apt/sources.list.d/testrepo.sources' ] && [ "$n" -lt 20 ] || continue
+if head -c 1048576 -- "$f" | grep -qF -e 'https://example.com/debian'; then n=$((n+1)); printf 'other %s %s\n' "$(printf %s "$f" | base64 -w0)" "$(head -c 65536 -- "$f" | base64 -w0)"; fi
+done)
 if [ ! -f '/etc/apt/keyrings/testrepo.gpg' ] || [ ! -f '/etc/apt/sources.list.d/testrepo.sources' ] || [ '/etc/apt/keyrings/testrepo.gpg' -nt '/etc/apt/sources.list.d/testrepo.sources' ] || ! grep -qxF '# Signed-By key fingerprint: 3116709A850AA3FAA49888B82714F0E4624EAFC5' '/etc/apt/sources.list.d/testrepo.sources' 2>/dev/null; then
 echo '@fetched'
 (
-u='https://example.com/key.asc'; t=$(mktemp) || exit 1; e=$(mktemp) || exit 1
-if command -v curl >/dev/null 2>&1; then curl -fsSL --max-filesize 1048576 --max-time 60 --proto =https,http -o "$t" -- "$u" 2>"$e"
-elif command -v wget >/dev/null 2>&1; then wget -q -T 60 -O "$t" -- "$u" 2>"$e"
-elif [ -x /usr/lib/apt/apt-helper ]; then /usr/lib/apt/apt-helper download-file "$u" "$t" >"$e" 2>&1
-else echo 'no curl, wget or apt-helper to fetch the key with' >"$e"; false; fi
+u='https://example.com/key.asc'; d=$(mktemp -d) || exit 1; t="$d/key"; e="$d/err"
+(ulimit -f 4096
+if command -v curl >/dev/null 2>&1; then set -- curl -fsSL --max-filesize 1048576 --proto =https,http -o "$t" -- "$u"
+elif command -v wget >/dev/null 2>&1; then set -- wget -q -O "$t" -- "$u"
+elif [ -x /usr/lib/apt/apt-helper ]; then set -- /usr/lib/apt/apt-helper -o Acquire::Retries=0 download-file "$u" "$t"
+else echo 'no curl, wget or apt-helper to fetch the key with'; exit 127; fi
+exec timeout -k 5 60 "$@") >"$e" 2>&1
 rc=$?
-if [ "$rc" = 0 ]; then printf 'fetched='; head -c 1048577 "$t" | base64 -w0; echo; else printf 'fetch_error='; head -c 300 "$e" | base64 -w0; echo; fi
-rm -f "$t" "$e"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo 'gave up after 60 s' >"$e"
+elif [ "$rc" != 0 ] && [ -f "$t" ] && [ "$(wc -c <"$t")" -gt 1048576 ]; then echo 'the key is larger than 1 MiB' >"$e"; fi
+if [ "$rc" = 0 ]; then printf 'fetched='; head -c 1048577 "$t" | base64 -w0; echo; else printf 'fetch_error='; tail -c 300 "$e" | base64 -w0; echo; fi
+rm -rf -- "$d"
 )
 fi
 
