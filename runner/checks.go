@@ -19,7 +19,7 @@ func (hr *hostRun) runChecks(ctx context.Context, conn Conn, t *playbooks.Task, 
 	}
 	t0 := time.Now()
 	ctx = withNotice(ctx, func(msg string) {
-		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
+		hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
 	hr.r.logf("%s: %s: ran %d checks in %s", hr.h.Name, t.ID, len(plan.Checks), time.Since(t0).Round(time.Millisecond))
@@ -65,10 +65,7 @@ func (hr *hostRun) failEvent(ev *Event, t *playbooks.Task, err error, start time
 	ev.Status, ev.Error = StatusFailed, err.Error()
 	ev.Ignored = t.IgnoreErrors
 	ev.DurationMS = time.Since(start).Milliseconds()
-	if t.IgnoreErrors {
-		hr.rc.Ignored++
-	} else {
-		hr.rc.Failed++
+	if !t.IgnoreErrors {
 		hr.failed = true
 	}
 	hr.r.emit(ev)

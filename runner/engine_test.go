@@ -219,7 +219,7 @@ func (w *world) run(o runOpts) *outcome {
 		&MarkdownRenderer{W: &md},
 	}}
 	var log bytes.Buffer
-	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Limit: limit, Tags: tags, SkipTags: skip,
+	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Tags: tags, SkipTags: skip,
 		ForceHandlers: o.forceHandlers, Dial: DialOptions{AcceptNewHostKeys: o.accept}, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
 	r.Execute(context.Background(), hosts)
 	out.Close()

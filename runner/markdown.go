@@ -28,11 +28,11 @@ type MarkdownRenderer struct {
 // Event collects; nothing is printed before Close.
 func (m *MarkdownRenderer) Event(e *Event) {
 	switch e.Type {
-	case "run_start":
+	case EventRunStart:
 		m.mode, m.hosts = e.Mode, e.Hosts
-	case "task", "handler":
+	case EventTask, EventHandler:
 		m.events = append(m.events, e)
-	case "run_done":
+	case EventRunDone:
 		m.done = e
 	}
 }
@@ -41,7 +41,7 @@ func (m *MarkdownRenderer) Event(e *Event) {
 type hostCounts struct{ add, change, remove, unchanged, failed, ignored int }
 
 func kind(e *Event) string {
-	if e.Type == "handler" {
+	if e.Type == EventHandler {
 		return "handler"
 	}
 	add, del := 0, 0
@@ -127,7 +127,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		if i == 0 || e.Host != events[i-1].Host {
 			seqs = append(seqs, nil)
 		}
-		seqs[len(seqs)-1] = append(seqs[len(seqs)-1], e.Type+"\x00"+e.Task)
+		seqs[len(seqs)-1] = append(seqs[len(seqs)-1], string(e.Type)+"\x00"+e.Task)
 	}
 	for _, e := range events {
 		c := counts[e.Host]
@@ -173,7 +173,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 			prev.hosts = append(prev.hosts, e.Host)
 			continue
 		}
-		g.hosts, g.at = []string{e.Host}, e.Type+"\x00"+e.Task
+		g.hosts, g.at = []string{e.Host}, string(e.Type)+"\x00"+e.Task
 		gp := &g
 		index[key] = gp
 		groups = append(groups, gp)

@@ -119,7 +119,7 @@ func needsText(spec *playbooks.TaskSpec) string {
 // results only apply knows: it may change, and a saved plan re-checks it.
 func (hr *hostRun) knownAfterApply(t *playbooks.Task, start time.Time) {
 	caveat := "depends on " + needsText(t.Spec) + ", known after apply"
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusChanged,
+	ev := &Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusChanged,
 		Changes: []modules.Line{{Sign: "~", Text: "(known after apply): reads " + needsText(t.Spec)}}, Caveat: caveat,
 		DurationMS: time.Since(start).Milliseconds()}
 	if pf := hr.r.opts.Record; pf != nil {
@@ -127,7 +127,6 @@ func (hr *hostRun) knownAfterApply(t *playbooks.Task, start time.Time) {
 		ph.Tasks[t.ID] = &PlanTask{Status: StatusChanged, Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
-	hr.rc.Changed++
 	for _, n := range t.Spec.Notify {
 		hr.changed[n] = true
 	}

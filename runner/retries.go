@@ -64,7 +64,7 @@ func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task,
 		}
 		retried = true
 		hr.r.logf("%s: %s: attempt %d of %d failed: %v", hr.h.Name, t.ID, n, t.Retries+1, err)
-		hr.r.emit(&Event{Type: "retry", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed,
+		hr.r.emit(&Event{Type: EventRetry, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed,
 			Error: err.Error(), Attempt: n, DelayS: t.Delay,
 			Message: fmt.Sprintf("attempt %d of %d failed; retrying in %d s", n, t.Retries+1, t.Delay)})
 		select {

@@ -23,19 +23,14 @@ import (
 // Options control a run.
 type Options struct {
 	Apply         bool
-	Limit         string
 	Tags          []string
 	SkipTags      []string
 	Forks         int
-	Diff          bool // apply: print full diffs
 	ForceHandlers bool
-	Verbose       bool
-	Stats         bool
 	// NoExec (plan --no-exec) runs no shell the playbook wrote (command's
 	// unless): such tasks are reported "not checked".
 	NoExec bool
 	Dial   DialOptions
-	Inputs playbooks.Inputs
 	// Renderer receives every event.
 	Renderer Renderer
 	// Log, when set, receives the debug log (-v), redacted.
@@ -66,9 +61,23 @@ const (
 	StatusNotChecked = "not_checked"
 )
 
+// EventType names what an Event reports.
+type EventType string
+
+// The kinds of events, in the order a run emits them.
+const (
+	EventRunStart EventType = "run_start"
+	EventTask     EventType = "task"    // a task's outcome on a host
+	EventRetry    EventType = "retry"   // a failed attempt of a task with retries
+	EventNotice   EventType = "notice"  // a message about a task or the sshd guard
+	EventHandler  EventType = "handler" // a handler's outcome on a host
+	EventHostDone EventType = "host_done"
+	EventRunDone  EventType = "run_done"
+)
+
 // Event is one thing that happened. Every string in it is redacted.
 type Event struct {
-	Type       string            `json:"type"` // run_start, task, handler, host_done, run_done
+	Type       EventType         `json:"type"`
 	Time       time.Time         `json:"time"`
 	Host       string            `json:"host,omitempty"`
 	Task       string            `json:"task,omitempty"`
@@ -182,7 +191,31 @@ func (r *Run) emit(e *Event) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if rc := r.recap[e.Host]; rc != nil && (e.Type == EventTask || e.Type == EventHandler) {
+		rc.count(e)
+	}
 	r.out.Event(e)
+}
+
+// count adds a task's or handler's outcome: the one place the recap is
+// counted.
+func (rc *Recap) count(e *Event) {
+	switch {
+	case e.Status == StatusFailed && e.Ignored:
+		rc.Ignored++
+	case e.Status == StatusFailed:
+		rc.Failed++
+	case e.Status == StatusOK:
+		rc.OK++
+	case e.Status == StatusChanged:
+		rc.Changed++
+	case e.Status == StatusSkipped:
+		rc.Skipped++
+	case e.Status == StatusUnreachable:
+		rc.Unreachable++
+	case e.Status == StatusNotChecked:
+		rc.NotChecked++
+	}
 }
 
 // taskStarted tells a renderer that shows live progress which task a
@@ -221,7 +254,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 		names[i] = h.Name
 		r.recap[h.Name] = &Recap{}
 	}
-	r.emit(&Event{Type: "run_start", Mode: r.mode(), Hosts: names, Playbook: r.pb.File})
+	r.emit(&Event{Type: EventRunStart, Mode: r.mode(), Hosts: names, Playbook: r.pb.File})
 	start := time.Now()
 	batch := len(hosts)
 	if r.pb.Serial > 0 {
@@ -268,7 +301,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 			total.ConnectRetries += rc.Stats.ConnectRetries
 		}
 	}
-	r.emit(&Event{Type: "run_done", Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
+	r.emit(&Event{Type: EventRunDone, Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
 }
 
 // hostRun is one host's state during a run.
@@ -318,7 +351,7 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 			hr.rc.Stats = hr.conn.Stats()
 			hr.conn.Close()
 		}
-		r.emit(&Event{Type: "host_done", Host: h.Name, Status: hr.status(), DurationMS: time.Since(start).Milliseconds(), Stats: hr.rc.Stats})
+		r.emit(&Event{Type: EventHostDone, Host: h.Name, Status: hr.status(), DurationMS: time.Since(start).Milliseconds(), Stats: hr.rc.Stats})
 	}()
 	// Remote work is never cut off mid-step: an interrupt takes effect
 	// between tasks.
@@ -328,9 +361,8 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 		if errors.As(err, &ce) && ce.retries > 0 {
 			hr.rc.Stats = &Stats{ConnectRetries: ce.retries}
 		}
-		hr.rc.Unreachable++
 		hr.failed = true
-		r.emit(&Event{Type: "task", Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
+		r.emit(&Event{Type: EventTask, Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
 		return
 	}
 	tasks, handlers, err := hr.instantiate()
@@ -524,8 +556,7 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			probedFrom = -1 // its probe was taken before its values were known
 		}
 		if t.Skip {
-			hr.rc.Skipped++
-			hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
+			hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
 			hr.recordResult(t, false, probeResult{})
 			continue
 		}
@@ -639,8 +670,7 @@ func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult)
 func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
 	conn, info, become := hr.conn, hr.info, hr.become(t)
 	if hr.noExec(t) {
-		hr.rc.NotChecked++
-		hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
+		hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
 			Message: noExecReason(t), DurationMS: time.Since(start).Milliseconds()})
 		return false, true
 	}
@@ -669,7 +699,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 	}
 	hr.claim(t, info, plan)
 	caveat := hr.taskCaveat(t)
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
+	ev := &Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {
 		status := StatusOK
 		if plan.Changed() {
@@ -702,7 +732,6 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 			ev.Message = "an earlier attempt changed the host"
 			return hr.changedTask(ev, t, start)
 		}
-		hr.rc.OK++
 		ev.DurationMS = time.Since(start).Milliseconds()
 		hr.r.emit(ev)
 		return false, true
@@ -732,7 +761,6 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 // changedTask counts, notifies and reports a task that changed the host.
 func (hr *hostRun) changedTask(ev *Event, t *playbooks.Task, start time.Time) (changed, ok bool) {
 	ev.Status = StatusChanged
-	hr.rc.Changed++
 	for _, n := range t.Spec.Notify {
 		hr.changed[n] = true
 	}
@@ -1046,7 +1074,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	}
 	t0 := time.Now()
 	ctx = withNotice(ctx, func(msg string) {
-		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
+		hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	if t.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -1093,8 +1121,7 @@ func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool 
 		hr.fail(t.ID, t.Spec.Module, err, start)
 		return false
 	}
-	hr.rc.Ignored++
-	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
+	hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
 		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
 	return true
 }
@@ -1109,15 +1136,12 @@ func stepScript(i int, s modules.Step) string {
 }
 
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
-	hr.rc.Failed++
 	hr.failed = true
 	status := StatusFailed
 	if errors.Is(err, ErrUnreachable) {
 		status = StatusUnreachable
-		hr.rc.Failed--
-		hr.rc.Unreachable++
 	}
-	hr.r.emit(&Event{Type: "task", Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
+	hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
 }
 
 // runHandlers runs notified handlers once, in declaration order. Their
@@ -1132,21 +1156,18 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 		}
 		for _, t := range hr.handlers[spec.Key()] {
 			start := time.Now()
-			ev := &Event{Type: "handler", Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: StatusChanged}
+			ev := &Event{Type: EventHandler, Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: StatusChanged}
 			if t.Skip {
 				ev.Status = StatusSkipped
-				hr.rc.Skipped++
 				hr.r.emit(ev)
 				continue
 			}
 			if !hr.r.opts.Apply && readOnly(t) {
 				ev.Status = StatusOK
-				hr.rc.OK++
 				hr.r.emit(ev)
 				continue
 			}
 			if !hr.r.opts.Apply {
-				hr.rc.Changed++
 				ev.Changes = []modules.Line{{Sign: "!", Text: "may run"}}
 				hr.r.emit(ev)
 				continue
@@ -1181,20 +1202,14 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
 				ev.Status, ev.Error, ev.Ignored = StatusFailed, err.Error(), t.IgnoreErrors
-				if t.IgnoreErrors {
-					hr.rc.Ignored++
-				} else {
-					hr.rc.Failed++
+				if !t.IgnoreErrors {
 					hr.failed = true
 				}
 				hr.r.emit(ev)
 				continue
 			}
-			if plan.Changed() {
-				hr.rc.Changed++
-			} else {
+			if !plan.Changed() {
 				ev.Status = StatusOK
-				hr.rc.OK++
 			}
 			hr.r.emit(ev)
 		}

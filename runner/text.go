@@ -86,24 +86,24 @@ func (t *TextRenderer) Event(e *Event) {
 	t.clearProgress()
 	defer t.showProgress()
 	switch e.Type {
-	case "run_start":
+	case EventRunStart:
 		t.mode, t.total, t.started, t.hosts = e.Mode, len(e.Hosts), time.Now(), e.Hosts
 		for _, h := range e.Hosts {
 			t.width = max(t.width, len(h))
 		}
 		return
-	case "host_done":
+	case EventHostDone:
 		delete(t.running, e.Host)
 		t.done++
 		if e.Status == StatusFailed || e.Status == StatusUnreachable {
 			t.failed++
 		}
 		return
-	case "run_done":
+	case EventRunDone:
 		t.flushHeld()
 		t.recap(e)
 		return
-	case "retry":
+	case EventRetry:
 		// Always shown: a failed attempt may have changed the host.
 		msg := indentRest(termSafe(e.Error), t.width+4)
 		if !t.Verbose {
@@ -111,7 +111,7 @@ func (t *TextRenderer) Event(e *Event) {
 		}
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, msg)
 		return
-	case "notice":
+	case EventNotice:
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return
 	}
@@ -147,7 +147,7 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 		}
 	case StatusChanged:
 		sign := "~"
-		if e.Type == "handler" {
+		if e.Type == EventHandler {
 			sign = "!"
 		} else if len(e.Changes) > 0 {
 			sign = e.Changes[0].Sign
@@ -158,12 +158,12 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 			}
 		}
 		verb := ""
-		if e.Type == "handler" && t.mode == "plan" {
+		if e.Type == EventHandler && t.mode == "plan" {
 			verb = " (may run)"
 		}
 		fmt.Fprintf(t.W, "%s  %s %s%s\n", host, t.c(signColor(sign), sign), t.c(cBold, e.Task), verb)
 		for _, l := range e.Changes {
-			if e.Type == "handler" && l.Sign == "!" {
+			if e.Type == EventHandler && l.Sign == "!" {
 				continue
 			}
 			text := l.Text
@@ -244,11 +244,11 @@ func (t *TextRenderer) flushHeld() {
 		if i == 0 || e.Host != t.held[i-1].Host {
 			seqs = append(seqs, nil)
 		}
-		seqs[len(seqs)-1] = append(seqs[len(seqs)-1], e.Type+"\x00"+e.Task)
+		seqs[len(seqs)-1] = append(seqs[len(seqs)-1], string(e.Type)+"\x00"+e.Task)
 	}
 	rank := playOrder(seqs)
 	sort.SliceStable(groups, func(i, j int) bool {
-		return rank[groups[i].e.Type+"\x00"+groups[i].e.Task] < rank[groups[j].e.Type+"\x00"+groups[j].e.Task]
+		return rank[string(groups[i].e.Type)+"\x00"+groups[i].e.Task] < rank[string(groups[j].e.Type)+"\x00"+groups[j].e.Task]
 	})
 	for _, g := range groups {
 		label := g.hosts[0]

@@ -398,8 +398,8 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	ctx, stop := interruptContext()
 	defer stop()
 	opts := runner.Options{
-		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
-		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r, NoExec: f.noExec,
+		Apply: apply, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
+		ForceHandlers: f.forceHandlers, Renderer: r, NoExec: f.noExec,
 	}
 	if opts.Dial, err = dialOptions(f); err != nil {
 		return err
