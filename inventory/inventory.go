@@ -67,7 +67,7 @@ type Host struct {
 	// defaults or on the host, "address" on the host): ~/.ssh/config only
 	// fills in the others.
 	Explicit map[string]bool
-	// From ~/.ssh/config (runner.ResolveSSHConfig): every identity to
+	// From ~/.ssh/config (transport.ResolveSSHConfig): every identity to
 	// offer, extra known_hosts files, and whether to leave the agent out.
 	IdentityFiles   []string
 	KnownHostsExtra []string

@@ -8,17 +8,18 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // runChecks runs a plan's checks (scripts that change nothing, such as a
 // wait polling a port) in one round trip. Only apply runs them.
-func (hr *hostRun) runChecks(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
+func (hr *hostRun) runChecks(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
 	for i, s := range plan.Checks {
 		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: check %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
 	t0 := time.Now()
-	ctx = withNotice(ctx, func(msg string) {
+	ctx = transport.WithNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
@@ -32,7 +33,7 @@ func (hr *hostRun) runChecks(ctx context.Context, conn Conn, t *playbooks.Task, 
 // checkErr turns a failed check into its own message: the last line the
 // script printed ("clawrun: timed out after 60 s waiting for ..."), not
 // the step framing.
-func checkErr(res *Result) error {
+func checkErr(res *transport.Result) error {
 	if res.Code == 0 {
 		return nil
 	}

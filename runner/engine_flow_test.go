@@ -2,6 +2,7 @@ package runner
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -277,3 +278,5 @@ task "file" "never" {
 		t.Errorf("second plan exit %d, want 0\n%s", again.code, again.text)
 	}
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // TestFactsAndDelegate: a playbook that reads host.facts gets them before
@@ -102,7 +103,7 @@ func TestTextRenderer(t *testing.T) {
 	tr := &TextRenderer{W: &out, Color: true, Diffs: true, Stats: true, Progress: &prog}
 	for _, e := range sampleEvents() {
 		if e.Type == "run_done" {
-			e.Recap["h1"].Stats = &Stats{Handshakes: 1, RoundTrips: 2}
+			e.Recap["h1"].Stats = &transport.Stats{Handshakes: 1, RoundTrips: 2}
 		}
 		tr.Event(e)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -91,7 +92,7 @@ type runOpts struct {
 	tags, skip    []string
 	forceHandlers bool
 	accept        bool // --accept-new-host-keys
-	connect       func(ctx context.Context, h *inventory.Host) (Conn, error)
+	connect       func(ctx context.Context, h *inventory.Host) (transport.Conn, error)
 }
 
 // outcome is what a run printed and returned.
@@ -220,7 +221,7 @@ func (w *world) run(o runOpts) *outcome {
 	}}
 	var log bytes.Buffer
 	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Tags: tags, SkipTags: skip,
-		ForceHandlers: o.forceHandlers, Dial: DialOptions{AcceptNewHostKeys: o.accept}, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
+		ForceHandlers: o.forceHandlers, Dial: transport.DialOptions{AcceptNewHostKeys: o.accept}, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
 	r.Execute(context.Background(), hosts)
 	out.Close()
 	res.events, res.text, res.json, res.md = out.events, text.String()+log.String(), js.String(), md.String()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // maxOutput bounds what a host's command may print into clawrun's memory
@@ -33,7 +34,7 @@ func (r *ExecResult) Failed() bool { return r.Error != "" || r.ExitCode != 0 }
 // Exec runs command with /bin/sh on every host, forks at a time, over the
 // same connections and shells as a playbook run (one SSH connection per
 // host; the command travels on stdin). Results are in hosts' order.
-func Exec(ctx context.Context, hosts []*inventory.Host, command string, become bool, forks int, dial DialOptions) []ExecResult {
+func Exec(ctx context.Context, hosts []*inventory.Host, command string, become bool, forks int, dial transport.DialOptions) []ExecResult {
 	if forks <= 0 {
 		forks = 50
 	}
@@ -53,15 +54,15 @@ func Exec(ctx context.Context, hosts []*inventory.Host, command string, become b
 	return out
 }
 
-func execOne(ctx context.Context, h *inventory.Host, command string, become bool, dial DialOptions) (res ExecResult) {
+func execOne(ctx context.Context, h *inventory.Host, command string, become bool, dial transport.DialOptions) (res ExecResult) {
 	start := time.Now()
 	res.Host = h.Name
 	defer func() { res.DurationMS = time.Since(start).Milliseconds() }()
-	var conn Conn
+	var conn transport.Conn
 	if h.Connection == "local" {
-		conn = &localConn{password: dial.BecomePassword}
+		conn = &transport.Local{Password: dial.BecomePassword}
 	} else {
-		c, err := dialSSH(ctx, h, dial)
+		c, err := transport.DialSSH(ctx, h, dial)
 		if err != nil {
 			res.Error = err.Error()
 			return res
@@ -178,15 +179,10 @@ func Plural(n int, noun string) string {
 
 // commandOutput is what a command task's step printed: stdout up to the
 // probes that rode along, then stderr less clawrun's own lines.
-func commandOutput(res *Result, follow *batch) string {
+func commandOutput(res *transport.Result, follow *transport.Batch) string {
 	out, stderr := res.Stdout, res.Stderr
 	if follow != nil {
-		if i := strings.Index(out, "@@"+follow.nonce); i >= 0 {
-			out = out[:i]
-		}
-		if i := strings.Index(stderr, "@@"+follow.nonce); i >= 0 {
-			stderr = stderr[:i]
-		}
+		out, stderr = follow.Cut(out), follow.Cut(stderr)
 	}
 	var errLines []string
 	for _, l := range strings.Split(stderr, "\n") {

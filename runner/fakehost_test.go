@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // fakeHost is a remote host for the engine's fast tests, reached through
@@ -79,7 +80,7 @@ func (f *fakeHost) rewrite(s string) string {
 func (f *fakeHost) unrewrite(s string) string { return strings.ReplaceAll(s, f.root, "") }
 
 // connect is Options.Connect.
-func (f *fakeHost) connect(_ context.Context, h *inventory.Host) (Conn, error) {
+func (f *fakeHost) connect(_ context.Context, h *inventory.Host) (transport.Conn, error) {
 	f.mu.Lock()
 	f.dials++
 	first := f.dials == 1
@@ -99,10 +100,10 @@ func (f *fakeHost) scripts() []string {
 
 type fakeConn struct {
 	f     *fakeHost
-	local localConn
+	local transport.Local
 }
 
-func (c *fakeConn) Run(ctx context.Context, script string, become bool) (*Result, error) {
+func (c *fakeConn) Run(ctx context.Context, script string, become bool) (*transport.Result, error) {
 	c.f.mu.Lock()
 	c.f.runs = append(c.f.runs, script)
 	c.f.mu.Unlock()
@@ -118,8 +119,8 @@ func (c *fakeConn) Stage(ctx context.Context, data []byte) (string, error) {
 	return c.local.Stage(ctx, data)
 }
 
-func (c *fakeConn) Stats() *Stats { return c.local.Stats() }
-func (c *fakeConn) Close() error  { return nil }
+func (c *fakeConn) Stats() *transport.Stats { return c.local.Stats() }
+func (c *fakeConn) Close() error            { return nil }
 
 // fakeInventory has one host reached through Options.Connect, with sudo.
 const fakeInventory = `host "h1" {

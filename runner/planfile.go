@@ -17,6 +17,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -372,7 +373,7 @@ func replayedSensitive(given []string, secrets *playbooks.Secrets) error {
 }
 
 // probeDigest is the keyed digest of a task's probed state.
-func (pf *PlanFile) probeDigest(m modules.Module, p probeResult) string {
+func (pf *PlanFile) probeDigest(m modules.Module, p transport.ProbeResult) string {
 	out := p.Out
 	if s, ok := m.(modules.Stabler); ok {
 		out = s.Stable(out)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -70,7 +71,7 @@ func TestPlanFileMAC(t *testing.T) {
 func TestPlanDigestsKeyed(t *testing.T) {
 	a, _ := testPlan(t, "key-aaaaaaaaaaaaaaaa")
 	b, _ := testPlan(t, "key-bbbbbbbbbbbbbbbb")
-	p := probeResult{Out: "content=cGFzc3dvcmQ=\n"}
+	p := transport.ProbeResult{Out: "content=cGFzc3dvcmQ=\n"}
 	if a.probeDigest(&modules.File{}, p) == b.probeDigest(&modules.File{}, p) {
 		t.Error("probe digests do not depend on the key")
 	}

@@ -7,11 +7,12 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // keepOutput keeps a step script's output for task results, and strips
 // the command markers from it, so that messages read as before.
-func (hr *hostRun) keepOutput(res *Result) {
+func (hr *hostRun) keepOutput(res *transport.Result) {
 	raw := *res
 	hr.lastRun = &raw
 	res.Stdout = modules.StripOutputMarkers(res.Stdout)
@@ -20,7 +21,7 @@ func (hr *hostRun) keepOutput(res *Result) {
 
 // recordResult makes what a task did readable by later tasks
 // (task.<module>.<name>), when some task reads it.
-func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) {
+func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p transport.ProbeResult) {
 	if !t.Spec.Referenced || hr.scope == nil {
 		return
 	}

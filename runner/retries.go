@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // retryState is one attempt of a task with retries: a failure of an
@@ -23,7 +24,7 @@ type retryState struct {
 // retryLater reports whether err ends this attempt only (another follows).
 // An unreachable host is not retried: the connection is gone.
 func (hr *hostRun) retryLater(err error) bool {
-	if hr.retry == nil || hr.retry.last || errors.Is(err, ErrUnreachable) {
+	if hr.retry == nil || hr.retry.last || errors.Is(err, transport.ErrUnreachable) {
 		return false
 	}
 	hr.retry.err = err
@@ -46,7 +47,7 @@ func (hr *hostRun) attempt() int {
 // left to do: the host changed. An
 // interrupt makes the running attempt the last. Plan never retries: a
 // plan shows what apply would do, and that does not change.
-func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
+func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task, p transport.ProbeResult, start time.Time) (changed, ok bool) {
 	if t.Retries == 0 || !hr.r.opts.Apply {
 		return hr.runTask(work, t, p, start)
 	}

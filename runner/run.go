@@ -15,6 +15,7 @@ import (
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/sync/errgroup"
@@ -30,7 +31,7 @@ type Options struct {
 	// NoExec (plan --no-exec) runs no shell the playbook wrote (command's
 	// unless): such tasks are reported "not checked".
 	NoExec bool
-	Dial   DialOptions
+	Dial   transport.DialOptions
 	// Renderer receives every event.
 	Renderer Renderer
 	// Log, when set, receives the debug log (-v), redacted.
@@ -46,7 +47,7 @@ type Options struct {
 	// Connect, when set, opens the connection to a host that is not
 	// `connection = "local"` instead of SSH (and the sshd guard's fresh
 	// login): the engine's fast tests use a fake host.
-	Connect func(ctx context.Context, h *inventory.Host) (Conn, error)
+	Connect func(ctx context.Context, h *inventory.Host) (transport.Conn, error)
 }
 
 // Status of a task on a host.
@@ -90,7 +91,7 @@ type Event struct {
 	Ignored    bool              `json:"ignored,omitempty"`
 	DurationMS int64             `json:"duration_ms"`
 	Recap      map[string]*Recap `json:"recap,omitempty"`
-	Stats      *Stats            `json:"stats,omitempty"`
+	Stats      *transport.Stats  `json:"stats,omitempty"`
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
 	Message    string            `json:"message,omitempty"` // notice events
@@ -110,13 +111,13 @@ type Event struct {
 
 // Recap counts one host's outcomes.
 type Recap struct {
-	OK          int    `json:"ok"`
-	Changed     int    `json:"changed"`
-	Failed      int    `json:"failed"`
-	Skipped     int    `json:"skipped"`
-	Unreachable int    `json:"unreachable"`
-	NotChecked  int    `json:"not_checked,omitempty"`
-	Stats       *Stats `json:"stats,omitempty"`
+	OK          int              `json:"ok"`
+	Changed     int              `json:"changed"`
+	Failed      int              `json:"failed"`
+	Skipped     int              `json:"skipped"`
+	Unreachable int              `json:"unreachable"`
+	NotChecked  int              `json:"not_checked,omitempty"`
+	Stats       *transport.Stats `json:"stats,omitempty"`
 
 	// Ignored counts failures of tasks with ignore_errors: they neither
 	// stop the host nor fail the run (as in Ansible).
@@ -142,7 +143,7 @@ type Run struct {
 	mu      sync.Mutex
 	recap   map[string]*Recap
 	// local runs delegated tasks; delegateMu serialises them across hosts.
-	local      *localConn
+	local      *transport.Local
 	delegateMu sync.Mutex
 	// localPending is what delegated tasks planned so far write on the
 	// controller, for every host (plan only; under delegateMu).
@@ -157,7 +158,7 @@ func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.V
 		opts.Forks = 50
 	}
 	return &Run{pb: pb, inv: inv, opts: opts, vars: vars, secrets: secrets, out: opts.Renderer, recap: map[string]*Recap{},
-		local: &localConn{}}
+		local: &transport.Local{}}
 }
 
 // Changes reports whether any host changed (apply) or would change (plan).
@@ -289,7 +290,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 	if ctx.Err() != nil {
 		r.Interrupted = true
 	}
-	var total Stats
+	var total transport.Stats
 	for _, rc := range r.recap {
 		if rc.Stats != nil {
 			total.Handshakes += rc.Stats.Handshakes
@@ -308,7 +309,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 type hostRun struct {
 	r       *Run
 	h       *inventory.Host
-	conn    Conn
+	conn    transport.Conn
 	info    *modules.Host
 	rc      *Recap
 	failed  bool
@@ -321,11 +322,11 @@ type hostRun struct {
 	// follow are the tasks (then handlers) whose probes ride along with
 	// the steps of the one being applied; followed their results.
 	follow   []*playbooks.Task
-	followed []probeResult
+	followed []transport.ProbeResult
 	// handlers are this host's handler tasks; handlerProbes the probes of
 	// notified handlers taken since the last change.
 	handlers      map[string][]*playbooks.Task
-	handlerProbes map[*playbooks.Task]probeResult
+	handlerProbes map[*playbooks.Task]transport.ProbeResult
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
@@ -339,7 +340,7 @@ type hostRun struct {
 	// scope evaluates this host's tasks; lastRun is the output of the last
 	// steps run (task results, results.go).
 	scope   *playbooks.Scope
-	lastRun *Result
+	lastRun *transport.Result
 	ran     map[*playbooks.TaskSpec]bool // referenced tasks that changed
 }
 
@@ -357,9 +358,9 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 	// between tasks.
 	work := context.WithoutCancel(ctx)
 	if err := hr.connect(work); err != nil {
-		var ce *connectError
-		if errors.As(err, &ce) && ce.retries > 0 {
-			hr.rc.Stats = &Stats{ConnectRetries: ce.retries}
+		var ce *transport.ConnectError
+		if errors.As(err, &ce) && ce.Retries > 0 {
+			hr.rc.Stats = &transport.Stats{ConnectRetries: ce.Retries}
 		}
 		hr.failed = true
 		r.emit(&Event{Type: EventTask, Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
@@ -398,7 +399,7 @@ func (hr *hostRun) status() string {
 func (hr *hostRun) connect(ctx context.Context) error {
 	var err error
 	if hr.h.Connection == "local" {
-		hr.conn = &localConn{password: hr.r.opts.Dial.BecomePassword}
+		hr.conn = &transport.Local{Password: hr.r.opts.Dial.BecomePassword}
 	} else if hr.conn, err = hr.r.dial(ctx, hr.h); err != nil {
 		hr.conn = nil
 		return err
@@ -524,11 +525,11 @@ func (hr *hostRun) become(t *playbooks.Task) bool {
 // depend on it: in the change's own round trip, up to the next task that
 // is expected to change (see window).
 func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) {
-	var probes []probeResult
+	var probes []transport.ProbeResult
 	probedFrom := -1
 	first := true
-	latest := make([]*probeResult, len(tasks))
-	keep := func(from int, res []probeResult) {
+	latest := make([]*transport.ProbeResult, len(tasks))
+	keep := func(from int, res []transport.ProbeResult) {
 		for k := range res {
 			latest[from+k] = &res[k]
 		}
@@ -550,17 +551,17 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			t = tasks[i]
 			if !t.Skip && t.Pending {
 				hr.knownAfterApply(t, start)
-				hr.recordResult(t, true, probeResult{})
+				hr.recordResult(t, true, transport.ProbeResult{})
 				continue
 			}
 			probedFrom = -1 // its probe was taken before its values were known
 		}
 		if t.Skip {
 			hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
-			hr.recordResult(t, false, probeResult{})
+			hr.recordResult(t, false, transport.ProbeResult{})
 			continue
 		}
-		var p probeResult
+		var p transport.ProbeResult
 		if t.Spec.Delegate == "" {
 			if probedFrom < 0 || i-probedFrom >= len(probes) {
 				var err error
@@ -616,7 +617,7 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 // task's own round trip probes what follows it. A no-change run never
 // gets here; a first run re-probes one or two tasks per change instead of
 // all that remain.
-func (hr *hostRun) window(tasks []*playbooks.Task, latest []*probeResult, from int) int {
+func (hr *hostRun) window(tasks []*playbooks.Task, latest []*transport.ProbeResult, from int) int {
 	if !hr.r.opts.Apply {
 		return len(tasks)
 	}
@@ -656,8 +657,8 @@ func (hr *hostRun) notified(more []string) []*playbooks.Task {
 	return out
 }
 
-func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult) {
-	hr.handlerProbes = map[*playbooks.Task]probeResult{}
+func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []transport.ProbeResult) {
+	hr.handlerProbes = map[*playbooks.Task]transport.ProbeResult{}
 	for k, t := range tasks {
 		hr.handlerProbes[t] = res[k]
 	}
@@ -667,7 +668,7 @@ func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []probeResult)
 // the plan. Delegated tasks probe and run on the controller, one at a time
 // across hosts (they usually share a file). It reports whether the task
 // changed (or would change) and whether the host may go on.
-func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
+func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.ProbeResult, start time.Time) (changed, ok bool) {
 	conn, info, become := hr.conn, hr.info, hr.become(t)
 	if hr.noExec(t) {
 		hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
@@ -681,7 +682,7 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p probeResul
 		if !hr.r.opts.Apply {
 			info.Pending = hr.r.localPending // earlier hosts' plans of it
 		}
-		res, err := runProbes(work, conn, []probeItem{{Script: t.Module.Probe()}})
+		res, err := transport.RunProbes(work, conn, []transport.ProbeItem{{Script: t.Module.Probe()}})
 		if err != nil {
 			if hr.retryLater(err) {
 				return false, false
@@ -770,7 +771,7 @@ func (hr *hostRun) changedTask(ev *Event, t *playbooks.Task, start time.Time) (c
 }
 
 // checkDrift compares the first probe of every task with the saved plan.
-func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []probeResult) error {
+func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []transport.ProbeResult) error {
 	ph := hr.r.opts.Replay.Hosts[hr.h.Name]
 	for i, t := range tasks {
 		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || t.Pending {
@@ -858,24 +859,24 @@ func carriesSecret(t *playbooks.Task) bool {
 	return false
 }
 
-func (hr *hostRun) probeItems(tasks []*playbooks.Task) []probeItem {
-	items := make([]probeItem, len(tasks))
+func (hr *hostRun) probeItems(tasks []*playbooks.Task) []transport.ProbeItem {
+	items := make([]transport.ProbeItem, len(tasks))
 	for i, t := range tasks {
 		if t.Skip || t.Module == nil || t.Spec.Delegate != "" || hr.noExec(t) || t.Pending {
-			items[i] = probeItem{Script: "true", Become: hr.become(t)}
+			items[i] = transport.ProbeItem{Script: "true", Become: hr.become(t)}
 			continue
 		}
 		if fp, ok := t.Module.(modules.FileProber); ok {
 			path, want := fp.FileProbe()
-			items[i] = probeItem{File: &modules.FileSpec{Path: path, Want: want}, Become: hr.become(t)}
+			items[i] = transport.ProbeItem{File: &modules.FileSpec{Path: path, Want: want}, Become: hr.become(t)}
 			continue
 		}
-		items[i] = probeItem{Script: t.Module.Probe(), Become: hr.become(t)}
+		items[i] = transport.ProbeItem{Script: t.Module.Probe(), Become: hr.become(t)}
 	}
 	return items
 }
 
-func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
+func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]transport.ProbeResult, error) {
 	var timed, plain []int
 	for i, t := range tasks {
 		if boundsProbe(t) {
@@ -889,7 +890,7 @@ func (hr *hostRun) probe(ctx context.Context, tasks []*playbooks.Task) ([]probeR
 	}
 	// Tasks with a timeout are probed in a round trip of their own,
 	// bounded by it; the others keep the default limit.
-	res := make([]probeResult, len(tasks))
+	res := make([]transport.ProbeResult, len(tasks))
 	for _, idx := range [][]int{plain, timed} {
 		sub := make([]*playbooks.Task, len(idx))
 		for j, i := range idx {
@@ -914,10 +915,10 @@ func boundsProbe(t *playbooks.Task) bool {
 	return t.Timeout > 0 && !own
 }
 
-func (hr *hostRun) probeBatch(ctx context.Context, tasks []*playbooks.Task) ([]probeResult, error) {
+func (hr *hostRun) probeBatch(ctx context.Context, tasks []*playbooks.Task) ([]transport.ProbeResult, error) {
 	items := hr.probeItems(tasks)
 	t0 := time.Now()
-	var res []probeResult
+	var res []transport.ProbeResult
 	var err error
 	var timeouts []time.Duration
 	for _, t := range tasks {
@@ -925,13 +926,13 @@ func (hr *hostRun) probeBatch(ctx context.Context, tasks []*playbooks.Task) ([]p
 			timeouts = append(timeouts, t.Timeout)
 		}
 	}
-	limit, kind := probeLimit(timeouts)
-	ctx, cancel := withTimeout(ctx, limit, kind)
+	limit, kind := transport.ProbeLimit(timeouts)
+	ctx, cancel := transport.WithTimeout(ctx, limit, kind)
 	defer cancel()
 	if hr.factsPending {
 		res, err = hr.factsAndProbes(ctx, items)
 	} else {
-		res, err = runProbes(ctx, hr.conn, items)
+		res, err = transport.RunProbes(ctx, hr.conn, items)
 	}
 	hr.r.logf("%s: probed %d tasks in %s", hr.h.Name, len(items), time.Since(t0).Round(time.Millisecond))
 	if err != nil {
@@ -942,45 +943,34 @@ func (hr *hostRun) probeBatch(ctx context.Context, tasks []*playbooks.Task) ([]p
 
 // factsAndProbes gathers facts as the login user (sudo would drop
 // SSH_CONNECTION) and runs the probes through sudo, in one round trip.
-func (hr *hostRun) factsAndProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
+func (hr *hostRun) factsAndProbes(ctx context.Context, items []transport.ProbeItem) ([]transport.ProbeResult, error) {
 	become := len(items) > 0 && items[0].Become
-	if !sameBecome(items, become) {
+	if !transport.SameBecome(items, become) {
 		res, err := hr.conn.Run(ctx, factsScript, false)
 		if err != nil {
 			return nil, err
 		}
 		hr.setFacts(res.Stdout)
-		return runProbes(ctx, hr.conn, items)
+		return transport.RunProbes(ctx, hr.conn, items)
 	}
 	if become && hr.r.opts.Dial.BecomePassword != "" {
 		return hr.factsBesideProbes(ctx, items)
 	}
-	bt := newBatch(items)
-	nonce := bt.nonce
-	var b strings.Builder
-	fmt.Fprintf(&b, "(\n%s\n)\nprintf '\\n@@%s-facts-done\\n'\n", factsScript, nonce)
-	if become && !hr.loginIsRoot() {
-		// The probes reach sudo's shell through a quoted here-document.
-		// It carries the shell's tag: a timeout ends it too (killScript).
-		fmt.Fprintf(&b, "sudo -n -- /bin/sh -s ${clawrun_tag-} <<'CLAWRUN_%s'\nexport LC_ALL=C\n%s\nCLAWRUN_%s\n", nonce, bt.script(), nonce)
-	} else {
-		b.WriteString(bt.script())
-	}
-	r, err := hr.conn.Run(ctx, b.String(), false)
+	bt := transport.NewBatch(items)
+	r, err := hr.conn.Run(ctx, bt.AfterFacts(factsScript, become && !hr.loginIsRoot()), false)
 	if err != nil {
 		return nil, err
 	}
-	marker := "\n@@" + nonce + "-facts-done\n"
-	i := strings.Index(r.Stdout, marker)
-	if i < 0 {
+	facts, probes, ok := bt.SplitFacts(r.Stdout)
+	if !ok {
 		return nil, fmt.Errorf("gather facts: %w", r.Err())
 	}
-	hr.setFacts(r.Stdout[:i])
-	res, err := bt.parse(r.Stdout[i+len(marker):], r.Stderr)
+	hr.setFacts(facts)
+	res, err := bt.Parse(probes, r.Stderr)
 	if err != nil {
 		return nil, err
 	}
-	return res, bt.reprobe(ctx, hr.conn, become, res)
+	return res, bt.Reprobe(ctx, hr.conn, become, res)
 }
 
 // loginIsRoot: the scripts already run as root, so become needs no sudo
@@ -996,15 +986,15 @@ func (hr *hostRun) loginIsRoot() bool {
 // probes in the root shell at the same time. With a sudo password the
 // probes cannot ride in a here-document: the password is written only when
 // sudo prompts for it (sudoHandshake), which needs the shell's own stdin.
-func (hr *hostRun) factsBesideProbes(ctx context.Context, items []probeItem) ([]probeResult, error) {
-	var facts *Result
+func (hr *hostRun) factsBesideProbes(ctx context.Context, items []transport.ProbeItem) ([]transport.ProbeResult, error) {
+	var facts *transport.Result
 	var factsErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		facts, factsErr = hr.conn.Run(ctx, factsScript, false)
 	}()
-	res, err := runProbes(ctx, hr.conn, items)
+	res, err := transport.RunProbes(ctx, hr.conn, items)
 	<-done
 	if factsErr != nil {
 		return nil, factsErr
@@ -1013,7 +1003,7 @@ func (hr *hostRun) factsBesideProbes(ctx context.Context, items []probeItem) ([]
 	return res, err
 }
 
-func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*modules.Plan, error) {
+func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p transport.ProbeResult) (*modules.Plan, error) {
 	if p.Code != 0 {
 		return nil, fmt.Errorf("probe failed with exit status %d: %s", p.Code, strings.TrimSpace(p.Stderr))
 	}
@@ -1022,7 +1012,7 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p probeResult) (*
 
 // execute runs a plan's steps, all in one round trip, under the sshd
 // lock-out guard.
-func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
+func (hr *hostRun) execute(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	err := hr.runSteps(ctx, conn, t, become, plan)
 	if conn != hr.conn || !isSSHUnit(t) {
 		return err
@@ -1038,7 +1028,7 @@ func (hr *hostRun) execute(ctx context.Context, conn Conn, t *playbooks.Task, be
 	return err
 }
 
-func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
+func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
 	var guarded []string
 	if conn == hr.conn {
@@ -1065,20 +1055,20 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	b.WriteString(listenWait)
 	// The next tasks' probes ride along when they run with the same
 	// privileges (not with a timeout: it bounds the task's own steps).
-	var follow *batch
+	var follow *transport.Batch
 	if conn == hr.conn && len(hr.follow) > 0 && t.Timeout == 0 {
-		if items := hr.probeItems(hr.follow); sameBecome(items, become) {
-			follow = newBatch(items)
-			fmt.Fprintf(&b, "printf '@@%s-steps-done\\n'\n%s", follow.nonce, follow.script())
+		if items := hr.probeItems(hr.follow); transport.SameBecome(items, become) {
+			follow = transport.NewBatch(items)
+			b.WriteString(follow.AfterSteps())
 		}
 	}
 	t0 := time.Now()
-	ctx = withNotice(ctx, func(msg string) {
+	ctx = transport.WithNotice(ctx, func(msg string) {
 		hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	if t.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = withTimeout(ctx, t.Timeout, taskTimeout)
+		ctx, cancel = transport.WithTimeout(ctx, t.Timeout, transport.TaskTimeout)
 		defer cancel()
 	}
 	res, err := conn.Run(ctx, b.String(), become)
@@ -1093,7 +1083,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	}
 	probes := 0
 	if follow != nil {
-		probes = len(follow.items)
+		probes = follow.Len()
 	}
 	hr.r.logf("%s: %s: ran %d steps (and %d probes) in %s", hr.h.Name, t.ID, len(plan.Steps), probes, time.Since(t0).Round(time.Millisecond))
 	if err != nil {
@@ -1104,9 +1094,8 @@ func (hr *hostRun) runSteps(ctx context.Context, conn Conn, t *playbooks.Task, b
 	}
 	if follow != nil {
 		// Unparsable probes are not an error: the next task probes again.
-		marker := "@@" + follow.nonce + "-steps-done\n"
-		if i := strings.Index(res.Stdout, marker); i >= 0 {
-			if pr, err := follow.parse(res.Stdout[i+len(marker):], res.Stderr); err == nil && follow.reprobe(ctx, conn, become, pr) == nil {
+		if out, ok := follow.SplitSteps(res.Stdout); ok {
+			if pr, err := follow.Parse(out, res.Stderr); err == nil && follow.Reprobe(ctx, conn, become, pr) == nil {
 				hr.followed = pr
 			}
 		}
@@ -1138,7 +1127,7 @@ func stepScript(i int, s modules.Step) string {
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
 	hr.failed = true
 	status := StatusFailed
-	if errors.Is(err, ErrUnreachable) {
+	if errors.Is(err, transport.ErrUnreachable) {
 		status = StatusUnreachable
 	}
 	hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
@@ -1178,7 +1167,7 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			var err error
 			res, ok := hr.handlerProbes[t]
 			if !ok {
-				var r []probeResult
+				var r []transport.ProbeResult
 				if r, err = hr.probe(ctx, []*playbooks.Task{t}); err == nil {
 					res = r[0]
 				}

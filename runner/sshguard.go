@@ -103,7 +103,7 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		return nil
 	}
 	// sshd re-executes itself on reload: for a moment nothing listens.
-	// dialSSH retries that (refused, reset, closed before the banner)
+	// DialSSH retries that (refused, reset, closed before the banner)
 	// until connect_timeout; a refused login is final.
 	err := hr.freshLogin(ctx)
 	if err == nil {

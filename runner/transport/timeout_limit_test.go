@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"strings"
@@ -11,7 +11,7 @@ func TestProbeLimit(t *testing.T) {
 		name     string
 		timeouts []time.Duration
 		limit    time.Duration
-		kind     timeoutKind
+		kind     TimeoutKind
 	}{
 		{"none", nil, ProbeTimeout, probeTimeout},
 		{"one short", []time.Duration{5 * time.Second}, 5 * time.Second, probeTaskTimeout},
@@ -19,7 +19,7 @@ func TestProbeLimit(t *testing.T) {
 		{"longer than the default", []time.Duration{10 * time.Minute}, 10 * time.Minute, probeTaskTimeout},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			limit, kind := probeLimit(c.timeouts)
+			limit, kind := ProbeLimit(c.timeouts)
 			if limit != c.limit || kind != c.kind {
 				t.Errorf("got %s, %d; want %s, %d", limit, kind, c.limit, c.kind)
 			}

@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"bytes"
@@ -13,16 +13,16 @@ import (
 	"time"
 )
 
-// localConn runs scripts on the controller itself, in an environment
+// Local runs scripts on the controller itself, in an environment
 // without the controller's credentials (controllerEnv).
-type localConn struct {
-	password string
+type Local struct {
+	Password string
 	stats    Stats
 }
 
-func (c *localConn) Run(ctx context.Context, script string, become bool) (*Result, error) {
+func (c *Local) Run(ctx context.Context, script string, become bool) (*Result, error) {
 	become = become && os.Geteuid() != 0
-	if become && c.password != "" {
+	if become && c.Password != "" {
 		return c.runPrompted(ctx, script)
 	}
 	args := strings.Fields(shellCommand(become))
@@ -52,7 +52,7 @@ func (c *localConn) Run(ctx context.Context, script string, become bool) (*Resul
 
 // runPrompted runs script through sudo with a password, written only when
 // sudo prompts for it (sudoHandshake).
-func (c *localConn) runPrompted(ctx context.Context, script string) (*Result, error) {
+func (c *Local) runPrompted(ctx context.Context, script string) (*Result, error) {
 	nonce := newNonce()
 	cmd := exec.Command("/bin/sh", "-c", sudoPrompted(nonce))
 	cmd.Env = controllerEnv()
@@ -67,7 +67,7 @@ func (c *localConn) runPrompted(ctx context.Context, script string) (*Result, er
 		return nil, err
 	}
 	errs := pump(stderr)
-	rest, err := sudoHandshake(stdin, errs, c.password, nonce)
+	rest, err := sudoHandshake(stdin, errs, c.Password, nonce)
 	if err != nil {
 		stdin.Close()
 		cmd.Process.Kill()
@@ -100,7 +100,7 @@ func localResult(stdout, stderr string, err error) (*Result, error) {
 	return res, err
 }
 
-func (c *localConn) Stage(_ context.Context, data []byte) (string, error) {
+func (c *Local) Stage(_ context.Context, data []byte) (string, error) {
 	f, err := os.CreateTemp("", "clawrun-stage-*")
 	if err != nil {
 		return "", fmt.Errorf("stage upload: %w", err)
@@ -113,5 +113,5 @@ func (c *localConn) Stage(_ context.Context, data []byte) (string, error) {
 	return f.Name(), nil
 }
 
-func (c *localConn) Stats() *Stats { return &c.stats }
-func (c *localConn) Close() error  { return nil }
+func (c *Local) Stats() *Stats { return &c.stats }
+func (c *Local) Close() error  { return nil }

@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// probeResult is one section of a batched probe.
-type probeResult struct {
+// ProbeResult is one section of a batched probe.
+type ProbeResult struct {
 	Out    string
 	Code   int
 	Stderr string
@@ -35,8 +35,8 @@ func batchScript(nonce string, scripts []string) string {
 
 // parseBatch splits batched output into n results; a failed probe gets
 // its stderr section.
-func parseBatch(nonce, out, errOut string, n int) ([]probeResult, error) {
-	res := make([]probeResult, n)
+func parseBatch(nonce, out, errOut string, n int) ([]ProbeResult, error) {
+	res := make([]ProbeResult, n)
 	rest := out
 	for i := 0; i < n; i++ {
 		begin := fmt.Sprintf("@@%s-begin %d\n", nonce, i)
@@ -93,9 +93,9 @@ func newNonce() string {
 	return hex.EncodeToString(b)
 }
 
-// probeItem is one probe to run as part of a batch: a script, or a path
+// ProbeItem is one probe to run as part of a batch: a script, or a path
 // that joins the batch's shared file probe.
-type probeItem struct {
+type ProbeItem struct {
 	Script string
 	File   *modules.FileSpec
 	Become bool
@@ -104,15 +104,15 @@ type probeItem struct {
 // batch is a set of probes sent as one script with sectioned output. Equal
 // probe scripts (two cron tasks of one user) run once; file probes share
 // one extra, last section.
-type batch struct {
+type Batch struct {
 	nonce   string
-	items   []probeItem
+	items   []ProbeItem
 	scripts []string
 	section []int // item -> its script's section; -1 for file probes
 }
 
-func newBatch(items []probeItem) *batch {
-	b := &batch{nonce: newNonce(), items: items, section: make([]int, len(items))}
+func NewBatch(items []ProbeItem) *Batch {
+	b := &Batch{nonce: newNonce(), items: items, section: make([]int, len(items))}
 	seen := map[string]int{}
 	var specs []modules.FileSpec
 	for i, it := range items {
@@ -135,15 +135,15 @@ func newBatch(items []probeItem) *batch {
 	return b
 }
 
-func (b *batch) script() string { return batchScript(b.nonce, b.scripts) }
+func (b *Batch) Script() string { return batchScript(b.nonce, b.scripts) }
 
 // parse maps the batch's output back to one result per item.
-func (b *batch) parse(out, stderr string) ([]probeResult, error) {
+func (b *Batch) Parse(out, stderr string) ([]ProbeResult, error) {
 	r, err := parseBatch(b.nonce, out, stderr, len(b.scripts))
 	if err != nil {
 		return nil, sudoHint(fmt.Errorf("%w (%s)", err, unmarked(stderr, b.nonce)), stderr)
 	}
-	res := make([]probeResult, len(b.items))
+	res := make([]ProbeResult, len(b.items))
 	var outs map[string]string
 	var specs []modules.FileSpec
 	for _, it := range b.items {
@@ -166,7 +166,7 @@ func (b *batch) parse(out, stderr string) ([]probeResult, error) {
 		if !ok {
 			o = "type=absent\n"
 		}
-		res[i] = probeResult{Out: o, Code: shared.Code, Stderr: shared.Stderr}
+		res[i] = ProbeResult{Out: o, Code: shared.Code, Stderr: shared.Stderr}
 	}
 	return res, nil
 }
@@ -174,17 +174,17 @@ func (b *batch) parse(out, stderr string) ([]probeResult, error) {
 // reprobe probes each file that did not fit the batch's content budget
 // (modules.BatchContentBudget: a user made many files large) alone, where
 // it fits: a round trip more per such file, none when all fit.
-func (b *batch) reprobe(ctx context.Context, c Conn, become bool, res []probeResult) error {
+func (b *Batch) Reprobe(ctx context.Context, c Conn, become bool, res []ProbeResult) error {
 	for j, it := range b.items {
 		if it.File == nil || !modules.ContentDeferred(res[j].Out) {
 			continue
 		}
-		one := newBatch([]probeItem{it})
-		r, err := c.Run(ctx, one.script(), become)
+		one := NewBatch([]ProbeItem{it})
+		r, err := c.Run(ctx, one.Script(), become)
 		if err != nil {
 			return err
 		}
-		alone, err := one.parse(r.Stdout, r.Stderr)
+		alone, err := one.Parse(r.Stdout, r.Stderr)
 		if err != nil {
 			return err
 		}
@@ -193,8 +193,8 @@ func (b *batch) reprobe(ctx context.Context, c Conn, become bool, res []probeRes
 	return nil
 }
 
-// sameBecome reports whether every item runs with the given privileges.
-func sameBecome(items []probeItem, become bool) bool {
+// SameBecome reports whether every item runs with the given privileges.
+func SameBecome(items []ProbeItem, become bool) bool {
 	for _, it := range items {
 		if it.Become != become {
 			return false
@@ -203,13 +203,13 @@ func sameBecome(items []probeItem, become bool) bool {
 	return true
 }
 
-// runProbes runs all probes in as few round trips as possible: one per
+// RunProbes runs all probes in as few round trips as possible: one per
 // privilege level (usually one).
-func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, error) {
-	out := make([]probeResult, len(items))
+func RunProbes(ctx context.Context, c Conn, items []ProbeItem) ([]ProbeResult, error) {
+	out := make([]ProbeResult, len(items))
 	for _, become := range []bool{true, false} {
 		var idx []int
-		var group []probeItem
+		var group []ProbeItem
 		for i, it := range items {
 			if it.Become == become {
 				idx = append(idx, i)
@@ -219,16 +219,16 @@ func runProbes(ctx context.Context, c Conn, items []probeItem) ([]probeResult, e
 		if len(idx) == 0 {
 			continue
 		}
-		bt := newBatch(group)
-		r, err := c.Run(ctx, bt.script(), become)
+		bt := NewBatch(group)
+		r, err := c.Run(ctx, bt.Script(), become)
 		if err != nil {
 			return nil, err
 		}
-		res, err := bt.parse(r.Stdout, r.Stderr)
+		res, err := bt.Parse(r.Stdout, r.Stderr)
 		if err != nil {
 			return nil, err
 		}
-		if err := bt.reprobe(ctx, c, become, res); err != nil {
+		if err := bt.Reprobe(ctx, c, become, res); err != nil {
 			return nil, err
 		}
 		for j, i := range idx {

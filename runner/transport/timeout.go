@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"context"
@@ -11,18 +11,18 @@ import (
 // and apt's simulation updates lists in a temporary directory.
 var ProbeTimeout = 5 * time.Minute
 
-// timeoutKind says whose limit a script ran past.
-type timeoutKind int
+// TimeoutKind says whose limit a script ran past.
+type TimeoutKind int
 
 const (
-	taskTimeout      timeoutKind = iota // a task's steps, its timeout
+	TaskTimeout      TimeoutKind = iota // a task's steps, its timeout
 	probeTimeout                        // probes, the default ProbeTimeout
 	probeTaskTimeout                    // probes, their tasks' timeout
 )
 
-// probeLimit bounds a round trip of probes: the longest timeout among its
+// ProbeLimit bounds a round trip of probes: the longest timeout among its
 // tasks that set one, else ProbeTimeout.
-func probeLimit(timeouts []time.Duration) (time.Duration, timeoutKind) {
+func ProbeLimit(timeouts []time.Duration) (time.Duration, TimeoutKind) {
 	var limit time.Duration
 	for _, t := range timeouts {
 		limit = max(limit, t)
@@ -37,7 +37,7 @@ func probeLimit(timeouts []time.Duration) (time.Duration, timeoutKind) {
 // is discarded (it may still be busy), so the next script gets a fresh one.
 type timeoutError struct {
 	limit time.Duration
-	kind  timeoutKind
+	kind  TimeoutKind
 }
 
 func (e *timeoutError) Error() string {
@@ -50,7 +50,7 @@ func (e *timeoutError) Error() string {
 	return fmt.Sprintf("the task's steps did not finish within its timeout (%s): a command on the host hangs or takes longer; its processes were ended. Check what blocks it on the host, or raise the task's timeout", e.limit)
 }
 
-func withTimeout(ctx context.Context, d time.Duration, kind timeoutKind) (context.Context, context.CancelFunc) {
+func WithTimeout(ctx context.Context, d time.Duration, kind TimeoutKind) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, d, &timeoutError{limit: d, kind: kind})
 }
 

@@ -1,6 +1,4 @@
-// Package runner owns connections, runs playbooks across hosts (tasks in
-// order per host, hosts in parallel) and renders what happened.
-package runner
+package transport
 
 import (
 	"bytes"

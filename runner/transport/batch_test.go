@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"bytes"
@@ -26,22 +26,22 @@ func TestBatchInShell(t *testing.T) {
 		{name: "output that looks like a marker", script: "echo '@@0000-end 0 0'", out: "@@0000-end 0 0\n"},
 		{name: "same script again", script: "echo a=1", out: "a=1\n"},
 	}
-	items := make([]probeItem, len(cases))
+	items := make([]ProbeItem, len(cases))
 	for i, c := range cases {
-		items[i] = probeItem{Script: c.script}
+		items[i] = ProbeItem{Script: c.script}
 	}
-	bt := newBatch(items)
-	if n := strings.Count(bt.script(), "echo a=1"); n != 1 {
+	bt := NewBatch(items)
+	if n := strings.Count(bt.Script(), "echo a=1"); n != 1 {
 		t.Errorf("an equal probe runs %d times, want once", n)
 	}
 	cmd := exec.Command("/bin/sh", "-s")
-	cmd.Stdin = strings.NewReader(bt.script())
+	cmd.Stdin = strings.NewReader(bt.Script())
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v: %s", err, errb.String())
 	}
-	res, err := bt.parse(out.String(), errb.String())
+	res, err := bt.Parse(out.String(), errb.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,17 +61,6 @@ func TestBatchTruncated(t *testing.T) {
 	}
 }
 
-func TestParseFacts(t *testing.T) {
-	out := "os_id=debian\nos_version=12\narch=x86_64\nhostname=h1\nmemory_kb=2048000\ninit=systemd\nssh_connection=10.66.0.1 51234 10.66.0.11 22\nuser=admin\n"
-	f, client, server, port, user := parseFacts(out)
-	if f.OSID != "debian" || f.OSVersion != "12" || f.MemoryMB != 2000 || f.Init != "systemd" || f.Hostname != "h1" {
-		t.Errorf("facts %+v", f)
-	}
-	if client != "10.66.0.1" || server != "10.66.0.11" || port != 22 || user != "admin" {
-		t.Errorf("connection %s %s %d %s", client, server, port, user)
-	}
-}
-
 func FuzzParseBatch(f *testing.F) {
 	f.Add("@@n-begin 0\nx\n@@n-end 0 0\n@@n-begin 1\n\n@@n-end 1 2\n", "@@n-begin 1\nerr\n@@n-end 1\n", 2)
 	f.Add("@@n-end 0 0\n@@n-begin 0\n", "@@n-end 0\n@@n-begin 0", 1)
@@ -81,11 +70,6 @@ func FuzzParseBatch(f *testing.F) {
 		}
 		parseBatch("n", out, errOut, n)
 	})
-}
-
-func FuzzParseFacts(f *testing.F) {
-	f.Add("os_id=debian\nssh_connection=1 2 3 4\nmemory_kb=x\n")
-	f.Fuzz(func(t *testing.T, out string) { parseFacts(out) })
 }
 
 func TestNoticeWriterSplitsLines(t *testing.T) {

@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func TestControllerEnv(t *testing.T) {
 	t.Setenv("CLAWRUN_KEY_PASSPHRASE", "pp-1")
 	t.Setenv("CLAWRUN_PLAN_KEY", "pk-1")
 	t.Setenv("CLAWRUN_VAR_token", "tk-1")
-	res, err := (&localConn{}).Run(t.Context(), "env", false)
+	res, err := (&Local{}).Run(t.Context(), "env", false)
 	if err != nil {
 		t.Fatal(err)
 	}

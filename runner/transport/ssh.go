@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"bytes"
@@ -62,9 +62,9 @@ type sshConn struct {
 	shells  map[bool]*remoteShell
 }
 
-// stagingDir, in the login user's home, holds uploads until a step
+// StagingDir, in the login user's home, holds uploads until a step
 // copies them into place; the facts script clears leftovers.
-const stagingDir = ".clawrun-staging"
+const StagingDir = ".clawrun-staging"
 
 // Stage uploads data over SFTP on the host's one connection: concurrent
 // 32 KiB writes keep large files at wire speed.
@@ -79,9 +79,9 @@ func (c *sshConn) Stage(ctx context.Context, data []byte) (string, error) {
 		c.sftp = cl
 		atomic.AddInt64(&c.stats.Sessions, 1)
 	}
-	c.sftp.Mkdir(stagingDir)
-	c.sftp.Chmod(stagingDir, 0o700)
-	name := stagingDir + "/" + newNonce()
+	c.sftp.Mkdir(StagingDir)
+	c.sftp.Chmod(StagingDir, 0o700)
+	name := StagingDir + "/" + newNonce()
 	f, err := c.sftp.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return "", c.lost(fmt.Errorf("stage upload: %w", err))
@@ -222,11 +222,11 @@ func loadIdentity(file string, o DialOptions) (ssh.Signer, error) {
 	return signer, nil
 }
 
-// dialSSH opens the host's one connection (through a jump host if set).
+// DialSSH opens the host's one connection (through a jump host if set).
 // Failures of a host that is restarting sshd or still booting are retried
 // with backoff until connect_timeout is spent (retryConnect); refused
 // credentials and host keys never are.
-func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, error) {
+func DialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, error) {
 	h, err := ResolveSSHConfig(h)
 	if err != nil {
 		return nil, err
@@ -234,20 +234,20 @@ func dialSSH(ctx context.Context, h *inventory.Host, o DialOptions) (*sshConn, e
 	var retries int64
 	c, err := dialSSHRetries(ctx, h, o, &retries)
 	if err != nil {
-		return nil, &connectError{err: err, retries: retries}
+		return nil, &ConnectError{err: err, Retries: retries}
 	}
 	c.stats.ConnectRetries = retries
 	return c, nil
 }
 
-// connectError carries the retries of a connect that failed, for --stats.
-type connectError struct {
+// ConnectError carries the retries of a connect that failed, for --stats.
+type ConnectError struct {
 	err     error
-	retries int64
+	Retries int64
 }
 
-func (e *connectError) Error() string { return e.err.Error() }
-func (e *connectError) Unwrap() error { return e.err }
+func (e *ConnectError) Error() string { return e.err.Error() }
+func (e *ConnectError) Unwrap() error { return e.err }
 
 func dialSSHRetries(ctx context.Context, h *inventory.Host, o DialOptions, retries *int64) (*sshConn, error) {
 	budget := time.Duration(h.ConnectTimeout) * time.Second

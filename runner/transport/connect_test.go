@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"context"
@@ -146,7 +146,7 @@ func TestDialRetries(t *testing.T) {
 			}
 			return n > 2
 		})
-		c, err := dialSSH(context.Background(), s.host, DialOptions{})
+		c, err := DialSSH(context.Background(), s.host, DialOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestDialRetries(t *testing.T) {
 		_, other, _ := ed25519.GenerateKey(rand.Reader)
 		block, _ := ssh.MarshalPrivateKey(other, "")
 		os.WriteFile(s.host.IdentityFile, pem.EncodeToMemory(block), 0o600)
-		_, err := dialSSH(context.Background(), s.host, DialOptions{})
+		_, err := DialSSH(context.Background(), s.host, DialOptions{})
 		if err == nil || !strings.Contains(err.Error(), "refused the login") || s.conns.Load() != 1 {
 			t.Fatalf("err %v after %d connections, want one refused login", err, s.conns.Load())
 		}
@@ -173,9 +173,9 @@ func TestDialRetries(t *testing.T) {
 		s.host.Port, _ = strconv.Atoi(port)
 		s.host.ConnectTimeout = 1
 		t0 := time.Now()
-		_, err := dialSSH(context.Background(), s.host, DialOptions{})
-		var ce *connectError
-		if !errors.As(err, &ce) || ce.retries < 3 || !strings.Contains(err.Error(), "connection refused") || time.Since(t0) > 3*time.Second {
+		_, err := DialSSH(context.Background(), s.host, DialOptions{})
+		var ce *ConnectError
+		if !errors.As(err, &ce) || ce.Retries < 3 || !strings.Contains(err.Error(), "connection refused") || time.Since(t0) > 3*time.Second {
 			t.Fatalf("err %v after %s, want refused with retries", err, time.Since(t0))
 		}
 	})
@@ -193,7 +193,7 @@ func TestDialRetries(t *testing.T) {
 			return false
 		})
 		s.host.ConnectTimeout = 1
-		_, err := dialSSH(context.Background(), s.host, DialOptions{})
+		_, err := DialSSH(context.Background(), s.host, DialOptions{})
 		if err == nil || !strings.Contains(err.Error(), `host is still booting (pam_nologin): "System is booting up."`) {
 			t.Fatalf("err %v", err)
 		}

@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"bytes"
@@ -16,8 +16,8 @@ const noticePrefix = "clawrun-notice: "
 
 type noticeKey struct{}
 
-// withNotice attaches a callback for notice lines to ctx.
-func withNotice(ctx context.Context, fn func(string)) context.Context {
+// WithNotice attaches a callback for notice lines to ctx.
+func WithNotice(ctx context.Context, fn func(string)) context.Context {
 	return context.WithValue(ctx, noticeKey{}, fn)
 }
 

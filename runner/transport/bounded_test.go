@@ -1,4 +1,4 @@
-package runner
+package transport
 
 import (
 	"bytes"
@@ -61,7 +61,7 @@ func TestMarkScanBoundedAndLinear(t *testing.T) {
 // TestLocalRunOutputLimit: a script printing more than maxStdout fails
 // with ErrOutputLimit instead of being kept whole.
 func TestLocalRunOutputLimit(t *testing.T) {
-	c := &localConn{}
+	c := &Local{}
 	_, err := c.Run(context.Background(), "head -c 70000000 /dev/zero", false)
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("more than 64 MiB")) {
 		t.Fatalf("want the output limit, got %v", err)
