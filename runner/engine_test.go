@@ -17,6 +17,7 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -144,7 +145,7 @@ func (t *tee) Close() error {
 	return nil
 }
 
-// testPlanKey authenticates the saved plans of these tests (PlanKey in the CLI).
+// testPlanKey authenticates the saved plans of these tests (Key in the CLI).
 var testPlanKey = []byte("engine-test-plan-key-0123456789abcdef")
 
 // run does what `clawrun plan|apply` does (cmd/clawrun doRun), with every
@@ -153,15 +154,15 @@ func (w *world) run(o runOpts) *outcome {
 	w.t.Helper()
 	res := &outcome{}
 	pbPath, invPath, limit, tags, skip := w.pb, w.inv, o.limit, o.tags, o.skip
-	var replay *PlanFile
+	var replay *planfile.File
 	var fixed map[string]cty.Value
 	if o.replay != "" {
 		src, err := os.ReadFile(o.replay)
-		if err != nil || !IsPlanFile(src) {
+		if err != nil || !planfile.IsPlan(src) {
 			res.code, res.err = 1, "load plan: "+errText(err)
 			return res
 		}
-		pf, err := LoadPlanFile(o.replay, src, testPlanKey)
+		pf, err := planfile.Load(o.replay, src, testPlanKey)
 		if err != nil {
 			res.code, res.err = 1, "load plan: "+errText(err)
 			return res
@@ -203,7 +204,7 @@ func (w *world) run(o runOpts) *outcome {
 		res.code, res.err = 1, diagsText(diags)
 		return res
 	}
-	var record *PlanFile
+	var record *planfile.File
 	switch {
 	case replay != nil:
 		if err := replay.Check(pb.Source, inv.Source, vals); err != nil {
@@ -211,7 +212,7 @@ func (w *world) run(o runOpts) *outcome {
 			return res
 		}
 	case o.out != "":
-		record = NewPlanFile(pb, invPath, inv.Source, vals, limit, tags, skip, testPlanKey)
+		record = planfile.New(pb, invPath, inv.Source, vals, limit, tags, skip, testPlanKey)
 	}
 	var text, js, md bytes.Buffer
 	out := &tee{rs: []Renderer{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 )
 
@@ -124,8 +125,8 @@ func (hr *hostRun) knownAfterApply(t *playbooks.Task, start time.Time) {
 		Changes: []modules.Line{{Sign: "~", Text: "(known after apply): reads " + needsText(t.Spec)}}, Caveat: caveat,
 		DurationMS: time.Since(start).Milliseconds()}
 	if pf := hr.r.opts.Record; pf != nil {
-		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: StatusChanged, Caveat: caveat}
+		ph := pf.ForHost(hr.h.Name)
+		ph.Tasks[t.ID] = &planfile.Task{Status: StatusChanged, Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	for _, n := range t.Spec.Notify {

@@ -15,6 +15,7 @@ import (
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -39,8 +40,8 @@ type Options struct {
 	// Record (plan --out) collects what each host looked like and what
 	// would change; Replay (apply PLANFILE) refuses hosts that drifted
 	// from it and tasks that would now do something else.
-	Record *PlanFile
-	Replay *PlanFile
+	Record *planfile.File
+	Replay *planfile.File
 	// HostVars are the variables of hosts whose inventory vars set one
 	// (playbooks.VarSet.ByHost); other hosts see the run's vars.
 	HostVars map[string]map[string]cty.Value
@@ -435,10 +436,10 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	var replayed []string
 	switch {
 	case r.opts.Record != nil:
-		random = r.opts.Record.recorder(hr.h.Name)
+		random = r.opts.Record.Recorder(hr.h.Name)
 	case r.opts.Replay != nil:
 		hr.fresh = &playbooks.Secrets{}
-		random = r.opts.Replay.replayer(hr.h.Name, &replayed, hr.fresh)
+		random = r.opts.Replay.Replayer(hr.h.Name, &replayed, hr.fresh)
 	}
 	vars := r.vars
 	if hv, ok := r.opts.HostVars[hr.h.Name]; ok {
@@ -464,11 +465,11 @@ func (hr *hostRun) instantiate() ([]*playbooks.Task, map[string][]*playbooks.Tas
 	if diags.HasErrors() {
 		return nil, nil, errors.New(diagText(diags))
 	}
-	if err := replayedSensitive(replayed, r.secrets); err != nil {
+	if err := planfile.ReplayedSensitive(replayed, r.secrets); err != nil {
 		return nil, nil, err
 	}
 	if r.opts.Replay != nil {
-		if err := r.opts.Replay.checkReads(r.pb.Reads); err != nil {
+		if err := r.opts.Replay.CheckReads(r.pb.Reads); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -706,8 +707,8 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.
 		if plan.Changed() {
 			status = StatusChanged
 		}
-		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: status, Probe: pf.probeDigest(t.Module, p), Steps: pf.stepsDigest(plan, pf.volatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
+		ph := pf.ForHost(hr.h.Name)
+		ph.Tasks[t.ID] = &planfile.Task{Status: status, Probe: pf.ProbeDigest(t.Module, p), Steps: pf.StepsDigest(plan, pf.VolatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
@@ -783,7 +784,7 @@ func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []transport.ProbeR
 		}
 		// Every task is compared, caveat or not: these probes, like the
 		// plan's, see the host before anything changed.
-		if hr.r.opts.Replay.probeDigest(t.Module, probes[i]) != pt.Probe {
+		if hr.r.opts.Replay.ProbeDigest(t.Module, probes[i]) != pt.Probe {
 			return fmt.Errorf("task %s drifted since the plan: the host changed; plan again", t.ID)
 		}
 	}
@@ -791,7 +792,7 @@ func (hr *hostRun) checkDrift(tasks []*playbooks.Task, probes []transport.ProbeR
 }
 
 // checkPlanned refuses a task that would now do other than planned.
-func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.Plan) error {
+func (hr *hostRun) checkPlanned(rp *planfile.File, t *playbooks.Task, plan *modules.Plan) error {
 	pt, ok := rp.Hosts[hr.h.Name].Tasks[t.ID]
 	if !ok {
 		return fmt.Errorf("task %s is not in the saved plan: plan again", t.ID)
@@ -809,7 +810,7 @@ func (hr *hostRun) checkPlanned(rp *PlanFile, t *playbooks.Task, plan *modules.P
 	if plan.Changed() {
 		now = StatusChanged
 	}
-	if now != pt.Status || (plan.Changed() && rp.stepsDigest(plan, hr.fresh) != pt.Steps) {
+	if now != pt.Status || (plan.Changed() && rp.StepsDigest(plan, hr.fresh) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
 	}
 	return nil

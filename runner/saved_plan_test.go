@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/clawrun/clawrun/runner/planfile"
 )
 
 // Saved plans end to end (plan --out, then apply PLANFILE) on local hosts:
@@ -289,7 +291,7 @@ func editPlan(t *testing.T, path string, edit func(map[string]any)) {
 			t.Fatal(err)
 		}
 		env["plan"] = json.RawMessage(b)
-		env["hmac_sha256"] = planMAC(testPlanKey, b)
+		env["hmac_sha256"] = planfile.MAC(testPlanKey, b)
 	})
 }
 
@@ -344,8 +346,8 @@ task "file" "public" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env planEnvelope
-	var saved PlanFile
+	var env planfile.Envelope
+	var saved planfile.File
 	if err := json.Unmarshal(raw, &env); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
@@ -318,18 +319,18 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if err := checkRunFlags(f); err != nil {
 		return err
 	}
-	var replay *runner.PlanFile
+	var replay *planfile.File
 	if apply {
 		src, err := os.ReadFile(pbPath)
 		if errors.Is(err, os.ErrNotExist) && strings.HasSuffix(pbPath, ".json") {
 			return fmt.Errorf("plan file %s does not exist: save one with clawrun plan PLAYBOOK -i INVENTORY --out %s", pbPath, pbPath)
 		}
-		if err == nil && runner.IsPlanFile(src) {
-			key, err := runner.PlanKey(false)
+		if err == nil && planfile.IsPlan(src) {
+			key, err := planfile.Key(false)
 			if err != nil {
 				return err
 			}
-			pf, err := runner.LoadPlanFile(pbPath, src, key)
+			pf, err := planfile.Load(pbPath, src, key)
 			if err != nil {
 				return err
 			}
@@ -361,7 +362,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if err := checkTags(pb, f.skipTags, "--skip-tags"); err != nil {
 		return err
 	}
-	var record *runner.PlanFile
+	var record *planfile.File
 	switch {
 	case replay != nil:
 		if err := replay.Check(pb.Source, inv.Source, prep.Vars); err != nil {
@@ -371,11 +372,11 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			return err
 		}
 	case f.out != "":
-		key, err := runner.PlanKey(true)
+		key, err := planfile.Key(true)
 		if err != nil {
 			return err
 		}
-		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+		record = planfile.New(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}

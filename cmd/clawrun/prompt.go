@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/clawrun/clawrun/playbooks"
-	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 	"golang.org/x/term"
 )
@@ -69,5 +69,5 @@ func addControllerSecrets(s *playbooks.Secrets, o transport.DialOptions) {
 	}
 	s.Add(o.BecomePassword)
 	s.Add(o.Passphrase)
-	s.Add(runner.PlanKeyValue())
+	s.Add(planfile.KeyValue())
 }

@@ -1,4 +1,4 @@
-package runner
+package planfile
 
 import (
 	"os"
@@ -12,11 +12,11 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-func testPlan(t *testing.T, key string) (*PlanFile, string) {
+func testPlan(t *testing.T, key string) (*File, string) {
 	t.Helper()
 	pb := &playbooks.Playbook{File: "pb.hcl", Source: []byte("task {}")}
-	pf := NewPlanFile(pb, "inv.hcl", []byte("host {}"), map[string]cty.Value{"motd": cty.StringVal("hi")}, "", nil, nil, []byte(key))
-	pf.host("h1").Tasks["file.motd"] = &PlanTask{Status: StatusChanged, Probe: pf.digest("probe"), Steps: pf.digest("steps")}
+	pf := New(pb, "inv.hcl", []byte("host {}"), map[string]cty.Value{"motd": cty.StringVal("hi")}, "", nil, nil, []byte(key))
+	pf.ForHost("h1").Tasks["file.motd"] = &Task{Status: "changed", Probe: pf.digest("probe"), Steps: pf.digest("steps")}
 	path := filepath.Join(t.TempDir(), "plan.json")
 	if err := pf.Save(path, &playbooks.Secrets{}); err != nil {
 		t.Fatal(err)
@@ -30,14 +30,14 @@ func TestPlanFileMAC(t *testing.T) {
 	const key = "0123456789abcdef0123"
 	_, path := testPlan(t, key)
 	b, _ := os.ReadFile(path)
-	if !IsPlanFile(b) {
+	if !IsPlan(b) {
 		t.Fatal("a saved plan is not recognised as one")
 	}
-	pf, err := LoadPlanFile(path, b, []byte(key))
+	pf, err := Load(path, b, []byte(key))
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	if pf.Hosts["h1"].Tasks["file.motd"].Status != StatusChanged || pf.Vars["motd"] != `"hi"` {
+	if pf.Hosts["h1"].Tasks["file.motd"].Status != "changed" || pf.Vars["motd"] != `"hi"` {
 		t.Errorf("loaded plan differs: %+v", pf.Hosts["h1"])
 	}
 	cases := []struct {
@@ -58,7 +58,7 @@ func TestPlanFileMAC(t *testing.T) {
 			if c.file == string(b) && c.key == key {
 				t.Fatal("case changes nothing")
 			}
-			_, err := LoadPlanFile(path, []byte(c.file), []byte(c.key))
+			_, err := Load(path, []byte(c.file), []byte(c.key))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("err = %v, want %q", err, c.want)
 			}
@@ -72,7 +72,7 @@ func TestPlanDigestsKeyed(t *testing.T) {
 	a, _ := testPlan(t, "key-aaaaaaaaaaaaaaaa")
 	b, _ := testPlan(t, "key-bbbbbbbbbbbbbbbb")
 	p := transport.ProbeResult{Out: "content=cGFzc3dvcmQ=\n"}
-	if a.probeDigest(&modules.File{}, p) == b.probeDigest(&modules.File{}, p) {
+	if a.ProbeDigest(&modules.File{}, p) == b.ProbeDigest(&modules.File{}, p) {
 		t.Error("probe digests do not depend on the key")
 	}
 	if a.PlaybookMAC == b.PlaybookMAC {
@@ -106,9 +106,9 @@ func TestStepsDigest(t *testing.T) {
 			if staged := pa.Steps[0].Upload != nil; staged != (c.prefix != "") {
 				t.Fatalf("staged = %v", staged)
 			}
-			at := pf.stepsDigest(pa, secretsA)
-			bt := pf.stepsDigest(step(c.prefix+"T=token-bbbbbbbbbbbb\n"), secretsB)
-			other := pf.stepsDigest(step(c.prefix+"T=token-bbbbbbbbbbbb\nmore\n"), secretsB)
+			at := pf.StepsDigest(pa, secretsA)
+			bt := pf.StepsDigest(step(c.prefix+"T=token-bbbbbbbbbbbb\n"), secretsB)
+			other := pf.StepsDigest(step(c.prefix+"T=token-bbbbbbbbbbbb\nmore\n"), secretsB)
 			if at != bt {
 				t.Error("a new value of the same secret changes the digest")
 			}
@@ -122,7 +122,7 @@ func TestStepsDigest(t *testing.T) {
 // TestFixedVarsSkipSensitive: a sensitive variable is never taken from
 // the plan file, even if one is in it.
 func TestFixedVarsSkipSensitive(t *testing.T) {
-	pf := &PlanFile{Vars: map[string]string{"token": `"evil"`, "motd": `"hi"`}}
+	pf := &File{Vars: map[string]string{"token": `"evil"`, "motd": `"hi"`}}
 	pb := &playbooks.Playbook{Variables: []*playbooks.Variable{{Name: "token", Type: cty.String, Sensitive: true}, {Name: "motd", Type: cty.String}}}
 	got, err := pf.FixedVars(pb)
 	if err != nil {
@@ -137,17 +137,17 @@ func TestFixedVarsSkipSensitive(t *testing.T) {
 // becomes sensitive is refused.
 func TestReplayedSensitiveRefused(t *testing.T) {
 	v := "abcdef0123456789"
-	pf := &PlanFile{Hosts: map[string]*PlanHost{"h1": {Random: []*string{&v}}}}
+	pf := &File{Hosts: map[string]*Host{"h1": {Random: []*string{&v}}}}
 	var given []string
-	if got := pf.replayer("h1", &given, &playbooks.Secrets{})(len(v)); got != v {
+	if got := pf.Replayer("h1", &given, &playbooks.Secrets{})(len(v)); got != v {
 		t.Fatalf("replayed %q", got)
 	}
 	s := &playbooks.Secrets{}
-	if err := replayedSensitive(given, s); err != nil {
+	if err := ReplayedSensitive(given, s); err != nil {
 		t.Errorf("non-sensitive replay refused: %v", err)
 	}
 	s.Add(v)
-	if err := replayedSensitive(given, s); err == nil {
+	if err := ReplayedSensitive(given, s); err == nil {
 		t.Error("a replayed value that is sensitive was accepted")
 	}
 }
@@ -159,14 +159,14 @@ func TestPlanKey(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv("HOME", dir)
 	t.Setenv("CLAWRUN_PLAN_KEY", "short")
-	if _, err := PlanKey(true); err == nil {
+	if _, err := Key(true); err == nil {
 		t.Error("a short CLAWRUN_PLAN_KEY was accepted")
 	}
 	t.Setenv("CLAWRUN_PLAN_KEY", "")
-	if _, err := PlanKey(false); err == nil || !strings.Contains(err.Error(), "no plan key") {
+	if _, err := Key(false); err == nil || !strings.Contains(err.Error(), "no plan key") {
 		t.Errorf("apply without a key: %v", err)
 	}
-	k1, err := PlanKey(true)
+	k1, err := Key(true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +175,11 @@ func TestPlanKey(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", err, st)
 	}
-	if k2, _ := PlanKey(true); string(k2) != string(k1) {
+	if k2, _ := Key(true); string(k2) != string(k1) {
 		t.Error("the key changed on second use")
 	}
 	os.Chmod(path, 0o644)
-	if _, err := PlanKey(false); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+	if _, err := Key(false); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("readable key file: %v", err)
 	}
 }

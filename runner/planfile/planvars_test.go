@@ -1,4 +1,4 @@
-package runner
+package planfile
 
 import (
 	"testing"
@@ -20,7 +20,7 @@ func TestPlanHostVarsDigest(t *testing.T) {
 			return global
 		}
 	}
-	pf := &PlanFile{key: []byte("k")}
+	pf := &File{key: []byte("k")}
 	pf.SetHostVars([]string{"h1", "h2"}, at(planned))
 	cases := []struct {
 		name  string
@@ -33,7 +33,7 @@ func TestPlanHostVarsDigest(t *testing.T) {
 		{"secret changed only", []string{"h1"}, map[string]map[string]cty.Value{"h1": {"admin_cidr": cty.StringVal("10.66.2.0/24"), "tok": cty.StringVal("x").Mark("sensitive")}}, true},
 		{"host not planned", []string{"h3"}, planned, false},
 	}
-	if err := (&PlanFile{key: []byte("k")}).CheckHostVars([]string{"h1"}, at(planned)); err == nil {
+	if err := (&File{key: []byte("k")}).CheckHostVars([]string{"h1"}, at(planned)); err == nil {
 		t.Fatal("a plan without per-host digests was accepted")
 	}
 	for _, c := range cases {

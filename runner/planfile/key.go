@@ -1,4 +1,4 @@
-package runner
+package planfile
 
 import (
 	"crypto/rand"
@@ -30,11 +30,11 @@ func keyFileHint() string {
 	return "the user's config dir"
 }
 
-// PlanKey returns the key that authenticates saved plans: CLAWRUN_PLAN_KEY
+// Key returns the key that authenticates saved plans: CLAWRUN_PLAN_KEY
 // (CI, where plan and apply run on different machines), else a random key
 // in a 0600 file under the user's config dir, created on first use when
 // create is set (plan --out). A key file others can read is refused.
-func PlanKey(create bool) ([]byte, error) {
+func Key(create bool) ([]byte, error) {
 	if k := os.Getenv("CLAWRUN_PLAN_KEY"); k != "" {
 		if len(k) < minPlanKey {
 			return nil, fmt.Errorf("CLAWRUN_PLAN_KEY is shorter than %d characters: use e.g. the output of `openssl rand -hex 32`", minPlanKey)
@@ -74,11 +74,11 @@ func PlanKey(create bool) ([]byte, error) {
 	return []byte(k), nil
 }
 
-// PlanKeyValue is the plan key if one is set or exists, else "": it is
+// KeyValue is the plan key if one is set or exists, else "": it is
 // added to the redaction set, so that no output (e.g. a delegate = "local"
 // task probing the key file) shows it.
-func PlanKeyValue() string {
-	k, err := PlanKey(false)
+func KeyValue() string {
+	k, err := Key(false)
 	if err != nil {
 		return ""
 	}

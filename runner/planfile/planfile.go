@@ -1,4 +1,4 @@
-package runner
+package planfile
 
 import (
 	"crypto/hmac"
@@ -22,7 +22,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-// PlanFile is a saved plan (`plan --out`): what was observed on each host
+// File is a saved plan (`plan --out`): what was observed on each host
 // and what would change, as digests. It holds no secret in clear:
 // sensitive variables are not stored (they are supplied again at apply),
 // digests of steps are taken with secrets redacted, and random_hex values
@@ -30,10 +30,10 @@ import (
 // only ever show them as "(sensitive value)").
 //
 // The file is authenticated: an HMAC-SHA256 over the whole plan, with a
-// key that plan and apply share (PlanKey), and every digest in it is keyed
+// key that plan and apply share (Key), and every digest in it is keyed
 // with the same key, so that a low-entropy secret in a probed file cannot
 // be recovered by hashing guesses.
-type PlanFile struct {
+type File struct {
 	Version     int               `json:"clawrun_plan"`
 	Created     time.Time         `json:"created"`
 	Playbook    string            `json:"playbook"`
@@ -56,8 +56,8 @@ type PlanFile struct {
 	// Files are the controller files evaluation read (template and file
 	// sources, file(), templatefile()) and a keyed digest of each: apply
 	// refuses the plan if any changed, or if it reads one not listed.
-	Files   map[string]string    `json:"files"`
-	Hosts   map[string]*PlanHost `json:"hosts"`
+	Files   map[string]string `json:"files"`
+	Hosts   map[string]*Host  `json:"hosts"`
 	mu      sync.Mutex
 	randoms map[string][]*string
 	reads   *playbooks.FileReads
@@ -67,25 +67,25 @@ type PlanFile struct {
 // planVersion is the format written and read: 2 added the MAC.
 const planVersion = 2
 
-// planEnvelope is the file on disk: the plan as written, and its MAC.
-type planEnvelope struct {
+// Envelope is the file on disk: the plan as written, and its MAC.
+type Envelope struct {
 	Version int             `json:"clawrun_plan"`
 	MAC     string          `json:"hmac_sha256"`
 	Plan    json.RawMessage `json:"plan"`
 }
 
-// PlanHost is one host's part of a saved plan.
-type PlanHost struct {
+// Host is one host's part of a saved plan.
+type Host struct {
 	// Random holds the host's random_hex values in call order; null where
 	// the value is sensitive.
-	Random []*string            `json:"random,omitempty"`
-	Tasks  map[string]*PlanTask `json:"tasks"`
-	Order  []string             `json:"order"`
+	Random []*string        `json:"random,omitempty"`
+	Tasks  map[string]*Task `json:"tasks"`
+	Order  []string         `json:"order"`
 }
 
-// PlanTask is one task's observed state and planned change. Caveat is
+// Task is one task's observed state and planned change. Caveat is
 // informational: apply decides itself which tasks follow a package install.
-type PlanTask struct {
+type Task struct {
 	Status string `json:"status"`
 	Probe  string `json:"probe_mac"`
 	Steps  string `json:"steps_mac,omitempty"`
@@ -93,7 +93,7 @@ type PlanTask struct {
 }
 
 // digest is a keyed digest (HMAC-SHA256) of parts.
-func (pf *PlanFile) digest(parts ...string) string {
+func (pf *File) digest(parts ...string) string {
 	h := hmac.New(sha256.New, pf.key)
 	for _, p := range parts {
 		fmt.Fprintf(h, "%d:%s;", len(p), p)
@@ -101,19 +101,19 @@ func (pf *PlanFile) digest(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// mac authenticates a plan file's body.
-func planMAC(key, body []byte) string {
+// MAC authenticates a plan file's body.
+func MAC(key, body []byte) string {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte("clawrun plan v2\n"))
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// NewPlanFile starts a plan record, authenticated with key (PlanKey).
-func NewPlanFile(pb *playbooks.Playbook, invFile string, invSrc []byte, vars map[string]cty.Value, limit string, tags, skip []string, key []byte) *PlanFile {
-	pf := &PlanFile{Version: planVersion, Created: time.Now().UTC(), Playbook: pb.File,
+// New starts a plan record, authenticated with key (Key).
+func New(pb *playbooks.Playbook, invFile string, invSrc []byte, vars map[string]cty.Value, limit string, tags, skip []string, key []byte) *File {
+	pf := &File{Version: planVersion, Created: time.Now().UTC(), Playbook: pb.File,
 		Inventory: invFile, Vars: PublicVars(vars), Limit: limit, Tags: tags, SkipTags: skip,
-		Hosts: map[string]*PlanHost{}, reads: pb.Reads, key: key}
+		Hosts: map[string]*Host{}, reads: pb.Reads, key: key}
 	pf.PlaybookMAC, pf.InventorMAC = pf.digest(string(pb.Source)), pf.digest(string(invSrc))
 	pf.VarsMAC = pf.varsDigest(pf.Vars)
 	return pf
@@ -134,7 +134,7 @@ func PublicVars(vars map[string]cty.Value) map[string]string {
 	return out
 }
 
-func (pf *PlanFile) varsDigest(vars map[string]string) string {
+func (pf *File) varsDigest(vars map[string]string) string {
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
@@ -148,9 +148,9 @@ func (pf *PlanFile) varsDigest(vars map[string]string) string {
 }
 
 // Save writes the plan with mode 0600.
-func (pf *PlanFile) Save(path string, secrets *playbooks.Secrets) error {
+func (pf *File) Save(path string, secrets *playbooks.Secrets) error {
 	for host, rs := range pf.randoms {
-		ph := pf.host(host)
+		ph := pf.ForHost(host)
 		for _, r := range rs {
 			if r != nil && secrets.Contains(*r) {
 				r = nil
@@ -179,12 +179,12 @@ func (pf *PlanFile) Save(path string, secrets *playbooks.Secrets) error {
 	}
 	// Written by hand so that the body's bytes are exactly those the MAC
 	// covers (encoding/json would re-indent a RawMessage).
-	_, err = fmt.Fprintf(f, "{\n\"clawrun_plan\": %d,\n\"hmac_sha256\": %q,\n\"plan\": %s\n}\n", planVersion, planMAC(pf.key, body), body)
+	_, err = fmt.Fprintf(f, "{\n\"clawrun_plan\": %d,\n\"hmac_sha256\": %q,\n\"plan\": %s\n}\n", planVersion, MAC(pf.key, body), body)
 	return err
 }
 
-// IsPlanFile reports whether b looks like a saved plan rather than a playbook.
-func IsPlanFile(b []byte) bool {
+// IsPlan reports whether b looks like a saved plan rather than a playbook.
+func IsPlan(b []byte) bool {
 	if !strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
 		return false
 	}
@@ -194,21 +194,21 @@ func IsPlanFile(b []byte) bool {
 	return json.Unmarshal(b, &head) == nil && head.Version != 0
 }
 
-// LoadPlanFile checks the MAC of a saved plan's bytes b with key and reads
+// Load checks the MAC of a saved plan's bytes b with key and reads
 // it. Nothing of a file whose MAC fails is used.
-func LoadPlanFile(path string, b []byte, key []byte) (*PlanFile, error) {
-	var env planEnvelope
+func Load(path string, b []byte, key []byte) (*File, error) {
+	var env Envelope
 	if err := json.Unmarshal(b, &env); err != nil {
 		return nil, fmt.Errorf("plan file %s: %w", path, err)
 	}
 	if env.Version != planVersion {
 		return nil, fmt.Errorf("plan file %s has format %d, which this clawrun does not apply (it needs %d, authenticated): plan again", path, env.Version, planVersion)
 	}
-	want := planMAC(key, env.Plan)
+	want := MAC(key, env.Plan)
 	if !hmac.Equal([]byte(want), []byte(env.MAC)) {
 		return nil, fmt.Errorf("plan file %s failed its authentication check: it was changed after `plan --out`, or made with another plan key (CLAWRUN_PLAN_KEY, else %s); nothing was applied: plan again", path, keyFileHint())
 	}
-	pf := &PlanFile{key: key}
+	pf := &File{key: key}
 	if err := json.Unmarshal(env.Plan, pf); err != nil || pf.Version != planVersion {
 		return nil, fmt.Errorf("plan file %s: unreadable plan: %v", path, err)
 	}
@@ -216,7 +216,7 @@ func LoadPlanFile(path string, b []byte, key []byte) (*PlanFile, error) {
 }
 
 // Check refuses a plan made from other playbook, inventory or variables.
-func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error {
+func (pf *File) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error {
 	switch {
 	case pf.digest(string(pbSrc)) != pf.PlaybookMAC:
 		return fmt.Errorf("the playbook %s changed since the plan was made: plan again", pf.Playbook)
@@ -239,13 +239,13 @@ func (pf *PlanFile) Check(pbSrc, invSrc []byte, vars map[string]cty.Value) error
 	return nil
 }
 
-func (pf *PlanFile) fileDigest(sum [sha256.Size]byte) string {
+func (pf *File) fileDigest(sum [sha256.Size]byte) string {
 	return pf.digest("file", hex.EncodeToString(sum[:]))
 }
 
 // checkReads refuses controller files read at apply that the plan did not
 // read, or read with other contents.
-func (pf *PlanFile) checkReads(reads *playbooks.FileReads) error {
+func (pf *File) CheckReads(reads *playbooks.FileReads) error {
 	for p, sum := range reads.Snapshot() {
 		if d, ok := pf.Files[p]; !ok || d != pf.fileDigest(sum) {
 			return fmt.Errorf("the file %s, which the playbook reads, changed since the plan was made (or the plan did not read it): plan again", p)
@@ -255,7 +255,7 @@ func (pf *PlanFile) checkReads(reads *playbooks.FileReads) error {
 }
 
 // SetHostVars records the digest of each host's non-sensitive values.
-func (pf *PlanFile) SetHostVars(hosts []string, values func(string) map[string]cty.Value) {
+func (pf *File) SetHostVars(hosts []string, values func(string) map[string]cty.Value) {
 	pf.HostVarsMAC = map[string]string{}
 	for _, h := range hosts {
 		pf.HostVarsMAC[h] = pf.varsDigest(PublicVars(values(h)))
@@ -264,7 +264,7 @@ func (pf *PlanFile) SetHostVars(hosts []string, values func(string) map[string]c
 
 // CheckHostVars refuses the plan when a host's non-sensitive variable
 // values differ from those it was planned with (or the plan lacks them).
-func (pf *PlanFile) CheckHostVars(hosts []string, values func(string) map[string]cty.Value) error {
+func (pf *File) CheckHostVars(hosts []string, values func(string) map[string]cty.Value) error {
 	if pf.HostVarsMAC == nil {
 		return fmt.Errorf("the saved plan has no per-host variable digests (an older clawrun made it): nothing was applied: plan again")
 	}
@@ -278,7 +278,7 @@ func (pf *PlanFile) CheckHostVars(hosts []string, values func(string) map[string
 }
 
 // SetPinned records which variables were set above the inventory.
-func (pf *PlanFile) SetPinned(pinned map[string]bool) {
+func (pf *File) SetPinned(pinned map[string]bool) {
 	pf.Pinned = []string{}
 	for k := range pinned {
 		pf.Pinned = append(pf.Pinned, k)
@@ -290,7 +290,7 @@ func (pf *PlanFile) SetPinned(pinned map[string]bool) {
 // playbook; the rest come again from defaults and the inventory, whose
 // digests the plan checks. Sensitive variables are never taken from the
 // file.
-func (pf *PlanFile) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, error) {
+func (pf *File) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, error) {
 	out := map[string]cty.Value{}
 	for _, v := range pb.AllVariables() {
 		raw, ok := pf.Vars[v.Name]
@@ -314,19 +314,19 @@ func (pf *PlanFile) FixedVars(pb *playbooks.Playbook) (map[string]cty.Value, err
 	return out, nil
 }
 
-func (pf *PlanFile) host(name string) *PlanHost {
+func (pf *File) ForHost(name string) *Host {
 	pf.mu.Lock()
 	defer pf.mu.Unlock()
 	ph := pf.Hosts[name]
 	if ph == nil {
-		ph = &PlanHost{Tasks: map[string]*PlanTask{}}
+		ph = &Host{Tasks: map[string]*Task{}}
 		pf.Hosts[name] = ph
 	}
 	return ph
 }
 
 // recorder returns a random source that remembers values for host.
-func (pf *PlanFile) recorder(host string) playbooks.RandomSource {
+func (pf *File) Recorder(host string) playbooks.RandomSource {
 	return func(n int) string {
 		v := playbooks.CryptoRandom(n)
 		pf.mu.Lock()
@@ -340,9 +340,9 @@ func (pf *PlanFile) recorder(host string) playbooks.RandomSource {
 }
 
 // replayer returns a random source that gives back the plan's values and
-// remembers which it gave (see replayedSensitive); values it draws anew
+// remembers which it gave (see ReplayedSensitive); values it draws anew
 // (the plan stored none) are added to fresh (see stepsDigest).
-func (pf *PlanFile) replayer(host string, given *[]string, fresh *playbooks.Secrets) playbooks.RandomSource {
+func (pf *File) Replayer(host string, given *[]string, fresh *playbooks.Secrets) playbooks.RandomSource {
 	var i int
 	var mu sync.Mutex
 	ph := pf.Hosts[host]
@@ -360,10 +360,10 @@ func (pf *PlanFile) replayer(host string, given *[]string, fresh *playbooks.Secr
 	}
 }
 
-// replayedSensitive refuses a plan file that supplied the value of a
+// ReplayedSensitive refuses a plan file that supplied the value of a
 // random_hex that turned out sensitive: plan never stores those, so the
 // file did not come from plan.
-func replayedSensitive(given []string, secrets *playbooks.Secrets) error {
+func ReplayedSensitive(given []string, secrets *playbooks.Secrets) error {
 	for _, v := range given {
 		if secrets.Has(v) {
 			return fmt.Errorf("the saved plan supplies a sensitive random_hex value, which plan never stores: plan again")
@@ -373,7 +373,7 @@ func replayedSensitive(given []string, secrets *playbooks.Secrets) error {
 }
 
 // probeDigest is the keyed digest of a task's probed state.
-func (pf *PlanFile) probeDigest(m modules.Module, p transport.ProbeResult) string {
+func (pf *File) ProbeDigest(m modules.Module, p transport.ProbeResult) string {
 	out := p.Out
 	if s, ok := m.(modules.Stabler); ok {
 		out = s.Stable(out)
@@ -396,7 +396,7 @@ var embedded = regexp.MustCompile(`printf %s '([A-Za-z0-9+/=]*)' \| base64 -d|pr
 // digests as at plan time. A value derived from such a random (a hash of
 // it) is not recognized: such a plan is refused and must be applied
 // without a plan file.
-func (pf *PlanFile) stepsDigest(plan *modules.Plan, volatile *playbooks.Secrets) string {
+func (pf *File) StepsDigest(plan *modules.Plan, volatile *playbooks.Secrets) string {
 	var parts []string
 	for _, s := range plan.Steps {
 		script := embedded.ReplaceAllStringFunc(s.Script, func(m string) string {
@@ -419,7 +419,7 @@ func (pf *PlanFile) stepsDigest(plan *modules.Plan, volatile *playbooks.Secrets)
 
 // volatileRecorded is, at plan time, the set of host's random_hex values
 // that Save will not store (they turned out sensitive).
-func (pf *PlanFile) volatileRecorded(host string, secrets *playbooks.Secrets) *playbooks.Secrets {
+func (pf *File) VolatileRecorded(host string, secrets *playbooks.Secrets) *playbooks.Secrets {
 	v := &playbooks.Secrets{}
 	pf.mu.Lock()
 	defer pf.mu.Unlock()
