@@ -8,6 +8,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 	"github.com/clawrun/clawrun/runner/transport"
 )
 
@@ -20,7 +21,7 @@ func (hr *hostRun) runChecks(ctx context.Context, conn transport.Conn, t *playbo
 	}
 	t0 := time.Now()
 	ctx = transport.WithNotice(ctx, func(msg string) {
-		hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
+		hr.r.emit(&event.Event{Type: event.Notice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
 	hr.r.logf("%s: %s: ran %d checks in %s", hr.h.Name, t.ID, len(plan.Checks), time.Since(t0).Round(time.Millisecond))
@@ -62,8 +63,8 @@ func readOnly(t *playbooks.Task) bool {
 // failEvent reports the task of ev as failed (its steps, or its checks:
 // a wait that timed out) and says whether the host may go on
 // (ignore_errors).
-func (hr *hostRun) failEvent(ev *Event, t *playbooks.Task, err error, start time.Time) bool {
-	ev.Status, ev.Error = StatusFailed, err.Error()
+func (hr *hostRun) failEvent(ev *event.Event, t *playbooks.Task, err error, start time.Time) bool {
+	ev.Status, ev.Error = event.StatusFailed, err.Error()
 	ev.Ignored = t.IgnoreErrors
 	ev.DurationMS = time.Since(start).Milliseconds()
 	if !t.IgnoreErrors {

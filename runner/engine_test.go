@@ -17,6 +17,8 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/output"
 	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
@@ -100,19 +102,19 @@ type runOpts struct {
 type outcome struct {
 	code   int
 	err    string // refused before any host was contacted
-	events []*Event
+	events []*event.Event
 	text   string
 	json   string
 	md     string
-	recap  map[string]*Recap
+	recap  map[string]*event.Recap
 }
 
 // all prints every output of a run.
 func (o *outcome) all() string { return o.text + o.json + o.md + o.err }
 
 // task returns host's event for task (the last one).
-func (o *outcome) task(host, task string) *Event {
-	var found *Event
+func (o *outcome) task(host, task string) *event.Event {
+	var found *event.Event
 	for _, e := range o.events {
 		if (e.Type == "task" || e.Type == "handler") && e.Host == host && e.Task == task {
 			found = e
@@ -124,11 +126,11 @@ func (o *outcome) task(host, task string) *Event {
 // tee hands every event to several renderers and keeps it.
 type tee struct {
 	mu     sync.Mutex
-	rs     []Renderer
-	events []*Event
+	rs     []event.Renderer
+	events []*event.Event
 }
 
-func (t *tee) Event(e *Event) {
+func (t *tee) Event(e *event.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	cp := *e
@@ -215,10 +217,10 @@ func (w *world) run(o runOpts) *outcome {
 		record = planfile.New(pb, invPath, inv.Source, vals, limit, tags, skip, testPlanKey)
 	}
 	var text, js, md bytes.Buffer
-	out := &tee{rs: []Renderer{
-		&TextRenderer{W: &text, Diffs: true, Verbose: true},
-		&JSONRenderer{W: &js},
-		&MarkdownRenderer{W: &md},
+	out := &tee{rs: []event.Renderer{
+		&output.TextRenderer{W: &text, Diffs: true, Verbose: true},
+		&output.JSONRenderer{W: &js},
+		&output.MarkdownRenderer{W: &md},
 	}}
 	var log bytes.Buffer
 	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Tags: tags, SkipTags: skip,

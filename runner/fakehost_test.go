@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/runner/event"
 	"github.com/clawrun/clawrun/runner/transport"
 )
 
@@ -255,7 +256,7 @@ func TestSSHDGuard(t *testing.T) {
 					t.Errorf("exit %d, want 1\n%s", res.code, res.text)
 				}
 				e := res.task("h1", "handler.reload_ssh")
-				if e == nil || e.Status != StatusFailed || !strings.Contains(e.Error, "sshd lock-out guard: reverted the sshd configuration change") {
+				if e == nil || e.Status != event.StatusFailed || !strings.Contains(e.Error, "sshd lock-out guard: reverted the sshd configuration change") {
 					t.Errorf("handler event %+v", e)
 				}
 				for _, p := range files {

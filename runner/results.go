@@ -7,6 +7,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 )
@@ -66,7 +67,7 @@ func sensitiveOutput(t *playbooks.Task) bool {
 
 // hideOutput withholds a sensitive command's output from -v and JSON, and
 // keeps what it printed out of every later message.
-func (hr *hostRun) hideOutput(t *playbooks.Task, ev *Event) {
+func (hr *hostRun) hideOutput(t *playbooks.Task, ev *event.Event) {
 	if !sensitiveOutput(t) {
 		return
 	}
@@ -121,12 +122,12 @@ func needsText(spec *playbooks.TaskSpec) string {
 // results only apply knows: it may change, and a saved plan re-checks it.
 func (hr *hostRun) knownAfterApply(t *playbooks.Task, start time.Time) {
 	caveat := "depends on " + needsText(t.Spec) + ", known after apply"
-	ev := &Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusChanged,
+	ev := &event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusChanged,
 		Changes: []modules.Line{{Sign: "~", Text: "(known after apply): reads " + needsText(t.Spec)}}, Caveat: caveat,
 		DurationMS: time.Since(start).Milliseconds()}
 	if pf := hr.r.opts.Record; pf != nil {
 		ph := pf.ForHost(hr.h.Name)
-		ph.Tasks[t.ID] = &planfile.Task{Status: StatusChanged, Caveat: caveat}
+		ph.Tasks[t.ID] = &planfile.Task{Status: event.StatusChanged, Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
 	for _, n := range t.Spec.Notify {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 	"github.com/clawrun/clawrun/runner/transport"
 )
 
@@ -65,7 +66,7 @@ func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task,
 		}
 		retried = true
 		hr.r.logf("%s: %s: attempt %d of %d failed: %v", hr.h.Name, t.ID, n, t.Retries+1, err)
-		hr.r.emit(&Event{Type: EventRetry, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed,
+		hr.r.emit(&event.Event{Type: event.Retry, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusFailed,
 			Error: err.Error(), Attempt: n, DelayS: t.Delay,
 			Message: fmt.Sprintf("attempt %d of %d failed; retrying in %d s", n, t.Retries+1, t.Delay)})
 		select {

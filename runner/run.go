@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
@@ -34,7 +34,7 @@ type Options struct {
 	NoExec bool
 	Dial   transport.DialOptions
 	// Renderer receives every event.
-	Renderer Renderer
+	Renderer event.Renderer
 	// Log, when set, receives the debug log (-v), redacted.
 	Log io.Writer
 	// Record (plan --out) collects what each host looked like and what
@@ -51,86 +51,6 @@ type Options struct {
 	Connect func(ctx context.Context, h *inventory.Host) (transport.Conn, error)
 }
 
-// Status of a task on a host.
-const (
-	StatusOK          = "ok"
-	StatusChanged     = "changed"
-	StatusSkipped     = "skipped"
-	StatusFailed      = "failed"
-	StatusUnreachable = "unreachable"
-	// StatusNotChecked: plan --no-exec did not probe the task, since its
-	// probe runs a command the playbook wrote.
-	StatusNotChecked = "not_checked"
-)
-
-// EventType names what an Event reports.
-type EventType string
-
-// The kinds of events, in the order a run emits them.
-const (
-	EventRunStart EventType = "run_start"
-	EventTask     EventType = "task"    // a task's outcome on a host
-	EventRetry    EventType = "retry"   // a failed attempt of a task with retries
-	EventNotice   EventType = "notice"  // a message about a task or the sshd guard
-	EventHandler  EventType = "handler" // a handler's outcome on a host
-	EventHostDone EventType = "host_done"
-	EventRunDone  EventType = "run_done"
-)
-
-// Event is one thing that happened. Every string in it is redacted.
-type Event struct {
-	Type       EventType         `json:"type"`
-	Time       time.Time         `json:"time"`
-	Host       string            `json:"host,omitempty"`
-	Task       string            `json:"task,omitempty"`
-	Module     string            `json:"module,omitempty"`
-	Status     string            `json:"status,omitempty"`
-	Mode       string            `json:"mode,omitempty"` // plan or apply
-	Changes    []modules.Line    `json:"changes,omitempty"`
-	Diff       string            `json:"diff,omitempty"`
-	Error      string            `json:"error,omitempty"`
-	Ignored    bool              `json:"ignored,omitempty"`
-	DurationMS int64             `json:"duration_ms"`
-	Recap      map[string]*Recap `json:"recap,omitempty"`
-	Stats      *transport.Stats  `json:"stats,omitempty"`
-	Hosts      []string          `json:"hosts,omitempty"`
-	Playbook   string            `json:"playbook,omitempty"`
-	Message    string            `json:"message,omitempty"` // notice events
-	// Output is what a command task printed (stdout, then stderr), cut
-	// at 256 KiB and redacted.
-	Output string `json:"output,omitempty"`
-	// Caveat marks a plan made before an earlier task whose effects cannot
-	// be predicted (a package install): apply re-probes and may do less, or
-	// other things, for this task.
-	Caveat string `json:"caveat,omitempty"`
-	// Attempt numbers the tries of a task with retries (retry events,
-	// and the task event of a task that needed more than one).
-	Attempt int `json:"attempt,omitempty"`
-	// DelayS is the pause before the next attempt (retry events).
-	DelayS int `json:"delay_s,omitempty"`
-}
-
-// Recap counts one host's outcomes.
-type Recap struct {
-	OK          int              `json:"ok"`
-	Changed     int              `json:"changed"`
-	Failed      int              `json:"failed"`
-	Skipped     int              `json:"skipped"`
-	Unreachable int              `json:"unreachable"`
-	NotChecked  int              `json:"not_checked,omitempty"`
-	Stats       *transport.Stats `json:"stats,omitempty"`
-
-	// Ignored counts failures of tasks with ignore_errors: they neither
-	// stop the host nor fail the run (as in Ansible).
-	Ignored int `json:"ignored"`
-}
-
-// Renderer turns events into output.
-type Renderer interface {
-	Event(e *Event)
-	Close() error
-}
-
 // Run executes a playbook on the selected hosts and returns the exit code:
 // 0 success, 1 any failure, 2 changes pending (plan with detailed exit code
 // is decided by the caller from the recap), 130 interrupted.
@@ -140,9 +60,9 @@ type Run struct {
 	opts    Options
 	vars    map[string]cty.Value
 	secrets *playbooks.Secrets
-	out     Renderer
+	out     event.Renderer
 	mu      sync.Mutex
-	recap   map[string]*Recap
+	recap   map[string]*event.Recap
 	// local runs delegated tasks; delegateMu serialises them across hosts.
 	local      *transport.Local
 	delegateMu sync.Mutex
@@ -158,7 +78,7 @@ func New(pb *playbooks.Playbook, inv *inventory.Inventory, vars map[string]cty.V
 	if opts.Forks <= 0 {
 		opts.Forks = 50
 	}
-	return &Run{pb: pb, inv: inv, opts: opts, vars: vars, secrets: secrets, out: opts.Renderer, recap: map[string]*Recap{},
+	return &Run{pb: pb, inv: inv, opts: opts, vars: vars, secrets: secrets, out: opts.Renderer, recap: map[string]*event.Recap{},
 		local: &transport.Local{}}
 }
 
@@ -182,7 +102,7 @@ func (r *Run) Failed() bool {
 	return false
 }
 
-func (r *Run) emit(e *Event) {
+func (r *Run) emit(e *event.Event) {
 	e.Time = time.Now().UTC()
 	e.Error = r.secrets.Redact(e.Error)
 	e.Message = r.secrets.Redact(e.Message)
@@ -193,31 +113,10 @@ func (r *Run) emit(e *Event) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if rc := r.recap[e.Host]; rc != nil && (e.Type == EventTask || e.Type == EventHandler) {
-		rc.count(e)
+	if rc := r.recap[e.Host]; rc != nil && (e.Type == event.Task || e.Type == event.Handler) {
+		rc.Count(e)
 	}
 	r.out.Event(e)
-}
-
-// count adds a task's or handler's outcome: the one place the recap is
-// counted.
-func (rc *Recap) count(e *Event) {
-	switch {
-	case e.Status == StatusFailed && e.Ignored:
-		rc.Ignored++
-	case e.Status == StatusFailed:
-		rc.Failed++
-	case e.Status == StatusOK:
-		rc.OK++
-	case e.Status == StatusChanged:
-		rc.Changed++
-	case e.Status == StatusSkipped:
-		rc.Skipped++
-	case e.Status == StatusUnreachable:
-		rc.Unreachable++
-	case e.Status == StatusNotChecked:
-		rc.NotChecked++
-	}
 }
 
 // taskStarted tells a renderer that shows live progress which task a
@@ -254,9 +153,9 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 	names := make([]string, len(hosts))
 	for i, h := range hosts {
 		names[i] = h.Name
-		r.recap[h.Name] = &Recap{}
+		r.recap[h.Name] = &event.Recap{}
 	}
-	r.emit(&Event{Type: EventRunStart, Mode: r.mode(), Hosts: names, Playbook: r.pb.File})
+	r.emit(&event.Event{Type: event.RunStart, Mode: r.mode(), Hosts: names, Playbook: r.pb.File})
 	start := time.Now()
 	batch := len(hosts)
 	if r.pb.Serial > 0 {
@@ -303,7 +202,7 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 			total.ConnectRetries += rc.Stats.ConnectRetries
 		}
 	}
-	r.emit(&Event{Type: EventRunDone, Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
+	r.emit(&event.Event{Type: event.RunDone, Mode: r.mode(), Recap: r.recap, Stats: &total, DurationMS: time.Since(start).Milliseconds()})
 }
 
 // hostRun is one host's state during a run.
@@ -312,7 +211,7 @@ type hostRun struct {
 	h       *inventory.Host
 	conn    transport.Conn
 	info    *modules.Host
-	rc      *Recap
+	rc      *event.Recap
 	failed  bool
 	changed map[string]bool   // handler name -> notified
 	caveat  string            // plan: set once an opaque task would change
@@ -353,7 +252,7 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 			hr.rc.Stats = hr.conn.Stats()
 			hr.conn.Close()
 		}
-		r.emit(&Event{Type: EventHostDone, Host: h.Name, Status: hr.status(), DurationMS: time.Since(start).Milliseconds(), Stats: hr.rc.Stats})
+		r.emit(&event.Event{Type: event.HostDone, Host: h.Name, Status: hr.status(), DurationMS: time.Since(start).Milliseconds(), Stats: hr.rc.Stats})
 	}()
 	// Remote work is never cut off mid-step: an interrupt takes effect
 	// between tasks.
@@ -364,7 +263,7 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 			hr.rc.Stats = &transport.Stats{ConnectRetries: ce.Retries}
 		}
 		hr.failed = true
-		r.emit(&Event{Type: EventTask, Host: h.Name, Task: "connect", Status: StatusUnreachable, Error: err.Error()})
+		r.emit(&event.Event{Type: event.Task, Host: h.Name, Task: "connect", Status: event.StatusUnreachable, Error: err.Error()})
 		return
 	}
 	tasks, handlers, err := hr.instantiate()
@@ -388,13 +287,13 @@ func (r *Run) host(ctx context.Context, h *inventory.Host) {
 func (hr *hostRun) status() string {
 	switch {
 	case hr.rc.Unreachable > 0:
-		return StatusUnreachable
+		return event.StatusUnreachable
 	case hr.failed:
-		return StatusFailed
+		return event.StatusFailed
 	case hr.rc.Changed > 0:
-		return StatusChanged
+		return event.StatusChanged
 	}
-	return StatusOK
+	return event.StatusOK
 }
 
 func (hr *hostRun) connect(ctx context.Context) error {
@@ -558,7 +457,7 @@ func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) 
 			probedFrom = -1 // its probe was taken before its values were known
 		}
 		if t.Skip {
-			hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusSkipped})
+			hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusSkipped})
 			hr.recordResult(t, false, transport.ProbeResult{})
 			continue
 		}
@@ -672,7 +571,7 @@ func (hr *hostRun) keepHandlerProbes(tasks []*playbooks.Task, res []transport.Pr
 func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.ProbeResult, start time.Time) (changed, ok bool) {
 	conn, info, become := hr.conn, hr.info, hr.become(t)
 	if hr.noExec(t) {
-		hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusNotChecked,
+		hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusNotChecked,
 			Message: noExecReason(t), DurationMS: time.Since(start).Milliseconds()})
 		return false, true
 	}
@@ -701,11 +600,11 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.
 	}
 	hr.claim(t, info, plan)
 	caveat := hr.taskCaveat(t)
-	ev := &Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusOK, Caveat: caveat, Attempt: hr.attempt()}
+	ev := &event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusOK, Caveat: caveat, Attempt: hr.attempt()}
 	if pf := hr.r.opts.Record; pf != nil {
-		status := StatusOK
+		status := event.StatusOK
 		if plan.Changed() {
-			status = StatusChanged
+			status = event.StatusChanged
 		}
 		ph := pf.ForHost(hr.h.Name)
 		ph.Tasks[t.ID] = &planfile.Task{Status: status, Probe: pf.ProbeDigest(t.Module, p), Steps: pf.StepsDigest(plan, pf.VolatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
@@ -761,8 +660,8 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.
 }
 
 // changedTask counts, notifies and reports a task that changed the host.
-func (hr *hostRun) changedTask(ev *Event, t *playbooks.Task, start time.Time) (changed, ok bool) {
-	ev.Status = StatusChanged
+func (hr *hostRun) changedTask(ev *event.Event, t *playbooks.Task, start time.Time) (changed, ok bool) {
+	ev.Status = event.StatusChanged
 	for _, n := range t.Spec.Notify {
 		hr.changed[n] = true
 	}
@@ -806,9 +705,9 @@ func (hr *hostRun) checkPlanned(rp *planfile.File, t *playbooks.Task, plan *modu
 	if hr.readsRunResults(t) {
 		return nil // planned as known after apply: its values were unknown
 	}
-	now := StatusOK
+	now := event.StatusOK
 	if plan.Changed() {
-		now = StatusChanged
+		now = event.StatusChanged
 	}
 	if now != pt.Status || (plan.Changed() && rp.StepsDigest(plan, hr.fresh) != pt.Steps) {
 		return fmt.Errorf("task %s would now do other than the saved plan says (planned %s): plan again", t.ID, pt.Status)
@@ -816,7 +715,7 @@ func (hr *hostRun) checkPlanned(rp *planfile.File, t *playbooks.Task, plan *modu
 	return nil
 }
 
-func (hr *hostRun) describe(ev *Event, t *playbooks.Task, plan *modules.Plan) {
+func (hr *hostRun) describe(ev *event.Event, t *playbooks.Task, plan *modules.Plan) {
 	ev.Changes = plan.Lines
 	ev.Diff = redactDiff(plan.Diff, hr.r.secrets, carriesSecret(t))
 	if t.Sensitive {
@@ -1065,7 +964,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 	}
 	t0 := time.Now()
 	ctx = transport.WithNotice(ctx, func(msg string) {
-		hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
+		hr.r.emit(&event.Event{Type: event.Notice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	if t.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -1111,7 +1010,7 @@ func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool 
 		hr.fail(t.ID, t.Spec.Module, err, start)
 		return false
 	}
-	hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed, Ignored: true,
+	hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusFailed, Ignored: true,
 		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
 	return true
 }
@@ -1127,11 +1026,11 @@ func stepScript(i int, s modules.Step) string {
 
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {
 	hr.failed = true
-	status := StatusFailed
+	status := event.StatusFailed
 	if errors.Is(err, transport.ErrUnreachable) {
-		status = StatusUnreachable
+		status = event.StatusUnreachable
 	}
-	hr.r.emit(&Event{Type: EventTask, Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
+	hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: task, Module: module, Status: status, Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
 }
 
 // runHandlers runs notified handlers once, in declaration order. Their
@@ -1146,14 +1045,14 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 		}
 		for _, t := range hr.handlers[spec.Key()] {
 			start := time.Now()
-			ev := &Event{Type: EventHandler, Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: StatusChanged}
+			ev := &event.Event{Type: event.Handler, Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: event.StatusChanged}
 			if t.Skip {
-				ev.Status = StatusSkipped
+				ev.Status = event.StatusSkipped
 				hr.r.emit(ev)
 				continue
 			}
 			if !hr.r.opts.Apply && readOnly(t) {
-				ev.Status = StatusOK
+				ev.Status = event.StatusOK
 				hr.r.emit(ev)
 				continue
 			}
@@ -1191,7 +1090,7 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 			}
 			ev.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
-				ev.Status, ev.Error, ev.Ignored = StatusFailed, err.Error(), t.IgnoreErrors
+				ev.Status, ev.Error, ev.Ignored = event.StatusFailed, err.Error(), t.IgnoreErrors
 				if !t.IgnoreErrors {
 					hr.failed = true
 				}
@@ -1199,19 +1098,9 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 				continue
 			}
 			if !plan.Changed() {
-				ev.Status = StatusOK
+				ev.Status = event.StatusOK
 			}
 			hr.r.emit(ev)
 		}
 	}
-}
-
-// sortedHosts sorts recap keys for stable output.
-func sortedHosts(m map[string]*Recap) []string {
-	var names []string
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clawrun/clawrun/runner/event"
 	"github.com/clawrun/clawrun/runner/planfile"
 )
 
@@ -90,7 +91,7 @@ func TestSavedPlanApplies(t *testing.T) {
 	}
 	// Applied: a new plan has nothing left to do (except the new random).
 	again := w.plan(runOpts{})
-	if e := again.task("h1", "file.motd"); e == nil || e.Status != StatusOK {
+	if e := again.task("h1", "file.motd"); e == nil || e.Status != event.StatusOK {
 		t.Errorf("motd after apply: %+v", e)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // The sshd lock-out guard. The runbook says: after changing sshd's
@@ -148,7 +149,7 @@ func (hr *hostRun) guardUnverified(ctx context.Context) {
 			msg = fmt.Sprintf("sshd lock-out guard: the host failed before ssh was reloaded, and restoring the previous sshd configuration failed (%v): the backups are in %s; fix /etc/ssh before ssh restarts", err, guardDir)
 		}
 	}
-	hr.r.emit(&Event{Type: EventNotice, Host: hr.h.Name, Task: "sshd-guard", Message: msg})
+	hr.r.emit(&event.Event{Type: event.Notice, Host: hr.h.Name, Task: "sshd-guard", Message: msg})
 }
 
 // guardRestore puts the backups back, reloads ssh and removes them; on

@@ -16,6 +16,8 @@ import (
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/output"
 	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -212,7 +214,7 @@ func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secret
 
 // load parses and checks playbook and inventory; every problem is reported
 // at once, and nothing is contacted.
-func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*playbooks.Playbook, *inventory.Inventory, []*inventory.Host, *runner.Prepared, error) {
+func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*playbooks.Playbook, *inventory.Inventory, []*inventory.Host, *Prepared, error) {
 	stderr := c.ErrOrStderr()
 	color := useColor(f.color, stderr)
 	pb, diags := playbooks.Load(pbPath)
@@ -267,7 +269,7 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}
 	}
-	return pb, inv, hosts, &runner.Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
+	return pb, inv, hosts, &Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
 }
 
 func hostNames(hosts []*inventory.Host) []string {
@@ -299,10 +301,10 @@ func doValidate(c *cobra.Command, pbPaths []string, f *flags) error {
 				selected = append(selected, h)
 			}
 		}
-		msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, runner.Plural(len(pb.Tasks), "task"),
-			runner.Plural(len(pb.Handlers), "handler"), runner.Plural(len(pb.Variables), "variable"))
+		msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, output.Plural(len(pb.Tasks), "task"),
+			output.Plural(len(pb.Handlers), "handler"), output.Plural(len(pb.Variables), "variable"))
 		if f.inventory != "" {
-			msg += ", checked for " + runner.Plural(len(hosts), "host")
+			msg += ", checked for " + output.Plural(len(hosts), "host")
 		}
 		fmt.Fprintln(c.OutOrStdout(), msg)
 	}
@@ -380,21 +382,9 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}
-	stdout := c.OutOrStdout()
-	var r runner.Renderer
-	switch f.format {
-	case "text":
-		tr := &runner.TextRenderer{W: stdout, Color: useColor(f.color, stdout), Diffs: !apply || f.diff, Verbose: f.verbose, Stats: f.stats}
-		if fd, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
-			tr.Progress = fd
-		}
-		r = tr
-	case "json":
-		r = &runner.JSONRenderer{W: stdout}
-	case "markdown":
-		r = &runner.MarkdownRenderer{W: stdout, Playbook: pbPath, Inventory: f.inventory, Limit: f.limit, Commit: gitCommit(pb.Dir)}
-	default:
-		return fmt.Errorf("unknown --format %q (text, json, markdown)", f.format)
+	r, err := newRenderer(c, f, pb, pbPath, apply)
+	if err != nil {
+		return err
 	}
 	ctx, stop := interruptContext()
 	defer stop()
@@ -562,4 +552,18 @@ func checkTags(pb *playbooks.Playbook, tags []string, flag string) error {
 		have = "tags in " + pb.File + ": " + strings.Join(all, ", ")
 	}
 	return fmt.Errorf("%s %s: no task carries %s (%s)", flag, strings.Join(bad, ","), map[bool]string{true: "them", false: "it"}[len(bad) > 1], have)
+}
+
+// newRenderer builds the output format the flags ask for.
+func newRenderer(c *cobra.Command, f *flags, pb *playbooks.Playbook, pbPath string, apply bool) (event.Renderer, error) {
+	stdout := c.OutOrStdout()
+	cfg := output.Config{W: stdout, Color: useColor(f.color, stdout), Diffs: !apply || f.diff, Verbose: f.verbose, Stats: f.stats,
+		Playbook: pbPath, Inventory: f.inventory, Limit: f.limit}
+	if fd, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
+		cfg.Progress = fd
+	}
+	if f.format == "markdown" {
+		cfg.Commit = gitCommit(pb.Dir)
+	}
+	return output.New(f.format, cfg)
 }

@@ -1,4 +1,4 @@
-package runner
+package output
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/clawrun/clawrun/modules"
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // TestTextEscapesHostControls: escape sequences and carriage returns from
@@ -13,12 +14,12 @@ import (
 func TestTextEscapesHostControls(t *testing.T) {
 	var b bytes.Buffer
 	r := &TextRenderer{W: &b, Diffs: true}
-	r.Event(&Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1"}})
-	r.Event(&Event{Type: "task", Host: "h1", Task: "file.x", Status: StatusChanged,
+	r.Event(&event.Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1"}})
+	r.Event(&event.Event{Type: "task", Host: "h1", Task: "file.x", Status: event.StatusChanged,
 		Changes: []modules.Line{{Sign: "~", Text: "link /a -> \x1b]0;owned\x07"}},
 		Diff:    "--- /a\n+++ /a\n@@ -1 +1 @@\n-old\x1b[2J\r\n+new\x9b31m\n"})
-	r.Event(&Event{Type: "task", Host: "h1", Task: "file.y", Status: StatusFailed, Error: "boom\x1b[1A\x08\x08ok"})
-	r.Event(&Event{Type: "notice", Host: "h1", Task: "apt.z", Message: "wait\x1bc"})
+	r.Event(&event.Event{Type: "task", Host: "h1", Task: "file.y", Status: event.StatusFailed, Error: "boom\x1b[1A\x08\x08ok"})
+	r.Event(&event.Event{Type: "notice", Host: "h1", Task: "apt.z", Message: "wait\x1bc"})
 	r.Close() // plan prints its changes, grouped, at the end
 	out := b.String()
 	for _, c := range []string{"\x1b", "\r", "\x07", "\x08", "\u009b"} {
@@ -36,10 +37,10 @@ func TestTextEscapesHostControls(t *testing.T) {
 func TestMarkdownFenceCannotBeClosed(t *testing.T) {
 	var b bytes.Buffer
 	m := &MarkdownRenderer{W: &b}
-	m.Event(&Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1"}})
+	m.Event(&event.Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1"}})
 	evil := "+```\n+</details>\n+## Approved by security\n+````\n"
-	m.Event(&Event{Type: "task", Host: "h1", Task: "file.x", Status: StatusChanged, Changes: []modules.Line{{Sign: "~", Text: "file /a ```"}}, Diff: evil})
-	m.Event(&Event{Type: "task", Host: "h1", Task: "file.y", Status: StatusFailed, Error: "```\n## forged"})
+	m.Event(&event.Event{Type: "task", Host: "h1", Task: "file.x", Status: event.StatusChanged, Changes: []modules.Line{{Sign: "~", Text: "file /a ```"}}, Diff: evil})
+	m.Event(&event.Event{Type: "task", Host: "h1", Task: "file.y", Status: event.StatusFailed, Error: "```\n## forged"})
 	m.Close()
 	out := b.String()
 	if !strings.Contains(out, "`````diff\n"+strings.TrimRight(evil, "\n")+"\n`````\n") {

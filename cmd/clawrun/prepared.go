@@ -1,27 +1,10 @@
-package runner
+package main
 
 import (
-	"encoding/json"
-	"io"
-
 	"github.com/clawrun/clawrun/playbooks"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
-
-// JSONRenderer prints one JSON object per event (NDJSON).
-type JSONRenderer struct {
-	W io.Writer
-}
-
-// Event writes e as one line.
-func (j *JSONRenderer) Event(e *Event) {
-	b, _ := json.Marshal(e)
-	j.W.Write(append(b, '\n'))
-}
-
-// Close writes nothing more.
-func (j *JSONRenderer) Close() error { return nil }
 
 // FormatValue renders a cty value as JSON text.
 func FormatValue(v cty.Value) string {

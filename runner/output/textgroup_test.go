@@ -1,4 +1,4 @@
-package runner
+package output
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/clawrun/clawrun/modules"
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // TestTextPlanGroupsHosts: in plan, identical changes of several hosts are
@@ -14,23 +15,23 @@ import (
 func TestTextPlanGroupsHosts(t *testing.T) {
 	var out, prog bytes.Buffer
 	r := &TextRenderer{W: &out, Diffs: true, Progress: &prog}
-	ch := func(host, task, text, caveat string) *Event {
-		return &Event{Type: "task", Host: host, Task: task, Status: StatusChanged, Caveat: caveat,
+	ch := func(host, task, text, caveat string) *event.Event {
+		return &event.Event{Type: "task", Host: host, Task: task, Status: event.StatusChanged, Caveat: caveat,
 			Changes: []modules.Line{{Sign: "~", Text: text}}}
 	}
-	r.Event(&Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1", "h2", "h3"}})
+	r.Event(&event.Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1", "h2", "h3"}})
 	r.TaskStarted("h2", "file.motd")
 	if !strings.Contains(prog.String(), "(h2: file.motd)") {
 		t.Errorf("progress line does not name the task: %q", prog.String())
 	}
-	for _, e := range []*Event{
+	for _, e := range []*event.Event{
 		ch("h1", "file.motd", "file /etc/motd", ""),
 		ch("h2", "file.motd", "file /etc/motd", ""),
 		ch("h3", "file.motd", "file /etc/motd (other)", ""),
 		ch("h1", "file.a", "file /a", "planned before apt.base changes packages"),
 		ch("h1", "file.b", "file /b", "planned before apt.base changes packages"),
 		ch("h2", "file.a", "file /a", "planned before apt.base changes packages"),
-		{Type: "run_done", Recap: map[string]*Recap{"h1": {Changed: 3}, "h2": {Changed: 2}, "h3": {Changed: 1}}},
+		{Type: "run_done", Recap: map[string]*event.Recap{"h1": {Changed: 3}, "h2": {Changed: 2}, "h3": {Changed: 1}}},
 	} {
 		r.Event(e)
 	}
@@ -54,10 +55,10 @@ func TestTextPlanGroupsHosts(t *testing.T) {
 // a command task with -v) reaches the terminal with controls escaped.
 func TestHostOutputIsTerminalSafe(t *testing.T) {
 	var b bytes.Buffer
-	RenderExecText(&b, []ExecResult{{Host: "h1", Stdout: "ok\x1b[2J\r\n", Stderr: "\x1b]0;owned\x07"}})
+	RenderExecText(&b, []event.ExecResult{{Host: "h1", Stdout: "ok\x1b[2J\r\n", Stderr: "\x1b]0;owned\x07"}})
 	r := &TextRenderer{W: &b, Verbose: true}
-	r.Event(&Event{Type: "run_start", Mode: "apply", Hosts: []string{"h1"}})
-	r.Event(&Event{Type: "task", Host: "h1", Task: "command.x", Status: StatusChanged, Output: "said\x1b[1A\n"})
+	r.Event(&event.Event{Type: "run_start", Mode: "apply", Hosts: []string{"h1"}})
+	r.Event(&event.Event{Type: "task", Host: "h1", Task: "command.x", Status: event.StatusChanged, Output: "said\x1b[1A\n"})
 	out := b.String()
 	for _, c := range []string{"\x1b", "\r", "\x07"} {
 		if strings.Contains(out, c) {

@@ -1,4 +1,4 @@
-package runner
+package output
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clawrun/clawrun/runner/event"
 	"golang.org/x/term"
 )
 
@@ -35,7 +36,7 @@ type TextRenderer struct {
 	running map[string]string
 	// held are plan's changes, printed at the end with identical ones
 	// of several hosts grouped.
-	held []*Event
+	held []*event.Event
 	// caveated are the hosts whose package-install caveat was printed.
 	caveated map[string]bool
 }
@@ -82,28 +83,28 @@ func signColor(sign string) string {
 }
 
 // Event prints one event.
-func (t *TextRenderer) Event(e *Event) {
+func (t *TextRenderer) Event(e *event.Event) {
 	t.clearProgress()
 	defer t.showProgress()
 	switch e.Type {
-	case EventRunStart:
+	case event.RunStart:
 		t.mode, t.total, t.started, t.hosts = e.Mode, len(e.Hosts), time.Now(), e.Hosts
 		for _, h := range e.Hosts {
 			t.width = max(t.width, len(h))
 		}
 		return
-	case EventHostDone:
+	case event.HostDone:
 		delete(t.running, e.Host)
 		t.done++
-		if e.Status == StatusFailed || e.Status == StatusUnreachable {
+		if e.Status == event.StatusFailed || e.Status == event.StatusUnreachable {
 			t.failed++
 		}
 		return
-	case EventRunDone:
+	case event.RunDone:
 		t.flushHeld()
 		t.recap(e)
 		return
-	case EventRetry:
+	case event.Retry:
 		// Always shown: a failed attempt may have changed the host.
 		msg := indentRest(termSafe(e.Error), t.width+4)
 		if !t.Verbose {
@@ -111,11 +112,11 @@ func (t *TextRenderer) Event(e *Event) {
 		}
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s: %s\n", t.width, e.Host, t.c(cYellow, "↻"), e.Task, e.Message, msg)
 		return
-	case EventNotice:
+	case event.Notice:
 		fmt.Fprintf(t.W, "%-*s  %s %s: %s\n", t.width, e.Host, t.c(cCyan, "…"), e.Task, termSafe(e.Message))
 		return
 	}
-	if t.mode == "plan" && e.Status == StatusChanged {
+	if t.mode == "plan" && e.Status == event.StatusChanged {
 		t.held = append(t.held, e)
 		return
 	}
@@ -124,12 +125,12 @@ func (t *TextRenderer) Event(e *Event) {
 
 // print writes one task event under label (a host, or the hosts sharing
 // it).
-func (t *TextRenderer) print(e *Event, label string, hosts []string) {
+func (t *TextRenderer) print(e *event.Event, label string, hosts []string) {
 	host := fmt.Sprintf("%-*s", t.width, label)
 	switch e.Status {
-	case StatusFailed, StatusUnreachable:
+	case event.StatusFailed, event.StatusUnreachable:
 		label := "FAILED"
-		if e.Status == StatusUnreachable {
+		if e.Status == event.StatusUnreachable {
 			label = "UNREACHABLE"
 		}
 		if e.Ignored {
@@ -139,15 +140,15 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 		if t.Verbose && e.Output != "" {
 			t.output(e.Output)
 		}
-	case StatusNotChecked:
+	case event.StatusNotChecked:
 		fmt.Fprintf(t.W, "%s  %s %s: %s\n", host, t.c(cYellow, "?"), e.Task, termSafe(e.Message))
-	case StatusOK, StatusSkipped:
+	case event.StatusOK, event.StatusSkipped:
 		if t.Verbose {
 			fmt.Fprintf(t.W, "%s  %s\n", host, t.c(cDim, "  "+e.Task+" ("+e.Status+")"))
 		}
-	case StatusChanged:
+	case event.StatusChanged:
 		sign := "~"
-		if e.Type == EventHandler {
+		if e.Type == event.Handler {
 			sign = "!"
 		} else if len(e.Changes) > 0 {
 			sign = e.Changes[0].Sign
@@ -158,12 +159,12 @@ func (t *TextRenderer) print(e *Event, label string, hosts []string) {
 			}
 		}
 		verb := ""
-		if e.Type == EventHandler && t.mode == "plan" {
+		if e.Type == event.Handler && t.mode == "plan" {
 			verb = " (may run)"
 		}
 		fmt.Fprintf(t.W, "%s  %s %s%s\n", host, t.c(signColor(sign), sign), t.c(cBold, e.Task), verb)
 		for _, l := range e.Changes {
-			if e.Type == EventHandler && l.Sign == "!" {
+			if e.Type == event.Handler && l.Sign == "!" {
 				continue
 			}
 			text := l.Text
@@ -211,7 +212,7 @@ func (t *TextRenderer) newCaveat(hosts []string) bool {
 // hosts it applies to ("3 hosts: h1, h2, h3"), in order of first sight.
 func (t *TextRenderer) flushHeld() {
 	type group struct {
-		e     *Event
+		e     *event.Event
 		hosts []string
 	}
 	var groups []*group
@@ -285,7 +286,7 @@ func (t *TextRenderer) diff(d string) {
 	}
 }
 
-func (t *TextRenderer) recap(e *Event) {
+func (t *TextRenderer) recap(e *event.Event) {
 	fmt.Fprintln(t.W)
 	for _, h := range sortedHosts(e.Recap) {
 		r := e.Recap[h]

@@ -1,4 +1,4 @@
-package runner
+package output
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // MarkdownRenderer collects a run and prints a summary for a pull-request
@@ -21,18 +23,18 @@ type MarkdownRenderer struct {
 
 	mode   string
 	hosts  []string
-	events []*Event
-	done   *Event
+	events []*event.Event
+	done   *event.Event
 }
 
 // Event collects; nothing is printed before Close.
-func (m *MarkdownRenderer) Event(e *Event) {
+func (m *MarkdownRenderer) Event(e *event.Event) {
 	switch e.Type {
-	case EventRunStart:
+	case event.RunStart:
 		m.mode, m.hosts = e.Mode, e.Hosts
-	case EventTask, EventHandler:
+	case event.Task, event.Handler:
 		m.events = append(m.events, e)
-	case EventRunDone:
+	case event.RunDone:
 		m.done = e
 	}
 }
@@ -40,8 +42,8 @@ func (m *MarkdownRenderer) Event(e *Event) {
 // hostCounts is one row of the hosts table.
 type hostCounts struct{ add, change, remove, unchanged, failed, ignored int }
 
-func kind(e *Event) string {
-	if e.Type == EventHandler {
+func kind(e *event.Event) string {
+	if e.Type == event.Handler {
 		return "handler"
 	}
 	add, del := 0, 0
@@ -137,10 +139,10 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 		}
 		var g group
 		switch e.Status {
-		case StatusOK, StatusSkipped:
+		case event.StatusOK, event.StatusSkipped:
 			c.unchanged++
 			continue
-		case StatusFailed, StatusUnreachable:
+		case event.StatusFailed, event.StatusUnreachable:
 			kind := e.Status
 			if e.Ignored {
 				c.ignored++
@@ -149,7 +151,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 				c.failed++
 			}
 			g = group{task: e.Task, failed: true, errText: e.Error, kind: kind}
-		case StatusNotChecked:
+		case event.StatusNotChecked:
 			g = group{task: e.Task, kind: "not checked", errText: e.Message}
 		default:
 			k := kind(e)

@@ -1,4 +1,4 @@
-package runner
+package output
 
 import (
 	"bytes"
@@ -10,31 +10,32 @@ import (
 	"time"
 
 	"github.com/clawrun/clawrun/modules"
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // events is a plan of three hosts with identical changes, one host with a
 // different diff, a failure and a handler.
-func sampleEvents() []*Event {
+func sampleEvents() []*event.Event {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	ev := []*Event{{Type: "run_start", Mode: "plan", Hosts: []string{"h1", "h2", "h3", "h4"}, Playbook: "playbooks/vps.hcl"}}
+	ev := []*event.Event{{Type: "run_start", Mode: "plan", Hosts: []string{"h1", "h2", "h3", "h4"}, Playbook: "playbooks/vps.hcl"}}
 	for _, h := range []string{"h1", "h2", "h3"} {
 		ev = append(ev,
-			&Event{Type: "task", Host: h, Task: "file.sshd_hardening", Module: "file", Status: StatusChanged,
+			&event.Event{Type: "task", Host: h, Task: "file.sshd_hardening", Module: "file", Status: event.StatusChanged,
 				Changes: []modules.Line{{Sign: "+", Text: "file /etc/ssh/sshd_config.d/10-clawrun-hardening.conf (mode 0644)"}},
 				Diff:    "--- /dev/null\n+++ /etc/ssh/sshd_config.d/10-clawrun-hardening.conf\n@@ -0,0 +1,2 @@\n+PermitRootLogin no\n+PasswordAuthentication no\n"},
-			&Event{Type: "task", Host: h, Task: "apt.base", Module: "apt", Status: StatusOK},
-			&Event{Type: "handler", Host: h, Task: "handler.reload_ssh", Module: "service", Status: StatusChanged, Changes: []modules.Line{{Sign: "!", Text: "may run"}}},
-			&Event{Type: "host_done", Host: h, Status: StatusChanged})
+			&event.Event{Type: "task", Host: h, Task: "apt.base", Module: "apt", Status: event.StatusOK},
+			&event.Event{Type: "handler", Host: h, Task: "handler.reload_ssh", Module: "service", Status: event.StatusChanged, Changes: []modules.Line{{Sign: "!", Text: "may run"}}},
+			&event.Event{Type: "host_done", Host: h, Status: event.StatusChanged})
 	}
 	ev = append(ev,
-		&Event{Type: "task", Host: "h4", Task: "jq-edit.openclaw_config", Module: "jq-edit", Status: StatusChanged,
+		&event.Event{Type: "task", Host: "h4", Task: "jq-edit.openclaw_config", Module: "jq-edit", Status: event.StatusChanged,
 			Changes: []modules.Line{{Sign: "~", Text: "json /home/moltbot/.openclaw/openclaw.json (2 paths)"}},
 			Diff:    "~ .gateway.auth.token: (sensitive value)\n~ .gateway.bind: \"lan\" → \"loopback\"\n", Caveat: "planned before apt.base changes packages"},
-		&Event{Type: "task", Host: "h4", Task: "service.fail2ban", Module: "service", Status: StatusFailed, Error: "probe failed with exit status 1: no such unit"},
-		&Event{Type: "host_done", Host: "h4", Status: StatusFailed},
-		&Event{Type: "run_done", Mode: "plan", Recap: map[string]*Recap{
+		&event.Event{Type: "task", Host: "h4", Task: "service.fail2ban", Module: "service", Status: event.StatusFailed, Error: "probe failed with exit status 1: no such unit"},
+		&event.Event{Type: "host_done", Host: "h4", Status: event.StatusFailed},
+		&event.Event{Type: "run_done", Mode: "plan", Recap: map[string]*event.Recap{
 			"h1": {Changed: 2, OK: 1}, "h2": {Changed: 2, OK: 1}, "h3": {Changed: 2, OK: 1}, "h4": {Changed: 1, Failed: 1}}})
 	for i, e := range ev {
 		e.Time = t0.Add(time.Duration(i) * time.Millisecond)
@@ -77,9 +78,9 @@ func TestMarkdownGolden(t *testing.T) {
 func TestMarkdownTruncates(t *testing.T) {
 	var b bytes.Buffer
 	r := &MarkdownRenderer{W: &b, MaxChars: 3000}
-	r.Event(&Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1"}})
+	r.Event(&event.Event{Type: "run_start", Mode: "plan", Hosts: []string{"h1"}})
 	for i := 0; i < 20; i++ {
-		r.Event(&Event{Type: "task", Host: "h1", Task: "file.big" + string(rune('a'+i)), Status: StatusChanged,
+		r.Event(&event.Event{Type: "task", Host: "h1", Task: "file.big" + string(rune('a'+i)), Status: event.StatusChanged,
 			Changes: []modules.Line{{Sign: "~", Text: "file"}}, Diff: strings.Repeat("+line\n", 400)})
 	}
 	r.Close()

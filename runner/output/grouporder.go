@@ -1,4 +1,4 @@
-package runner
+package output
 
 // playOrder ranks task keys so that grouped output keeps the playbook's
 // order. seqs are the hosts' keys in the order each host ran them (every
