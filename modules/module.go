@@ -132,6 +132,10 @@ type Plan struct {
 	Checks []Step
 	// Claims are the things this task manages exclusively (see Host.Claims).
 	Claims []string
+	// Unit is the systemd unit whose state the steps change (service
+	// tasks): after steps that change ssh, the runner's sshd lock-out
+	// guard checks that a fresh login still works.
+	Unit string
 }
 
 // Keyed is implemented by modules whose state is not one file: the keys

@@ -7,77 +7,61 @@ import (
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner/event"
-	"github.com/clawrun/clawrun/runner/transport"
 )
 
-// runHandlers runs notified handlers once, in declaration order. Their
-// probes usually came with the last change's round trip; each handler's
-// steps bring the probes of those after it.
+// runHandlers runs notified handlers once, in declaration order, through
+// the tasks' pipeline. Their probes usually came with the last change's
+// round trip; each handler's steps bring the probes of those after it.
 func (hr *hostRun) runHandlers(ctx context.Context) {
-	hr.follow = nil
 	pending := hr.notified(nil)
 	for _, spec := range hr.r.pb.Handlers {
 		if !hr.changed[spec.Key()] {
 			continue
 		}
 		for _, t := range hr.handlers[spec.Key()] {
-			start := time.Now()
-			ev := &event.Event{Type: event.Handler, Host: hr.h.Name, Task: spec.HandlerID(), Module: spec.Module, Status: event.StatusChanged}
-			if t.Skip {
-				ev.Status = event.StatusSkipped
-				hr.r.emit(ev)
-				continue
-			}
-			if !hr.r.opts.Apply && readOnly(t) {
-				ev.Status = event.StatusOK
-				hr.r.emit(ev)
-				continue
-			}
-			if !hr.r.opts.Apply {
-				ev.Changes = []modules.Line{{Sign: "!", Text: "may run"}}
-				hr.r.emit(ev)
-				continue
-			}
 			if len(pending) > 0 && pending[0] == t {
 				pending = pending[1:]
 			}
-			var err error
-			res, ok := hr.handlerProbes[t]
-			if !ok {
-				var r []transport.ProbeResult
-				if r, err = hr.probe(ctx, []*playbooks.Task{t}); err == nil {
-					res = r[0]
-				}
-			}
-			var plan *modules.Plan
-			if err == nil {
-				plan, err = hr.plan(t, hr.info, res)
-			}
-			if err == nil && plan.Changed() {
-				hr.describe(ev, t, plan)
-				hr.follow, hr.followed = pending, nil
-				err = hr.execute(ctx, hr.conn, t, hr.become(t), plan)
-				hr.handlerProbes = nil
-				if hr.followed != nil {
-					hr.keepHandlerProbes(hr.follow, hr.followed)
-				}
-				hr.follow, hr.followed = nil, nil
-			} else if err == nil && len(plan.Checks) > 0 {
-				err = hr.runChecks(ctx, hr.conn, t, hr.become(t), plan)
-			}
-			ev.DurationMS = time.Since(start).Milliseconds()
-			if err != nil {
-				ev.Status, ev.Error, ev.Ignored = event.StatusFailed, err.Error(), t.IgnoreErrors
-				if !t.IgnoreErrors {
-					hr.failed = true
-				}
-				hr.r.emit(ev)
+			j := &job{t: t, start: time.Now(), handler: true}
+			if hr.handlerPlanned(j) {
 				continue
 			}
-			if !plan.Changed() {
-				ev.Status = event.StatusOK
+			res, ok := hr.handlerProbes[t]
+			if !ok {
+				r, err := hr.probe(ctx, []*playbooks.Task{t})
+				if err != nil {
+					hr.failJob(j, err)
+					continue
+				}
+				res = r[0]
 			}
-			hr.r.emit(ev)
+			j.probe, j.follow = res, pending
+			// A failed handler fails the host; the others still run.
+			if out := hr.runTask(ctx, j); out.changed {
+				hr.handlerProbes = nil
+				if out.followed != nil {
+					hr.keepHandlerProbes(pending, out.followed)
+				}
+			}
 		}
 	}
+}
+
+// handlerPlanned reports a handler that is done without the pipeline: a
+// skipped one, and every one in plan, which plans no handler: whether it
+// runs depends on what apply changes.
+func (hr *hostRun) handlerPlanned(j *job) bool {
+	ev := hr.newEvent(j, event.StatusChanged)
+	switch {
+	case j.t.Skip:
+		ev.Status = event.StatusSkipped
+	case hr.r.opts.Apply:
+		return false
+	case readOnly(j.t):
+		ev.Status = event.StatusOK
+	default:
+		ev.Changes = []modules.Line{{Sign: "!", Text: "may run"}}
+	}
+	hr.r.emit(ev)
+	return true
 }

@@ -31,10 +31,6 @@ type hostRun struct {
 	// opaqueApplied: apply ran a task whose effects no probe predicts.
 	opaqueApplied bool
 	guard         sshGuard
-	// follow are the tasks (then handlers) whose probes ride along with
-	// the steps of the one being applied; followed their results.
-	follow   []*playbooks.Task
-	followed []transport.ProbeResult
 	// handlers are this host's handler tasks; handlerProbes the probes of
 	// notified handlers taken since the last change.
 	handlers      map[string][]*playbooks.Task

@@ -13,18 +13,62 @@ import (
 	"github.com/clawrun/clawrun/runner/transport"
 )
 
-// runTask plans one task from its probe output and, in apply, executes
-// the plan. Delegated tasks probe and run on the controller, one at a time
-// across hosts (they usually share a file). It reports whether the task
-// changed (or would change) and whether the host may go on.
-func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.ProbeResult, start time.Time) (changed, ok bool) {
+// job is one task or notified handler on its way through the pipeline:
+// plan from its probe, record or check against a saved plan, execute,
+// count and report. Tasks and handlers share it; handler marks where they
+// differ (no saved-plan entry, no delegation, no notify).
+type job struct {
+	t       *playbooks.Task
+	probe   transport.ProbeResult
+	start   time.Time
+	handler bool
+	// follow are the tasks (then handlers) whose probes ride along with
+	// this job's steps: a change makes the probes taken before it stale.
+	follow []*playbooks.Task
+}
+
+// outcome is what the pipeline reports about a job.
+type jobOutcome struct {
+	changed bool // the job changed the host (apply) or would (plan)
+	ok      bool // the host may go on
+	// followed are the probes of job.follow taken after the steps, nil
+	// when none were (or they are stale: the sshd guard reverted).
+	followed []transport.ProbeResult
+}
+
+// kind and name are how events name the job.
+func (j *job) kind() event.Type {
+	if j.handler {
+		return event.Handler
+	}
+	return event.Task
+}
+
+func (j *job) name() string {
+	if j.handler {
+		return j.t.Spec.HandlerID()
+	}
+	return j.t.ID
+}
+
+func (hr *hostRun) newEvent(j *job, status string) *event.Event {
+	return &event.Event{Type: j.kind(), Host: hr.h.Name, Task: j.name(), Module: j.t.Spec.Module, Status: status}
+}
+
+// runTask takes one job through the pipeline: it plans the task from its
+// probe output and, in apply, executes the plan. Delegated tasks probe and
+// run on the controller, one at a time across hosts (they usually share a
+// file).
+func (hr *hostRun) runTask(work context.Context, j *job) jobOutcome {
+	t := j.t
 	conn, info, become := hr.conn, hr.info, hr.become(t)
 	if hr.noExec(t) {
-		hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusNotChecked,
-			Message: noExecReason(t), DurationMS: time.Since(start).Milliseconds()})
-		return false, true
+		ev := hr.newEvent(j, event.StatusNotChecked)
+		ev.Message, ev.DurationMS = noExecReason(t), time.Since(j.start).Milliseconds()
+		hr.r.emit(ev)
+		return jobOutcome{ok: true}
 	}
-	if t.Spec.Delegate != "" {
+	if t.Spec.Delegate != "" && !j.handler {
 		hr.r.delegateMu.Lock()
 		defer hr.r.delegateMu.Unlock()
 		conn, info, become = hr.r.local, &modules.Host{Name: "localhost", Local: true}, false
@@ -33,90 +77,102 @@ func (hr *hostRun) runTask(work context.Context, t *playbooks.Task, p transport.
 		}
 		res, err := transport.RunProbes(work, conn, []transport.ProbeItem{{Script: t.Module.Probe()}})
 		if err != nil {
-			if hr.retryLater(err) {
-				return false, false
-			}
-			return false, hr.failTask(t, err, start)
+			return hr.failJob(j, err)
 		}
-		p = res[0]
+		j.probe = res[0]
 	}
-	plan, err := hr.plan(t, info, p)
+	plan, err := hr.plan(t, info, j.probe)
 	if err != nil {
-		if hr.retryLater(err) {
-			return false, false
-		}
-		return false, hr.failTask(t, err, start)
+		return hr.failJob(j, err)
 	}
-	hr.claim(t, info, plan)
-	caveat := hr.taskCaveat(t)
-	ev := &event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusOK, Caveat: caveat, Attempt: hr.attempt()}
-	if pf := hr.r.opts.Record; pf != nil {
-		status := event.StatusOK
-		if plan.Changed() {
-			status = event.StatusChanged
-		}
-		ph := pf.ForHost(hr.h.Name)
-		ph.Tasks[t.ID] = &planfile.Task{Status: status, Probe: pf.ProbeDigest(t.Module, p), Steps: pf.StepsDigest(plan, pf.VolatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
-		ph.Order = append(ph.Order, t.ID)
-	}
-	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
-		if err := hr.checkPlanned(rp, t, plan); err != nil {
-			hr.fail(t.ID, t.Spec.Module, err, start)
-			return false, false
+	ev := hr.newEvent(j, event.StatusOK)
+	if !j.handler {
+		hr.claim(t, info, plan)
+		ev.Caveat, ev.Attempt = hr.taskCaveat(t), hr.attempt()
+		if err := hr.savedPlan(j, plan, ev.Caveat); err != nil {
+			hr.fail(t.ID, t.Spec.Module, err, j.start)
+			return jobOutcome{}
 		}
 	}
 	if !hr.r.opts.Apply && plan.Changed() && plan.Opaque != "" && hr.caveat == "" {
 		hr.caveat = fmt.Sprintf("planned before %s %s", t.ID, plan.Opaque)
 	}
 	if !plan.Changed() {
-		if hr.r.opts.Apply && len(plan.Checks) > 0 {
-			if err := hr.runChecks(work, conn, t, become, plan); err != nil {
-				if hr.retryLater(err) {
-					return false, false
-				}
-				return false, hr.failEvent(ev, t, err, start)
-			}
-		}
-		if hr.retry != nil && hr.retry.ranSteps {
-			// A failed attempt ran steps: the host changed all the same.
-			ev.Message = "an earlier attempt changed the host"
-			return hr.changedTask(ev, t, start)
-		}
-		ev.DurationMS = time.Since(start).Milliseconds()
-		hr.r.emit(ev)
-		return false, true
+		return hr.unchanged(work, j, ev, conn, become, plan)
 	}
 	hr.describe(ev, t, plan)
 	if !hr.r.opts.Apply {
 		hr.predict(t, info, plan)
+		return hr.changedTask(ev, j)
 	}
-	if hr.r.opts.Apply {
-		if plan.Opaque != "" && t.Spec.Delegate == "" {
-			hr.opaqueApplied = true
-		}
-		hr.output = ""
-		err := hr.execute(work, conn, t, become, plan)
-		ev.Output = hr.output
-		hr.hideOutput(t, ev)
-		if err != nil {
-			if hr.retryLater(err) {
-				return true, false
-			}
-			return true, hr.failEvent(ev, t, err, start)
-		}
+	if plan.Opaque != "" && t.Spec.Delegate == "" {
+		hr.opaqueApplied = true
 	}
-	return hr.changedTask(ev, t, start)
+	hr.output = ""
+	followed, err := hr.execute(work, conn, t, become, plan, j.follow)
+	ev.Output = hr.output
+	hr.hideOutput(t, ev)
+	if err != nil {
+		if hr.retryLater(err) {
+			return jobOutcome{changed: true}
+		}
+		return jobOutcome{changed: true, ok: hr.failEvent(ev, t, err, j.start)}
+	}
+	out := hr.changedTask(ev, j)
+	out.followed = followed
+	return out
 }
 
-// changedTask counts, notifies and reports a task that changed the host.
-func (hr *hostRun) changedTask(ev *event.Event, t *playbooks.Task, start time.Time) (changed, ok bool) {
-	ev.Status = event.StatusChanged
-	for _, n := range t.Spec.Notify {
-		hr.changed[n] = true
+// savedPlan records the task's plan (plan --out) or refuses a task that
+// would now do other than the saved plan says (apply PLANFILE).
+func (hr *hostRun) savedPlan(j *job, plan *modules.Plan, caveat string) error {
+	t := j.t
+	if pf := hr.r.opts.Record; pf != nil {
+		status := event.StatusOK
+		if plan.Changed() {
+			status = event.StatusChanged
+		}
+		ph := pf.ForHost(hr.h.Name)
+		ph.Tasks[t.ID] = &planfile.Task{Status: status, Probe: pf.ProbeDigest(t.Module, j.probe), Steps: pf.StepsDigest(plan, pf.VolatileRecorded(hr.h.Name, hr.r.secrets)), Caveat: caveat}
+		ph.Order = append(ph.Order, t.ID)
 	}
-	ev.DurationMS = time.Since(start).Milliseconds()
+	if rp := hr.r.opts.Replay; rp != nil && t.Spec.Delegate == "" && hr.attempt() <= 1 {
+		return hr.checkPlanned(rp, t, plan)
+	}
+	return nil
+}
+
+// unchanged finishes a job whose plan has no steps: apply runs its checks.
+func (hr *hostRun) unchanged(work context.Context, j *job, ev *event.Event, conn transport.Conn, become bool, plan *modules.Plan) jobOutcome {
+	if hr.r.opts.Apply && len(plan.Checks) > 0 {
+		if err := hr.runChecks(work, conn, j.t, become, plan); err != nil {
+			if hr.retryLater(err) {
+				return jobOutcome{}
+			}
+			return jobOutcome{ok: hr.failEvent(ev, j.t, err, j.start)}
+		}
+	}
+	if hr.retry != nil && hr.retry.ranSteps {
+		// A failed attempt ran steps: the host changed all the same.
+		ev.Message = "an earlier attempt changed the host"
+		return hr.changedTask(ev, j)
+	}
+	ev.DurationMS = time.Since(j.start).Milliseconds()
 	hr.r.emit(ev)
-	return true, true
+	return jobOutcome{ok: true}
+}
+
+// changedTask notifies and reports a job that changed the host.
+func (hr *hostRun) changedTask(ev *event.Event, j *job) jobOutcome {
+	ev.Status = event.StatusChanged
+	if !j.handler {
+		for _, n := range j.t.Spec.Notify {
+			hr.changed[n] = true
+		}
+	}
+	ev.DurationMS = time.Since(j.start).Milliseconds()
+	hr.r.emit(ev)
+	return jobOutcome{changed: true, ok: true}
 }
 
 func (hr *hostRun) describe(ev *event.Event, t *playbooks.Task, plan *modules.Plan) {
@@ -163,16 +219,23 @@ func carriesSecret(t *playbooks.Task) bool {
 	return false
 }
 
-// failTask reports a task's failure; with ignore_errors it is counted as
-// ignored and the host goes on. It reports whether the host may go on.
-func (hr *hostRun) failTask(t *playbooks.Task, err error, start time.Time) bool {
-	if !t.IgnoreErrors {
-		hr.fail(t.ID, t.Spec.Module, err, start)
-		return false
+// failJob reports a job that failed before it had a plan (its probe,
+// its plan); with ignore_errors it is counted as ignored and the host goes
+// on. Unless another attempt follows.
+func (hr *hostRun) failJob(j *job, err error) jobOutcome {
+	if hr.retryLater(err) {
+		return jobOutcome{}
 	}
-	hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusFailed, Ignored: true,
-		Error: err.Error(), DurationMS: time.Since(start).Milliseconds()})
-	return true
+	ev := hr.newEvent(j, event.StatusFailed)
+	if !j.t.IgnoreErrors {
+		hr.failed = true
+		if errors.Is(err, transport.ErrUnreachable) {
+			ev.Status = event.StatusUnreachable
+		}
+	}
+	ev.Ignored, ev.Error, ev.DurationMS = j.t.IgnoreErrors, err.Error(), time.Since(j.start).Milliseconds()
+	hr.r.emit(ev)
+	return jobOutcome{ok: j.t.IgnoreErrors}
 }
 
 func (hr *hostRun) fail(task, module string, err error, start time.Time) {

@@ -48,21 +48,23 @@ func (hr *hostRun) attempt() int {
 // left to do: the host changed. An
 // interrupt makes the running attempt the last. Plan never retries: a
 // plan shows what apply would do, and that does not change.
-func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task, p transport.ProbeResult, start time.Time) (changed, ok bool) {
+func (hr *hostRun) runTaskRetrying(ctx, work context.Context, j *job) jobOutcome {
+	t := j.t
 	if t.Retries == 0 || !hr.r.opts.Apply {
-		return hr.runTask(work, t, p, start)
+		return hr.runTask(work, j)
 	}
 	defer func() { hr.retry = nil }()
 	retried, ranSteps := false, false
 	for n := 1; ; n++ {
 		hr.retry = &retryState{attempt: n, last: n > t.Retries || ctx.Err() != nil, ranSteps: ranSteps}
-		changed, ok = hr.runTask(work, t, p, start)
+		out := hr.runTask(work, j)
 		err := hr.retry.err
-		ranSteps = ranSteps || (err != nil && changed)
+		ranSteps = ranSteps || (err != nil && out.changed)
 		if err == nil {
 			// A failed attempt may have changed the host: later probes
 			// are stale even when the last attempt changed nothing.
-			return changed || retried, ok
+			out.changed = out.changed || retried
+			return out
 		}
 		retried = true
 		hr.r.logf("%s: %s: attempt %d of %d failed: %v", hr.h.Name, t.ID, n, t.Retries+1, err)
@@ -73,14 +75,13 @@ func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task,
 		case <-ctx.Done():
 		case <-time.After(time.Duration(t.Delay) * time.Second):
 		}
-		hr.followed = nil // taken by the failed attempt
 		if t.Spec.Delegate == "" {
 			res, err := hr.probe(work, []*playbooks.Task{t})
 			if err != nil {
-				hr.fail(t.ID, t.Spec.Module, err, start)
-				return true, false
+				hr.fail(t.ID, t.Spec.Module, err, j.start)
+				return jobOutcome{changed: true}
 			}
-			p = res[0]
+			j.probe = res[0]
 		}
 	}
 }

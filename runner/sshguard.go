@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/clawrun/clawrun/modules"
-	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner/event"
 )
 
@@ -29,12 +28,10 @@ type sshGuard struct {
 
 func isSSHPath(p string) bool { return strings.HasPrefix(p, "/etc/ssh/") }
 
-func isSSHUnit(t *playbooks.Task) bool {
-	s, ok := t.Module.(*modules.Service)
-	if !ok {
-		return false
-	}
-	switch strings.TrimSuffix(s.Name, ".service") {
+// guardsSSH reports a plan whose steps change the ssh service (the
+// module says which unit it manages): a fresh login must work after them.
+func guardsSSH(plan *modules.Plan) bool {
+	switch strings.TrimSuffix(plan.Unit, ".service") {
 	case "ssh", "sshd":
 		return true
 	}

@@ -20,33 +20,35 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p transport.Probe
 }
 
 // execute runs a plan's steps, all in one round trip, under the sshd
-// lock-out guard.
-func (hr *hostRun) execute(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
-	err := hr.runSteps(ctx, conn, t, become, plan)
-	if conn != hr.conn || !isSSHUnit(t) {
-		return err
+// lock-out guard, with the probes of follow riding along; it returns their
+// results (nil when they did not ride along or are stale).
+func (hr *hostRun) execute(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) ([]transport.ProbeResult, error) {
+	followed, err := hr.runSteps(ctx, conn, t, become, plan, follow)
+	if conn != hr.conn || !guardsSSH(plan) {
+		return followed, err
 	}
 	if err != nil {
 		// ssh refused the new configuration: it must not stay for the
 		// next restart, and its backups must not be cleaned up.
-		return hr.guardFailed(ctx, err)
+		return nil, hr.guardFailed(ctx, err)
 	}
 	if err = hr.guardAfter(ctx); err != nil {
-		hr.followed = nil // taken before the guard reverted sshd
+		return nil, err // the probes were taken before the guard reverted sshd
 	}
-	return err
+	return followed, nil
 }
 
-func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
+// stepsScript is the script of a plan's steps: the guard's prefix, the
+// steps (content staged first), and the probes of follow riding along.
+func (hr *hostRun) stepsScript(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) (script string, guarded []string, rider *transport.Batch, err error) {
 	var b strings.Builder
-	var guarded []string
 	if conn == hr.conn {
 		var pre string
 		pre, guarded = hr.guardPrefix(plan, become)
 		b.WriteString(pre)
 	}
 	var listenWait string
-	if conn == hr.conn && isSSHUnit(t) && len(hr.guard.saved) > 0 {
+	if conn == hr.conn && guardsSSH(plan) && len(hr.guard.saved) > 0 {
 		var pre string
 		pre, listenWait = sshListenWait(hr.h.Port)
 		b.WriteString(pre)
@@ -55,7 +57,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 		if s.Upload != nil {
 			path, err := conn.Stage(ctx, s.Upload)
 			if err != nil {
-				return err
+				return "", nil, nil, err
 			}
 			s.Script = strings.ReplaceAll(s.Script, modules.StagedToken, modules.Quote(path))
 		}
@@ -64,12 +66,19 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 	b.WriteString(listenWait)
 	// The next tasks' probes ride along when they run with the same
 	// privileges (not with a timeout: it bounds the task's own steps).
-	var follow *transport.Batch
-	if conn == hr.conn && len(hr.follow) > 0 && t.Timeout == 0 {
-		if items := hr.probeItems(hr.follow); transport.SameBecome(items, become) {
-			follow = transport.NewBatch(items)
-			b.WriteString(follow.AfterSteps())
+	if conn == hr.conn && len(follow) > 0 && t.Timeout == 0 {
+		if items := hr.probeItems(follow); transport.SameBecome(items, become) {
+			rider = transport.NewBatch(items)
+			b.WriteString(rider.AfterSteps())
 		}
+	}
+	return b.String(), guarded, rider, nil
+}
+
+func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) ([]transport.ProbeResult, error) {
+	script, guarded, rider, err := hr.stepsScript(ctx, conn, t, become, plan, follow)
+	if err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	ctx = transport.WithNotice(ctx, func(msg string) {
@@ -80,7 +89,7 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 		ctx, cancel = transport.WithTimeout(ctx, t.Timeout, transport.TaskTimeout)
 		defer cancel()
 	}
-	res, err := conn.Run(ctx, b.String(), become)
+	res, err := conn.Run(ctx, script, become)
 	if err == nil && conn == hr.conn {
 		hr.guardRan(become, guarded, res.Stdout)
 	}
@@ -88,28 +97,31 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 		hr.keepOutput(res) // strips task-result markers
 	}
 	if err == nil && t.Spec.Module == "command" {
-		hr.output = commandOutput(res, follow)
+		hr.output = commandOutput(res, rider)
 	}
 	probes := 0
-	if follow != nil {
-		probes = follow.Len()
+	if rider != nil {
+		probes = rider.Len()
 	}
 	hr.r.logf("%s: %s: ran %d steps (and %d probes) in %s", hr.h.Name, t.ID, len(plan.Steps), probes, time.Since(t0).Round(time.Millisecond))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := res.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if follow != nil {
-		// Unparsable probes are not an error: the next task probes again.
-		if out, ok := follow.SplitSteps(res.Stdout); ok {
-			if pr, err := follow.Parse(out, res.Stderr); err == nil && follow.Reprobe(ctx, conn, become, pr) == nil {
-				hr.followed = pr
-			}
-		}
+	if rider == nil {
+		return nil, nil
 	}
-	return nil
+	// Unparsable probes are not an error: the next task probes again.
+	out, ok := rider.SplitSteps(res.Stdout)
+	if !ok {
+		return nil, nil
+	}
+	if pr, err := rider.Parse(out, res.Stderr); err == nil && rider.Reprobe(ctx, conn, become, pr) == nil {
+		return pr, nil
+	}
+	return nil, nil
 }
 
 // stepScript runs step i and stops the script when it fails. Not

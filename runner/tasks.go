@@ -11,95 +11,125 @@ import (
 	"github.com/clawrun/clawrun/runner/transport"
 )
 
+// probeWindow is what runTasks holds of the host's state: the probes of
+// the tasks from index from on (from < 0: none still valid) and the
+// latest probe taken of each task.
+type probeWindow struct {
+	probes  []transport.ProbeResult
+	from    int
+	latest  []*transport.ProbeResult
+	checked bool // apply PLANFILE compared the first probes with the plan
+}
+
+func (pw *probeWindow) set(from int, res []transport.ProbeResult) {
+	pw.probes, pw.from = res, from
+	for k := range res {
+		pw.latest[from+k] = &res[k]
+	}
+}
+
+func (pw *probeWindow) has(i int) bool { return pw.from >= 0 && i-pw.from < len(pw.probes) }
+
 // runTasks probes all tasks in one round trip, then walks them in order.
 // After a change, later tasks are probed again, since their state may
 // depend on it: in the change's own round trip, up to the next task that
 // is expected to change (see window).
 func (hr *hostRun) runTasks(ctx, work context.Context, tasks []*playbooks.Task) {
-	var probes []transport.ProbeResult
-	probedFrom := -1
-	first := true
-	latest := make([]*transport.ProbeResult, len(tasks))
-	keep := func(from int, res []transport.ProbeResult) {
-		for k := range res {
-			latest[from+k] = &res[k]
-		}
-	}
+	pw := &probeWindow{from: -1, latest: make([]*transport.ProbeResult, len(tasks))}
 	if rp := hr.r.opts.Replay; rp != nil && rp.Hosts[hr.h.Name] == nil {
 		hr.fail("plan", "", fmt.Errorf("%s is not in the saved plan: plan again", hr.h.Name), time.Now())
 		return
 	}
-	for i, t := range tasks {
+	for i := range tasks {
 		if ctx.Err() != nil {
 			return
 		}
 		start := time.Now()
-		if t.Spec.Needs != nil {
-			// It reads earlier tasks' results: evaluate it again with them.
-			if !hr.refresh(tasks, i, start) {
-				return
-			}
-			t = tasks[i]
-			if !t.Skip && t.Pending {
-				hr.knownAfterApply(t, start)
-				hr.recordResult(t, true, transport.ProbeResult{})
-				continue
-			}
-			probedFrom = -1 // its probe was taken before its values were known
-		}
-		if t.Skip {
-			hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusSkipped})
-			hr.recordResult(t, false, transport.ProbeResult{})
-			continue
-		}
-		var p transport.ProbeResult
-		if t.Spec.Delegate == "" {
-			if probedFrom < 0 || i-probedFrom >= len(probes) {
-				var err error
-				if probes, err = hr.probe(work, tasks[i:]); err != nil {
-					hr.fail(t.ID, t.Spec.Module, err, start)
-					return
-				}
-				probedFrom = i
-				keep(i, probes)
-				if first && hr.r.opts.Replay != nil {
-					// Before anything changes: is every host as planned?
-					if err := hr.checkDrift(tasks[i:], probes); err != nil {
-						hr.fail("plan", "", err, start)
-						return
-					}
-				}
-				first = false
-			}
-			p = probes[i-probedFrom]
-		}
-		// A change makes later probes stale: they are taken again in the
-		// same round trip as the change's steps.
-		end := hr.window(tasks, latest, i+1)
-		hr.follow, hr.followed = tasks[i+1:end], nil
-		if end == len(tasks) {
-			hr.follow = append(hr.follow, hr.notified(t.Spec.Notify)...)
-		}
-		hr.r.taskStarted(hr.h.Name, t.ID)
-		hr.lastRun = nil
-		changed, ok := hr.runTaskRetrying(ctx, work, t, p, start)
-		hr.recordResult(t, changed, p)
-		follow, followed := hr.follow, hr.followed
-		hr.follow, hr.followed = nil, nil
+		t, run, ok := hr.ready(tasks, i, start, pw)
 		if !ok {
 			return
 		}
-		if changed && hr.r.opts.Apply && t.Spec.Delegate == "" {
-			probedFrom = -1 // later tasks may see a different host now
+		if !run {
+			continue
+		}
+		j := &job{t: t, start: start}
+		if t.Spec.Delegate == "" {
+			if !pw.has(i) && !hr.probeFrom(work, tasks, i, start, pw) {
+				return
+			}
+			j.probe = pw.probes[i-pw.from]
+		}
+		// A change makes later probes stale: they are taken again in the
+		// same round trip as the change's steps.
+		end := hr.window(tasks, pw.latest, i+1)
+		j.follow = slices.Clip(tasks[i+1 : end])
+		if end == len(tasks) {
+			j.follow = append(j.follow, hr.notified(t.Spec.Notify)...)
+		}
+		hr.r.taskStarted(hr.h.Name, t.ID)
+		hr.lastRun = nil
+		probe := j.probe
+		out := hr.runTaskRetrying(ctx, work, j)
+		hr.recordResult(t, out.changed, probe)
+		if !out.ok {
+			return
+		}
+		if out.changed && hr.r.opts.Apply && t.Spec.Delegate == "" {
+			pw.from = -1 // later tasks may see a different host now
 			hr.handlerProbes = nil
-			if followed != nil {
+			if out.followed != nil {
 				n := end - (i + 1)
-				probes, probedFrom = followed[:n], i+1
-				keep(i+1, probes)
-				hr.keepHandlerProbes(follow[n:], followed[n:])
+				pw.set(i+1, out.followed[:n])
+				hr.keepHandlerProbes(j.follow[n:], out.followed[n:])
 			}
 		}
 	}
+}
+
+// ready readies task i: evaluated again when it reads earlier tasks'
+// results, reported at once when skipped or known only after apply. run
+// says whether it goes on to be probed and run; ok false stops the host.
+func (hr *hostRun) ready(tasks []*playbooks.Task, i int, start time.Time, pw *probeWindow) (t *playbooks.Task, run, ok bool) {
+	t = tasks[i]
+	if t.Spec.Needs != nil {
+		// It reads earlier tasks' results: evaluate it again with them.
+		if !hr.refresh(tasks, i, start) {
+			return nil, false, false
+		}
+		t = tasks[i]
+		if !t.Skip && t.Pending {
+			hr.knownAfterApply(t, start)
+			hr.recordResult(t, true, transport.ProbeResult{})
+			return t, false, true
+		}
+		pw.from = -1 // its probe was taken before its values were known
+	}
+	if t.Skip {
+		hr.r.emit(&event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusSkipped})
+		hr.recordResult(t, false, transport.ProbeResult{})
+		return t, false, true
+	}
+	return t, true, true
+}
+
+// probeFrom probes tasks[i:] in one round trip. The first time, before
+// anything changed, apply PLANFILE checks that the host is as planned.
+func (hr *hostRun) probeFrom(work context.Context, tasks []*playbooks.Task, i int, start time.Time, pw *probeWindow) bool {
+	t := tasks[i]
+	probes, err := hr.probe(work, tasks[i:])
+	if err != nil {
+		hr.fail(t.ID, t.Spec.Module, err, start)
+		return false
+	}
+	pw.set(i, probes)
+	if !pw.checked && hr.r.opts.Replay != nil {
+		if err := hr.checkDrift(tasks[i:], probes); err != nil {
+			hr.fail("plan", "", err, start)
+			return false
+		}
+	}
+	pw.checked = true
+	return true
 }
 
 // window picks the tasks from `from` on whose probes ride along with a
