@@ -110,6 +110,35 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 	if len(facts) > 0 {
 		b.WriteString(strings.Join(facts, " · ") + "\n\n")
 	}
+	counts, groups := m.group()
+	b.WriteString("| host | add | change | remove | unchanged | failed | ignored |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	names := make([]string, 0, len(counts))
+	for h := range counts {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	for _, h := range names {
+		c := counts[h]
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", h, c.add, c.change, c.remove, c.unchanged, c.failed, c.ignored)
+	}
+	if len(groups) == 0 {
+		b.WriteString("\nNo changes: every host is as declared.\n")
+		return b.String()
+	}
+	b.WriteString("\n### Changes\n")
+	truncated := false
+	for _, g := range groups {
+		truncated = m.writeGroup(&b, g, maxDiff) || truncated
+	}
+	if truncated {
+		b.WriteString("\n_Diffs were truncated to fit a comment; `clawrun plan` shows them whole._\n")
+	}
+	return b.String()
+}
+
+// group counts each host's outcomes and groups the distinct changes with
+// the hosts they apply to, in play order.
+func (m *MarkdownRenderer) group() (map[string]*hostCounts, []*group) {
 	counts := map[string]*hostCounts{}
 	for _, h := range m.hosts {
 		counts[h] = &hostCounts{}
@@ -137,38 +166,9 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 			c = &hostCounts{}
 			counts[e.Host] = c
 		}
-		var g group
-		switch e.Status {
-		case event.StatusOK, event.StatusSkipped:
-			c.unchanged++
+		g, ok := c.count(e)
+		if !ok {
 			continue
-		case event.StatusFailed, event.StatusUnreachable:
-			kind := e.Status
-			if e.Ignored {
-				c.ignored++
-				kind += ", ignored"
-			} else {
-				c.failed++
-			}
-			g = group{task: e.Task, failed: true, errText: e.Error, kind: kind}
-		case event.StatusNotChecked:
-			g = group{task: e.Task, kind: "not checked", errText: e.Message}
-		default:
-			k := kind(e)
-			switch k {
-			case "add":
-				c.add++
-			case "remove":
-				c.remove++
-			case "handler":
-			default:
-				c.change++
-			}
-			var lines strings.Builder
-			for _, l := range e.Changes {
-				fmt.Fprintf(&lines, "%s %s\n", l.Sign, l.Text)
-			}
-			g = group{task: e.Task, kind: k, lines: lines.String(), diff: e.Diff, caveat: e.Caveat}
 		}
 		key := strings.Join([]string{g.task, g.kind, g.lines, g.diff, g.caveat, g.errText}, "\x00")
 		if prev, ok := index[key]; ok {
@@ -176,66 +176,86 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 			continue
 		}
 		g.hosts, g.at = []string{e.Host}, string(e.Type)+"\x00"+e.Task
-		gp := &g
-		index[key] = gp
-		groups = append(groups, gp)
+		index[key] = g
+		groups = append(groups, g)
 	}
 	rank := playOrder(seqs)
 	sort.SliceStable(groups, func(i, j int) bool { return rank[groups[i].at] < rank[groups[j].at] })
-	b.WriteString("| host | add | change | remove | unchanged | failed | ignored |\n|---|--:|--:|--:|--:|--:|--:|\n")
-	names := make([]string, 0, len(counts))
-	for h := range counts {
-		names = append(names, h)
-	}
-	sort.Strings(names)
-	for _, h := range names {
-		c := counts[h]
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", h, c.add, c.change, c.remove, c.unchanged, c.failed, c.ignored)
-	}
-	if len(groups) == 0 {
-		b.WriteString("\nNo changes: every host is as declared.\n")
-		return b.String()
-	}
-	b.WriteString("\n### Changes\n")
-	truncated := false
-	for _, g := range groups {
-		hosts := strings.Join(g.hosts, ", ")
-		if len(g.hosts) == len(m.hosts) && len(m.hosts) > 1 {
-			hosts = fmt.Sprintf("all %d hosts", len(m.hosts))
+	return counts, groups
+}
+
+// count adds e to the host's row and returns the change it shows (ok
+// false: nothing to show, the task was unchanged or skipped).
+func (c *hostCounts) count(e *event.Event) (g *group, ok bool) {
+	switch e.Status {
+	case event.StatusOK, event.StatusSkipped:
+		c.unchanged++
+		return nil, false
+	case event.StatusFailed, event.StatusUnreachable:
+		kind := e.Status
+		if e.Ignored {
+			c.ignored++
+			kind += ", ignored"
+		} else {
+			c.failed++
 		}
-		switch {
-		case g.failed:
-			e := strings.TrimSpace(g.errText)
-			fmt.Fprintf(&b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
-			continue
-		case g.kind == "not checked":
-			fmt.Fprintf(&b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
-			continue
-		case g.kind == "handler":
-			verb := "runs"
-			if m.mode == "plan" {
-				verb = "may run"
-			}
-			fmt.Fprintf(&b, "\n#### `%s` %s — %s\n", g.task, verb, hosts)
-			continue
-		}
-		sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
-		fmt.Fprintf(&b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
-		b.WriteString(fence(g.lines) + "\n" + g.lines + fence(g.lines) + "\n")
-		if g.caveat != "" {
-			fmt.Fprintf(&b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
-		}
-		if g.diff != "" {
-			d := g.diff
-			if maxDiff >= 0 && len(d) > maxDiff {
-				d = d[:maxDiff] + "\n… (diff truncated)\n"
-				truncated = true
-			}
-			fmt.Fprintf(&b, "\n<details><summary>diff</summary>\n\n%sdiff\n%s\n%s\n</details>\n", fence(d), strings.TrimRight(d, "\n"), fence(d))
-		}
+		return &group{task: e.Task, failed: true, errText: e.Error, kind: kind}, true
+	case event.StatusNotChecked:
+		return &group{task: e.Task, kind: "not checked", errText: e.Message}, true
 	}
-	if truncated {
-		b.WriteString("\n_Diffs were truncated to fit a comment; `clawrun plan` shows them whole._\n")
+	k := kind(e)
+	switch k {
+	case "add":
+		c.add++
+	case "remove":
+		c.remove++
+	case "handler":
+	default:
+		c.change++
 	}
-	return b.String()
+	var lines strings.Builder
+	for _, l := range e.Changes {
+		fmt.Fprintf(&lines, "%s %s\n", l.Sign, l.Text)
+	}
+	return &group{task: e.Task, kind: k, lines: lines.String(), diff: e.Diff, caveat: e.Caveat}, true
+}
+
+// writeGroup prints one distinct change; it reports whether it cut the
+// diff.
+func (m *MarkdownRenderer) writeGroup(b *strings.Builder, g *group, maxDiff int) (truncated bool) {
+	hosts := strings.Join(g.hosts, ", ")
+	if len(g.hosts) == len(m.hosts) && len(m.hosts) > 1 {
+		hosts = fmt.Sprintf("all %d hosts", len(m.hosts))
+	}
+	switch {
+	case g.failed:
+		e := strings.TrimSpace(g.errText)
+		fmt.Fprintf(b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
+		return false
+	case g.kind == "not checked":
+		fmt.Fprintf(b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
+		return false
+	case g.kind == "handler":
+		verb := "runs"
+		if m.mode == "plan" {
+			verb = "may run"
+		}
+		fmt.Fprintf(b, "\n#### `%s` %s — %s\n", g.task, verb, hosts)
+		return false
+	}
+	sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
+	fmt.Fprintf(b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
+	b.WriteString(fence(g.lines) + "\n" + g.lines + fence(g.lines) + "\n")
+	if g.caveat != "" {
+		fmt.Fprintf(b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
+	}
+	if g.diff != "" {
+		d := g.diff
+		if maxDiff >= 0 && len(d) > maxDiff {
+			d = d[:maxDiff] + "\n… (diff truncated)\n"
+			truncated = true
+		}
+		fmt.Fprintf(b, "\n<details><summary>diff</summary>\n\n%sdiff\n%s\n%s\n</details>\n", fence(d), strings.TrimRight(d, "\n"), fence(d))
+	}
+	return truncated
 }
