@@ -128,27 +128,7 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 		}
 	}
 	for _, f := range in.VarFiles {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
-			continue
-		}
-		// A parser of its own: var files hold secrets, and diagnostics
-		// quote source lines only from files the shared parser knows.
-		hf, d := hclparse.NewParser().ParseHCL(src, f)
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		attrs, d := hf.Body.JustAttributes()
-		diags = append(diags, d...)
-		for _, a := range sortedAttrs(attrs) {
-			val, d := a.Expr.Value(nil)
-			diags = append(diags, d...)
-			if !d.HasErrors() {
-				set(a.Name, val, nil, a.Expr.Range().Ptr(), "var file")
-			}
-		}
+		readVarFile(f, &diags, set)
 	}
 	for _, kvp := range in.Vars {
 		k, val, ok := strings.Cut(kvp, "=")
@@ -164,6 +144,47 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 		set(k, v, nil, nil, "plan file")
 	}
 	vs := &VarSet{Values: vals, Pinned: pinned, ByHost: map[string]map[string]cty.Value{}}
+	diags = append(diags, pb.unset(in, vals, requireAll)...)
+	for _, h := range in.Hosts {
+		hv, d := pb.hostValues(vs, h)
+		diags = append(diags, d...)
+		if hv != nil {
+			vs.ByHost[h.Name] = hv
+		}
+	}
+	return vs, diags
+}
+
+// readVarFile sets the variables of one --var-file.
+func readVarFile(f string, diags *hcl.Diagnostics, set func(name string, raw cty.Value, text *string, rng *hcl.Range, from string)) {
+	src, err := os.ReadFile(f)
+	if err != nil {
+		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read var file", Detail: err.Error()})
+		return
+	}
+	// A parser of its own: var files hold secrets, and diagnostics
+	// quote source lines only from files the shared parser knows.
+	hf, d := hclparse.NewParser().ParseHCL(src, f)
+	*diags = append(*diags, d...)
+	if d.HasErrors() {
+		return
+	}
+	attrs, d := hf.Body.JustAttributes()
+	*diags = append(*diags, d...)
+	for _, a := range sortedAttrs(attrs) {
+		val, d := a.Expr.Value(nil)
+		*diags = append(*diags, d...)
+		if !d.HasErrors() {
+			set(a.Name, val, nil, a.Expr.Range().Ptr(), "var file")
+		}
+	}
+}
+
+// unset gives each variable without a value an unknown one (validate), or
+// reports it (requireAll, or set for some hosts only); sensitive ones are
+// marked.
+func (pb *Playbook) unset(in Inputs, vals map[string]cty.Value, requireAll bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	for _, v := range pb.Variables {
 		if _, ok := vals[v.Name]; !ok {
 			missing := hostsWithout(in.Hosts, v.Name)
@@ -189,14 +210,7 @@ func (pb *Playbook) Resolve(in Inputs, requireAll bool) (*VarSet, hcl.Diagnostic
 			vals[v.Name] = vals[v.Name].Mark(sensitiveMark)
 		}
 	}
-	for _, h := range in.Hosts {
-		hv, d := pb.hostValues(vs, h)
-		diags = append(diags, d...)
-		if hv != nil {
-			vs.ByHost[h.Name] = hv
-		}
-	}
-	return vs, diags
+	return diags
 }
 
 // unitVariable is the first declaration of name in an included file.
