@@ -133,50 +133,12 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		// The include's when is false: its tasks are skipped, unevaluated.
 		return []*Task{{Spec: spec, ID: spec.ID(), Skip: true}}, diags
 	}
-	type inst struct {
-		key  string
-		each cty.Value
-	}
-	insts := []inst{{}}
+	insts := []forEachInst{{}}
 	if spec.ForEach != nil {
-		fe, d := spec.ForEach.Value(base)
+		var d hcl.Diagnostics
+		insts, d = forEachInsts(spec, base)
 		diags = append(diags, d...)
 		if d.HasErrors() {
-			return nil, diags
-		}
-		if fe.IsMarked() || (fe.IsKnown() && !fe.IsNull() && fe.Type().IsSetType() && fe.ContainsMarked()) {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in for_each",
-				Detail:  "for_each keys name the task instances, and names are printed: iterate over a non-sensitive map or set (a map's values may be sensitive, its keys not).",
-				Subject: spec.ForEach.Range().Ptr()})
-			return nil, diags
-		}
-		switch {
-		case !fe.IsKnown():
-			insts = []inst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}
-		case fe.IsNull():
-			insts = nil
-		case fe.Type().IsMapType() || fe.Type().IsObjectType() || fe.Type().IsSetType():
-			insts = nil
-			isSet := fe.Type().IsSetType()
-			for it := fe.ElementIterator(); it.Next(); {
-				k, v := it.Element()
-				if isSet {
-					k = v
-				}
-				ks, err := convert.Convert(k, cty.String)
-				if err != nil || !ks.IsKnown() {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
-						Detail: "A set for for_each must hold strings.", Subject: spec.ForEach.Range().Ptr()})
-					return nil, diags
-				}
-				ks, _ = ks.Unmark()
-				insts = append(insts, inst{key: ks.AsString(), each: cty.ObjectVal(map[string]cty.Value{"key": ks, "value": v})})
-			}
-			sort.SliceStable(insts, func(i, j int) bool { return insts[i].key < insts[j].key })
-		default:
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
-				Detail:  fmt.Sprintf("for_each takes a map or a set of strings, not %s; wrap a list in toset().", fe.Type().FriendlyName()),
-				Subject: spec.ForEach.Range().Ptr()})
 			return nil, diags
 		}
 	}
@@ -245,6 +207,59 @@ func (s *Scope) Instantiate(spec *TaskSpec) ([]*Task, hcl.Diagnostics) {
 		out = append(out, t)
 	}
 	return out, diags
+}
+
+// forEachInst is one instance of a task with for_each.
+type forEachInst struct {
+	key  string
+	each cty.Value
+}
+
+// forEachInsts evaluates a task's for_each: its instances, by key.
+func forEachInsts(spec *TaskSpec, base *hcl.EvalContext) ([]forEachInst, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	insts := []forEachInst{{}}
+	fe, d := spec.ForEach.Value(base)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return nil, diags
+	}
+	if fe.IsMarked() || (fe.IsKnown() && !fe.IsNull() && fe.Type().IsSetType() && fe.ContainsMarked()) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in for_each",
+			Detail:  "for_each keys name the task instances, and names are printed: iterate over a non-sensitive map or set (a map's values may be sensitive, its keys not).",
+			Subject: spec.ForEach.Range().Ptr()})
+		return nil, diags
+	}
+	switch {
+	case !fe.IsKnown():
+		insts = []forEachInst{{key: "", each: cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}
+	case fe.IsNull():
+		insts = nil
+	case fe.Type().IsMapType() || fe.Type().IsObjectType() || fe.Type().IsSetType():
+		insts = nil
+		isSet := fe.Type().IsSetType()
+		for it := fe.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			if isSet {
+				k = v
+			}
+			ks, err := convert.Convert(k, cty.String)
+			if err != nil || !ks.IsKnown() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
+					Detail: "A set for for_each must hold strings.", Subject: spec.ForEach.Range().Ptr()})
+				return nil, diags
+			}
+			ks, _ = ks.Unmark()
+			insts = append(insts, forEachInst{key: ks.AsString(), each: cty.ObjectVal(map[string]cty.Value{"key": ks, "value": v})})
+		}
+		sort.SliceStable(insts, func(i, j int) bool { return insts[i].key < insts[j].key })
+	default:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
+			Detail:  fmt.Sprintf("for_each takes a map or a set of strings, not %s; wrap a list in toset().", fe.Type().FriendlyName()),
+			Subject: spec.ForEach.Range().Ptr()})
+		return nil, diags
+	}
+	return insts, diags
 }
 
 // boolMeta evaluates a meta-attribute; unknown leaves target unchanged.
