@@ -1,3 +1,4 @@
+// Command clawrun pushes configuration to Linux hosts over SSH.
 package main
 
 import (
