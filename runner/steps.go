@@ -50,7 +50,7 @@ func (hr *hostRun) stepsScript(ctx context.Context, conn transport.Conn, t *play
 	var listenWait string
 	if conn == hr.conn && guardsSSH(plan) && len(hr.guard.saved) > 0 {
 		var pre string
-		pre, listenWait = sshListenWait(hr.h.Port)
+		pre, listenWait = transport.SSHListenWait(hr.h.Port)
 		b.WriteString(pre)
 	}
 	for i, s := range plan.Steps {
