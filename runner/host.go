@@ -38,8 +38,6 @@ type hostRun struct {
 	// factsPending: the playbook never reads host.facts, so facts travel
 	// with the first probe (one round trip less).
 	factsPending bool
-	// output is what the last command task's steps printed (-v, JSON).
-	output string
 	// retry is set while a task with retries runs an attempt.
 	retry *retryState
 	// fresh are the random_hex values apply PLANFILE drew anew (the plan

@@ -108,9 +108,8 @@ func (hr *hostRun) runTask(work context.Context, j *job) jobOutcome {
 	if plan.Opaque != "" && t.Spec.Delegate == "" {
 		hr.opaqueApplied = true
 	}
-	hr.output = ""
-	followed, err := hr.execute(work, conn, t, become, plan, j.follow)
-	ev.Output = hr.output
+	ran, err := hr.execute(work, conn, t, become, plan, j.follow)
+	ev.Output = ran.output
 	hr.hideOutput(t, ev)
 	if err != nil {
 		if hr.retryLater(err) {
@@ -119,7 +118,7 @@ func (hr *hostRun) runTask(work context.Context, j *job) jobOutcome {
 		return jobOutcome{changed: true, ok: hr.failEvent(ev, t, err, j.start)}
 	}
 	out := hr.changedTask(ev, j)
-	out.followed = followed
+	out.followed = ran.followed
 	return out
 }
 

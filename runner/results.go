@@ -34,7 +34,7 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p transport.Pro
 	case t.Pending:
 		r = modules.Result{} // planned as known after apply: nothing is known
 	}
-	if c, ok := t.Module.(*modules.Command); ok && !t.Skip && !t.Pending {
+	if c, ok := t.Module.(modules.Capturer); ok && !t.Skip && !t.Pending {
 		if !changed {
 			if pr, ok := c.ProbeResult(p.Out); ok {
 				r.OutputKnown, r.Stdout, r.Stderr, r.ExitCode = true, pr.Stdout, pr.Stderr, pr.ExitCode
@@ -62,7 +62,8 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p transport.Pro
 // when it is a command whose configuration (cmd, env) holds a sensitive
 // value: its output may be derived from the secret (echo $tok | rev).
 func sensitiveOutput(t *playbooks.Task) bool {
-	return t.Sensitive || (t.Spec.Module == "command" && carriesSecret(t))
+	_, prints := t.Module.(modules.Capturer)
+	return t.Sensitive || (prints && carriesSecret(t))
 }
 
 // hideOutput withholds a sensitive command's output from -v and JSON, and

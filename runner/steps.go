@@ -19,23 +19,32 @@ func (hr *hostRun) plan(t *playbooks.Task, info *modules.Host, p transport.Probe
 	return t.Module.Plan(info, p.Out)
 }
 
+// stepsRun is what running a plan's steps returns besides an error.
+type stepsRun struct {
+	// followed are the results of the probes that rode along (nil when
+	// none did, or they are stale).
+	followed []transport.ProbeResult
+	// output is what a command's steps printed (-v, JSON).
+	output string
+}
+
 // execute runs a plan's steps, all in one round trip, under the sshd
-// lock-out guard, with the probes of follow riding along; it returns their
-// results (nil when they did not ride along or are stale).
-func (hr *hostRun) execute(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) ([]transport.ProbeResult, error) {
-	followed, err := hr.runSteps(ctx, conn, t, become, plan, follow)
+// lock-out guard, with the probes of follow riding along.
+func (hr *hostRun) execute(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) (stepsRun, error) {
+	ran, err := hr.runSteps(ctx, conn, t, become, plan, follow)
 	if conn != hr.conn || !guardsSSH(plan) {
-		return followed, err
+		return ran, err
 	}
 	if err != nil {
 		// ssh refused the new configuration: it must not stay for the
 		// next restart, and its backups must not be cleaned up.
-		return nil, hr.guardFailed(ctx, err)
+		return ran, hr.guardFailed(ctx, err)
 	}
 	if err = hr.guardAfter(ctx); err != nil {
-		return nil, err // the probes were taken before the guard reverted sshd
+		ran.followed = nil // taken before the guard reverted sshd
+		return ran, err
 	}
-	return followed, nil
+	return ran, nil
 }
 
 // stepsScript is the script of a plan's steps: the guard's prefix, the
@@ -75,10 +84,11 @@ func (hr *hostRun) stepsScript(ctx context.Context, conn transport.Conn, t *play
 	return b.String(), guarded, rider, nil
 }
 
-func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) ([]transport.ProbeResult, error) {
+func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan, follow []*playbooks.Task) (stepsRun, error) {
+	var ran stepsRun
 	script, guarded, rider, err := hr.stepsScript(ctx, conn, t, become, plan, follow)
 	if err != nil {
-		return nil, err
+		return ran, err
 	}
 	t0 := time.Now()
 	ctx = transport.WithNotice(ctx, func(msg string) {
@@ -96,8 +106,8 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 	if err == nil {
 		hr.keepOutput(res) // strips task-result markers
 	}
-	if err == nil && t.Spec.Module == "command" {
-		hr.output = commandOutput(res, rider)
+	if _, prints := t.Module.(modules.Capturer); err == nil && prints {
+		ran.output = commandOutput(res, rider)
 	}
 	probes := 0
 	if rider != nil {
@@ -105,23 +115,23 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 	}
 	hr.r.logf("%s: %s: ran %d steps (and %d probes) in %s", hr.h.Name, t.ID, len(plan.Steps), probes, time.Since(t0).Round(time.Millisecond))
 	if err != nil {
-		return nil, err
+		return ran, err
 	}
 	if err := res.Err(); err != nil {
-		return nil, err
+		return ran, err
 	}
 	if rider == nil {
-		return nil, nil
+		return ran, nil
 	}
 	// Unparsable probes are not an error: the next task probes again.
 	out, ok := rider.SplitSteps(res.Stdout)
 	if !ok {
-		return nil, nil
+		return ran, nil
 	}
 	if pr, err := rider.Parse(out, res.Stderr); err == nil && rider.Reprobe(ctx, conn, become, pr) == nil {
-		return pr, nil
+		ran.followed = pr
 	}
-	return nil, nil
+	return ran, nil
 }
 
 // stepScript runs step i and stops the script when it fails. Not
