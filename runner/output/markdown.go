@@ -181,23 +181,28 @@ func (m *MarkdownRenderer) group() (map[string]*hostCounts, []*group) {
 	}
 	rank := playOrder(seqs)
 	sort.SliceStable(groups, func(i, j int) bool { return rank[groups[i].at] < rank[groups[j].at] })
+	// Unchanged, failed and ignored are the engine's recap, counted once.
+	if m.done != nil {
+		for h, c := range counts {
+			if r := m.done.Recap[h]; r != nil {
+				c.unchanged, c.failed, c.ignored = r.OK+r.Skipped, r.Failed+r.Unreachable, r.Ignored
+			}
+		}
+	}
 	return counts, groups
 }
 
-// count adds e to the host's row and returns the change it shows (ok
-// false: nothing to show, the task was unchanged or skipped).
+// count adds a change of e to the host's row (add, change or remove: the
+// recap has the rest) and returns the change it shows (ok false: nothing
+// to show, the task was unchanged or skipped).
 func (c *hostCounts) count(e *event.Event) (g *group, ok bool) {
 	switch e.Status {
 	case event.StatusOK, event.StatusSkipped:
-		c.unchanged++
 		return nil, false
 	case event.StatusFailed, event.StatusUnreachable:
 		kind := e.Status
 		if e.Ignored {
-			c.ignored++
 			kind += ", ignored"
-		} else {
-			c.failed++
 		}
 		return &group{task: e.Task, failed: true, errText: e.Error, kind: kind}, true
 	case event.StatusNotChecked:
