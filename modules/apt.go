@@ -67,6 +67,11 @@ func (a *Apt) Probe() string {
 	if a.CacheValidTime > 0 {
 		b.WriteString("now=$(date +%s); if [ -d /var/lib/apt/lists ]; then echo \"lists_age=$((now - $(stat -c %Y /var/lib/apt/lists)))\"; fi\n")
 	}
+	if a.consumesStamp() {
+		// An apt_repository task changed a repository (this run or an
+		// earlier one): the lists must be updated first. A builtin, no process.
+		fmt.Fprintf(&b, "if [ -e %s ]; then echo repo_changed=yes; fi\n", Quote(AptUpdateStamp))
+	}
 	if a.UpdateCache {
 		b.WriteString("have_lists=no; for f in /var/lib/apt/lists/*_Packages*; do [ -e \"$f\" ] && have_lists=yes; break; done; echo \"have_lists=$have_lists\"\n")
 	}
@@ -106,6 +111,22 @@ func (a *Apt) simulate() string {
 	return `sim() { t=$(mktemp -d); mkdir -p "$t/partial"
 o="-o Dir::State::Lists=$t -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1"
 apt-get -q $o update >/dev/null 2>&1; apt-get -s -q $o "$@"; rm -rf "$t"; }; sim`
+}
+
+// consumesStamp: tasks that install, upgrade or update lists need lists
+// that know every repository; removing packages does not.
+func (a *Apt) consumesStamp() bool {
+	return a.UpdateCache || a.Upgrade == "safe" || a.Upgrade == "full" || (len(a.Packages) > 0 && a.state() != "absent")
+}
+
+// stampPending: an earlier task of this plan writes AptUpdateStamp (an
+// apt_repository change); in apply the probe sees the file itself.
+func stampPending(h *Host) bool {
+	if h == nil {
+		return false
+	}
+	w, ok := h.Pending[AptUpdateStamp]
+	return ok && w.Known && !w.Absent
 }
 
 func (a *Apt) recommends() string {
@@ -148,11 +169,13 @@ func (a *Apt) Stable(out string) string {
 type aptState struct {
 	ListsAge  int // seconds; -1 unknown
 	HaveLists bool
-	Status    map[string]string // package -> "ii", "rc", ...
-	Version   map[string]string
-	Sim       []simOp // transaction for the task's packages
-	SimUp     []simOp // transaction for upgrade
-	SimErr    string  // apt-get -s error (E: lines)
+	// RepoChanged: AptUpdateStamp is there (an apt_repository changed).
+	RepoChanged bool
+	Status      map[string]string // package -> "ii", "rc", ...
+	Version     map[string]string
+	Sim         []simOp // transaction for the task's packages
+	SimUp       []simOp // transaction for upgrade
+	SimErr      string  // apt-get -s error (E: lines)
 }
 
 // simOp is one line of apt-get -s output: Inst, Remv, Purg.
@@ -170,6 +193,8 @@ func parseApt(out string) aptState {
 			st.ListsAge, _ = strconv.Atoi(strings.TrimPrefix(l, "lists_age="))
 		case l == "have_lists=yes":
 			st.HaveLists = true
+		case l == "repo_changed=yes":
+			st.RepoChanged = true
 		case strings.HasPrefix(l, "pkg "):
 			f := strings.Fields(strings.TrimPrefix(l, "pkg "))
 			if len(f) >= 2 {
@@ -203,8 +228,9 @@ func parseApt(out string) aptState {
 }
 
 // Plan decides the transaction.
-func (a *Apt) Plan(_ *Host, out string) (*Plan, error) {
+func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 	st := parseApt(out)
+	repo := a.consumesStamp() && (st.RepoChanged || stampPending(h))
 	p := &Plan{}
 	var install, remove []string
 	for _, pkg := range a.Packages {
@@ -227,16 +253,28 @@ func (a *Apt) Plan(_ *Host, out string) (*Plan, error) {
 	}
 	stale := a.UpdateCache && (!st.HaveLists || (a.CacheValidTime > 0 && (st.ListsAge < 0 || st.ListsAge > a.CacheValidTime)))
 	upgrade := a.Upgrade == "safe" || a.Upgrade == "full"
-	if len(install) == 0 && len(remove) == 0 && !(upgrade && len(st.SimUp) > 0) && !stale {
+	if len(install) == 0 && len(remove) == 0 && !(upgrade && len(st.SimUp) > 0) && !stale && !repo {
 		return p, nil
 	}
 	var diff strings.Builder
-	update := a.UpdateCache && (stale || len(install) > 0 || upgrade)
+	update := repo || a.UpdateCache && (stale || len(install) > 0 || upgrade)
 	if update {
-		if stale {
+		switch {
+		case repo:
+			p.add("~", "update package lists (an apt repository changed)")
+		case stale:
 			p.add("~", "update package lists%s", a.ageNote(st))
 		}
-		p.step("apt-get update", a.lockWait()+"apt-get update -q "+a.lockOpt()+" >/dev/null")
+		// The same script whatever the reason: a saved plan's steps must
+		// match in apply, where the stamp, not a pending write, says so.
+		// After a repository change every list must update cleanly: apt-get
+		// update exits 0 when a signature is refused or a fetch fails, and
+		// keeps the old lists. The stamp then stays for the next run.
+		st := Quote(AptUpdateStamp)
+		p.step("apt-get update", a.lockWait()+"e=; if [ -e "+st+" ]; then e='-o APT::Update::Error-Mode=any'; fi\n"+
+			"apt-get update -q "+a.lockOpt()+" $e >/dev/null || { rc=$?; [ -z \"$e\" ] || echo 'clawrun: apt-get update failed after an apt_repository change: fix what apt names above (its URI, suite or key); the next run updates the lists again' >&2; exit $rc; }\n"+
+			"rm -f -- "+st)
+		p.writes(AptUpdateStamp, &FileState{Absent: true, Known: true})
 	}
 	if len(install) > 0 {
 		for _, pkg := range install {

@@ -171,6 +171,17 @@ var Docs = map[string]ModuleDoc{
 		"upgrade":            {`"none"`, "none, safe (apt-get upgrade) or full (dist-upgrade)."},
 		"lock_timeout":       {"300", "Seconds to wait for the dpkg/apt locks."},
 	}},
+	"apt_repository": {Summary: "A vendor's signed apt repository: a deb822 .sources file with Signed-By a keyring holding exactly the pinned key.", Attrs: map[string][2]string{
+		"name":          {"", "Names /etc/apt/sources.list.d/<name>.sources and /etc/apt/keyrings/<name>.gpg (letters, digits, _ - .)."},
+		"uris":          {"", "Repository URIs (http, https, file); required unless absent."},
+		"suites":        {"", `Suites ("bookworm", "nodistro"), or a flat path ending in "/"; required unless absent.`},
+		"components":    {"[]", `Components ("main"); required unless the suite is flat.`},
+		"architectures": {"[]", "Architectures apt fetches; empty: apt's default."},
+		"key_file":      {"", "The public key on the controller (relative to the playbook), armored or binary; checked before any host is contacted."},
+		"key_url":       {"", "Instead of key_file: fetched on the host (at most 1 MiB) when its keyring lacks the key, checked on the controller before anything is written."},
+		"fingerprint":   {"", "The key's full primary fingerprint (40 hex digits, spaces allowed); a mismatch fails the task and writes nothing."},
+		"state":         {`"present"`, "present, or absent (both files removed)."},
+	}},
 	"ufw": {Summary: "Firewall defaults, logging and ordered rules, with a lock-out guard.", Attrs: map[string][2]string{
 		"state":            {"", "enabled or disabled; unset leaves it."},
 		"default_incoming": {"", "allow, deny or reject."},

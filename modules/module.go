@@ -204,6 +204,8 @@ var Registry = map[string]Constructor{
 	"line":     func() Module { return &LineInFile{} },
 	"user":     func() Module { return &User{} },
 	"wait":     func() Module { return &Wait{} },
+
+	"apt_repository": func() Module { return &AptRepository{} },
 }
 
 // Names lists the registered modules, sorted.

@@ -92,7 +92,7 @@ variable "gateway_port" {
 variable "gateway_exec_start" {
   type        = string
   default     = null
-  description = "ExecStart of the gateway unit; default ~admin_user/.openclaw/bin/openclaw gateway --foreground."
+  description = "ExecStart of the gateway unit; default openclaw_bin gateway --port gateway_port with install_openclaw (it binds loopback from openclaw.json), else ~admin_user/.openclaw/bin/openclaw gateway --foreground."
 }
 
 variable "gateway_memory_max" {
@@ -130,6 +130,105 @@ variable "luks_mount" {
   type        = string
   default     = ""
   description = "Mount point of an encrypted volume holding ~/.openclaw (runbook 15): the unit waits for it. Creating the volume is not automated."
+}
+
+# --- the software: Node.js, OpenClaw, Tailscale (runbook 2, 5, 12.1) ----------
+
+variable "install_node" {
+  type        = bool
+  default     = true
+  description = "Install Node.js 22 from NodeSource's signed repository (runbook 2)."
+}
+
+variable "node_repo_uri" {
+  type        = string
+  default     = "https://deb.nodesource.com/node_22.x"
+  description = "URI of NodeSource's Node.js 22 repository."
+}
+
+variable "node_repo_suite" {
+  type        = string
+  default     = "nodistro"
+  description = "Suite of the Node.js repository."
+}
+
+variable "node_repo_key_url" {
+  type        = string
+  default     = "https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key"
+  description = "Where the host fetches NodeSource's signing key (checked against node_repo_fingerprint before it is written)."
+}
+
+variable "node_repo_fingerprint" {
+  type        = string
+  default     = "6F71F525282841EEDAF851B42F59B5F99B1BE0B4"
+  description = "Fingerprint of NodeSource's signing key (see parts/stack.hcl for where it was checked)."
+}
+
+variable "install_openclaw" {
+  type        = bool
+  default     = true
+  description = "Install OpenClaw with npm install -g openclaw@openclaw_version; the gateway unit runs openclaw_bin."
+}
+
+variable "openclaw_version" {
+  type        = string
+  default     = "2026.6.11"
+  description = "OpenClaw version to install; \"latest\" reinstalls on every run."
+}
+
+variable "openclaw_bin" {
+  type        = string
+  default     = "/usr/bin/openclaw"
+  description = "Where npm install -g puts openclaw (NodeSource's npm: prefix /usr)."
+}
+
+variable "openclaw_audit" {
+  type        = bool
+  default     = true
+  description = "Run openclaw security audit after apply (runbook 5) when the binary exists; findings fail the host."
+}
+
+variable "enable_tailscale" {
+  type        = bool
+  default     = false
+  description = "Install Tailscale from its signed repository and log in with tailscale_auth_key (runbook 12.1)."
+}
+
+variable "tailscale_repo_uri" {
+  type        = string
+  default     = null
+  description = "URI of Tailscale's repository; default https://pkgs.tailscale.com/stable/<debian|ubuntu>."
+}
+
+variable "tailscale_repo_suite" {
+  type        = string
+  default     = null
+  description = "Suite of Tailscale's repository; default the host's release codename."
+}
+
+variable "tailscale_repo_key_url" {
+  type        = string
+  default     = null
+  description = "Where the host fetches Tailscale's signing key; default <uri>/<suite>.noarmor.gpg."
+}
+
+variable "tailscale_repo_fingerprint" {
+  type        = string
+  default     = "2596A99EAAB33821893C0A79458CA832957F5868"
+  description = "Fingerprint of Tailscale's signing key (see parts/stack.hcl)."
+}
+
+variable "tailscale_auth_key" {
+  type        = string
+  default     = null
+  sensitive   = true
+  description = "Auth key for tailscale up, used only while the node is not logged in; never printed."
+}
+
+variable "tailscale_serve" {
+  type        = bool
+  default     = null
+  description = "Gateway config for Tailscale Serve (runbook 12.5): gateway.tailscale.mode = \"serve\", gateway.auth.allowTailscale = true. Default: enable_tailscale."
 }
 
 # --- backups ----------------------------------------------------------------
@@ -275,6 +374,31 @@ include "backup" {
   }
 }
 
+# --- 2, 12.1) Node.js, OpenClaw, Tailscale -------------------------------------
+
+include "stack" {
+  source = "parts/stack.hcl"
+  vars = {
+    install_node               = var.install_node
+    node_repo_uri              = var.node_repo_uri
+    node_repo_suite            = var.node_repo_suite
+    node_repo_key_url          = var.node_repo_key_url
+    node_repo_fingerprint      = var.node_repo_fingerprint
+    install_openclaw           = var.install_openclaw
+    openclaw_version           = var.openclaw_version
+    openclaw_bin               = var.openclaw_bin
+    gateway_service            = "openclaw-gateway"
+    gateway_port               = var.gateway_port
+    gateway_wait_timeout       = var.gateway_wait_timeout
+    enable_tailscale           = var.enable_tailscale
+    tailscale_repo_uri         = var.tailscale_repo_uri
+    tailscale_repo_suite       = var.tailscale_repo_suite
+    tailscale_repo_key_url     = var.tailscale_repo_key_url
+    tailscale_repo_fingerprint = var.tailscale_repo_fingerprint
+    tailscale_auth_key         = var.tailscale_auth_key
+  }
+}
+
 # --- 7, 10, 17) the gateway: ~/.openclaw, its config, its unit ----------------
 
 include "gateway" {
@@ -282,13 +406,25 @@ include "gateway" {
   vars = {
     admin_user           = var.admin_user
     gateway_port         = var.gateway_port
-    gateway_exec_start   = var.gateway_exec_start
+    gateway_exec_start   = var.gateway_exec_start != null ? var.gateway_exec_start : (var.install_openclaw ? "${var.openclaw_bin} gateway --port ${var.gateway_port}" : null)
+    tailscale_serve      = var.tailscale_serve != null ? var.tailscale_serve : var.enable_tailscale
     gateway_memory_max   = var.gateway_memory_max
     gateway_cpu_quota    = var.gateway_cpu_quota
     gateway_wait_timeout = var.gateway_wait_timeout
     gateway_token        = var.gateway_token
     agent_sandbox        = var.agent_sandbox
     luks_mount           = var.luks_mount
+  }
+}
+
+# --- 5) openclaw security audit, after the gateway is configured ---------------
+
+include "audit" {
+  source = "parts/audit.hcl"
+  vars = {
+    admin_user     = var.admin_user
+    openclaw_bin   = var.openclaw_bin
+    openclaw_audit = var.openclaw_audit
   }
 }
 

@@ -6,8 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
+prep_pid=
 if [ "$(id -u)" = 0 ]; then
   bash test/testbed/testbed.sh deps   # debootstrap, systemd-container, iproute2, dpkg-dev
+  # On a fresh machine the two Debian bases and package repositories take
+  # some 5 minutes, mostly waiting on the mirror: build them while the
+  # static checks, fast tests and mutation check run. testbed.sh builds
+  # under a lock, so the e2e stage waits for (or reuses) what this builds.
+  prep_log=$(mktemp)
+  ( set -e; tb=test/testbed/testbed.sh
+    bash $tb base trixie & t=$!
+    bash $tb base; bash $tb repo; wait $t; bash $tb repo trixie ) >"$prep_log" 2>&1 &
+  prep_pid=$!
 fi
 
 echo "== go vet"
@@ -25,6 +35,12 @@ go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./in
 # machine with two workers (7 minutes on a machine shared with other jobs).
 echo "== mutation check (test/mutate.sh: every listed mutation must fail a fast test)"
 go run ./test/mutate
+
+if [ -n "$prep_pid" ]; then
+  echo "== waiting for the testbed's Debian bases and repositories"
+  if ! wait "$prep_pid"; then cat "$prep_log"; rm -f "$prep_log"; echo "building the testbed failed"; exit 1; fi
+  rm -f "$prep_log"
+fi
 
 echo "== real-host tests (testbed)"
 # Progress per test while they run (a line when each starts and ends);

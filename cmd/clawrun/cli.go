@@ -40,6 +40,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 type flags struct {
 	inventory         string
 	limit             string
+	shard             string // --shard K/N
 	tags, skipTags    []string
 	vars, varFiles    []string
 	forks             int
@@ -110,11 +111,13 @@ func run(args []string) int {
 	}
 	inv.Flags().StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	inv.Flags().StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+	addShardFlag(inv.Flags(), &f)
 	inv.Flags().StringVar(&f.color, "color", "auto", "auto, always or never")
 	inv.Flags().StringVar(&f.format, "format", "text", "text (an inventory in HCL) or json")
 	root.AddCommand(plan, apply, validate, fmtCmd, inv)
 	root.AddCommand(docCommands(&f)...)
 	root.AddCommand(execCommand(&f))
+	root.AddCommand(mergePlansCommand())
 	root.Version = versionString()
 	root.SetVersionTemplate("clawrun {{.Version}}\n")
 	// Go-style single-dash long flags (-check) are accepted too.
@@ -139,6 +142,7 @@ func addRunFlags(c *cobra.Command, f *flags) {
 	fs := c.Flags()
 	fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	fs.StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+	addShardFlag(fs, f)
 	fs.StringSliceVar(&f.tags, "tags", nil, "run only tasks with these tags")
 	fs.StringSliceVar(&f.skipTags, "skip-tags", nil, "skip tasks with these tags")
 	fs.StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE (repeatable)")
@@ -199,6 +203,8 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
+		} else if hosts, err = shardHosts(f, hosts); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --shard", Detail: err.Error()})
 		}
 		for _, h := range hosts {
 			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
@@ -253,6 +259,11 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if err != nil {
 		return err
 	}
+	if len(hosts) == 0 && f.shard != "" {
+		// More shards than hosts is normal in a fixed CI matrix.
+		fmt.Fprintf(c.ErrOrStderr(), "clawrun: shard %s holds none of the selected hosts: nothing to do\n", f.shard)
+		return nil
+	}
 	if err := checkTags(pb, f.tags, "--tags"); err != nil {
 		return err
 	}
@@ -273,7 +284,11 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		if err != nil {
 			return err
 		}
-		record = planfile.New(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+		limit, err := shardLimit(f, hosts)
+		if err != nil {
+			return err
+		}
+		record = planfile.New(pb, f.inventory, inv.Source, prep.Vars, limit, f.tags, f.skipTags, key)
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}
@@ -363,7 +378,7 @@ func checkColor(mode string) error {
 func newRenderer(c *cobra.Command, f *flags, pb *playbooks.Playbook, pbPath string, apply bool) (event.Renderer, error) {
 	stdout := c.OutOrStdout()
 	cfg := output.Config{W: stdout, Color: useColor(f.color, stdout), Diffs: !apply || f.diff, Verbose: f.verbose, Stats: f.stats,
-		Playbook: pbPath, Inventory: f.inventory, Limit: f.limit}
+		Playbook: pbPath, Inventory: f.inventory, Limit: shardLabel(f)}
 	if fd, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
 		cfg.Progress = fd
 	}

@@ -38,6 +38,12 @@ func execCommand(f *flags) *cobra.Command {
 			if err == nil && len(hosts) == 0 {
 				err = fmt.Errorf("no hosts match --limit %q", f.limit)
 			}
+			if err == nil {
+				if hosts, err = shardHosts(f, hosts); err == nil && len(hosts) == 0 {
+					fmt.Fprintf(c.ErrOrStderr(), "clawrun: shard %s holds none of the selected hosts: nothing to do\n", f.shard)
+					return nil
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -72,6 +78,7 @@ func execCommand(f *flags) *cobra.Command {
 	fs := c.Flags()
 	fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	fs.StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+	addShardFlag(fs, f)
 	fs.BoolVar(&become, "become", false, "run the command as root through sudo")
 	fs.IntVar(&f.forks, "forks", 50, "hosts worked on at once")
 	fs.StringVar(&f.format, "format", "text", "output format: text or json")

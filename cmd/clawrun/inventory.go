@@ -117,6 +117,9 @@ func doInventory(c *cobra.Command, f *flags) error {
 		return exitError{1}
 	}
 	hosts, err := inv.Select([]string{"all"}, f.limit)
+	if err == nil {
+		hosts, err = shardHosts(f, hosts)
+	}
 	if err != nil {
 		return err
 	}

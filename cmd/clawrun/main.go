@@ -2,4 +2,9 @@ package main
 
 import "os"
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() {
+	stop := startProfiles()
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
+}

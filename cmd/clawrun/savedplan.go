@@ -28,8 +28,8 @@ func loadSavedPlan(c *cobra.Command, pbPath string, f *flags) (*planfile.File, s
 		if err != nil {
 			return nil, "", err
 		}
-		if f.inventory != "" || f.limit != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
-			return nil, "", fmt.Errorf("apply PLANFILE takes inventory, limit, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
+		if f.inventory != "" || f.limit != "" || f.shard != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
+			return nil, "", fmt.Errorf("apply PLANFILE takes inventory, limit, shard, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
 		}
 		pbPath, f.inventory, f.limit, f.tags, f.skipTags = pf.Playbook, pf.Inventory, pf.Limit, pf.Tags, pf.SkipTags
 		pbForVars, diags := playbooks.Load(pbPath)

@@ -57,6 +57,12 @@ variable "agent_sandbox" {
   description = "Run agent sessions in the Docker sandbox, read-only workspace (runbook 17); needs Docker."
 }
 
+variable "tailscale_serve" {
+  type        = bool
+  default     = false
+  description = "Gateway config for Tailscale Serve (runbook 12.5): gateway.tailscale.mode = \"serve\" (tailnet only, never funnel), gateway.auth.allowTailscale = true."
+}
+
 variable "luks_mount" {
   type        = string
   default     = ""
@@ -96,11 +102,13 @@ task "jq-edit" "openclaw_config" {
     | .discovery.mdns.mode = "off"
     | (if $sandbox then .agents.defaults.sandbox.mode = "all" | .agents.defaults.sandbox.workspaceAccess = "ro" else . end)
     | .logging.redactSensitive = "tools"
+    | (if $tailscale_serve then .gateway.tailscale.mode = "serve" | .gateway.auth.allowTailscale = true else . end)
   JQ
   args = {
-    port    = var.gateway_port
-    token   = var.gateway_token
-    sandbox = var.agent_sandbox
+    port            = var.gateway_port
+    token           = var.gateway_token
+    sandbox         = var.agent_sandbox
+    tailscale_serve = var.tailscale_serve
   }
   notify = [handler.restart_gateway, handler.gateway_restarted]
   tags   = ["gateway"]

@@ -81,16 +81,19 @@ func (c *sshConn) startShell(become bool) (*remoteShell, error) {
 	return sh, nil
 }
 
-// pump turns a stream into chunks on a channel.
+// pump turns a stream into chunks on a channel. One read buffer per
+// stream, each chunk a copy of what was read: a fresh 32 KiB buffer per
+// read (most are a few bytes) was most of the controller's allocation at
+// hundreds of hosts.
 func pump(r io.Reader) chan []byte {
 	ch := make(chan []byte, 16)
 	go func() {
 		defer close(ch)
+		b := make([]byte, 32<<10)
 		for {
-			b := make([]byte, 32<<10)
 			n, err := r.Read(b)
 			if n > 0 {
-				ch <- b[:n]
+				ch <- bytes.Clone(b[:n])
 			}
 			if err != nil {
 				return

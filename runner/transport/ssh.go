@@ -15,7 +15,6 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/pkg/sftp"
-	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
@@ -117,61 +116,6 @@ type DialOptions struct {
 	// passphrase without echo.
 	Prompt func(prompt string) (string, error)
 	Logf   func(format string, args ...any)
-}
-
-var knownHostsMu sync.Mutex
-
-// hostKeyCallback verifies against known_hosts; unknown keys are refused
-// unless accept-new is set (then recorded), changed keys always.
-func hostKeyCallback(path string, acceptNew bool, extra ...string) (ssh.HostKeyCallback, *knownhosts.HostKeyDB, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if !acceptNew {
-			return nil, nil, fmt.Errorf("known_hosts file %s does not exist; create it with ssh-keyscan, or pass --accept-new-host-keys to trust hosts on first use", path)
-		}
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			return nil, nil, fmt.Errorf("create known_hosts: %w", err)
-		}
-		f.Close()
-	}
-	db, err := knownhosts.NewDB(append([]string{path}, extra...)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read known_hosts: %w", err)
-	}
-	inner := db.HostKeyCallback()
-	verify := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		err := inner(hostname, remote, key)
-		switch {
-		case err == nil:
-			return nil
-		case knownhosts.IsHostKeyChanged(err):
-			return fmt.Errorf("HOST KEY CHANGED for %s: the %s key offered does not match %s; this may be an attack, and clawrun never accepts a changed key (remove the old entry with ssh-keygen -R if the change is expected): %w",
-				hostname, key.Type(), path, err)
-		case knownhosts.IsHostUnknown(err):
-			if !acceptNew {
-				return fmt.Errorf("host key for %s is unknown: add it with `%s >> %s` after checking its fingerprint (%s), or pass --accept-new-host-keys",
-					hostname, keyscanLine(hostname), path, ssh.FingerprintSHA256(key))
-			}
-			knownHostsMu.Lock()
-			defer knownHostsMu.Unlock()
-			f, ferr := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
-			if ferr != nil {
-				return fmt.Errorf("record host key: %w", ferr)
-			}
-			defer f.Close()
-			return knownhosts.WriteKnownHost(f, hostname, remote, key)
-		default:
-			return err
-		}
-	}
-	// Typed, so that a refused key is never retried.
-	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		if err := verify(hostname, remote, key); err != nil {
-			return &hostKeyError{err}
-		}
-		return nil
-	}
-	return cb, db, nil
 }
 
 func authMethods(h *inventory.Host, o DialOptions) ([]ssh.AuthMethod, error) {

@@ -202,7 +202,12 @@ func (tb *Testbed) serveRepo() error {
 	// twice-escaped path.
 	bookworm := http.FileServer(http.Dir(filepath.Join(cache, "repo")))
 	trixie := http.FileServer(http.Dir(filepath.Join(cache, "repo-trixie")))
+	signed := http.StripPrefix("/signed", http.FileServer(http.Dir(filepath.Join(tb.Dir, "signed")))) // signedrepo.go
 	tb.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/signed/") {
+			signed.ServeHTTP(w, r)
+			return
+		}
 		if rest, ok := strings.CutPrefix(r.URL.Path, "/trixie/"); ok {
 			r = r.Clone(r.Context())
 			r.URL.Path, r.URL.RawPath = "/"+rest, ""

@@ -46,7 +46,7 @@ mirror() {
 
 cmd_deps() {
   local need=()
-  for t in debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2 dpkg-scanpackages:dpkg-dev ssh-keyscan:openssh-client; do
+  for t in debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2 dpkg-scanpackages:dpkg-dev ssh-keyscan:openssh-client gpg:gnupg; do
     command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -289,7 +289,7 @@ cmd_down() {
   fi
   for d in $(ip netns list 2>/dev/null | awk -v p="$NS" 'index($1, p) == 1 {print $1}'); do ip netns del "$d" || true; done
   ip link del $BRIDGE 2>/dev/null || true
-  rm -rf "$STATE/hosts"
+  rm -rf "$STATE/hosts" "$STATE/signed"   # signed: test/testbed/signedrepo.go
   # Everything up wrote; the folder itself when nothing else is in it.
   rm -f "$STATE/inventory.hcl" "$STATE/inventory-trixie.hcl" "$STATE/known_hosts" "$STATE/id_ed25519" "$STATE/hosts.txt" "$STATE/hosts-trixie.txt"
   rmdir "$STATE" 2>/dev/null || true
@@ -298,7 +298,7 @@ cmd_down() {
 
 case "${1:-}" in
   deps) cmd_deps ;;
-  base) locked cmd_deps; if [ "${2:-bookworm}" = bookworm ]; then locked cmd_base; else LOCK=.lock-$2 locked cmd_base "$2"; fi ;;
+  base) locked cmd_deps; locked cmd_key; if [ "${2:-bookworm}" = bookworm ]; then locked cmd_base; else LOCK=.lock-$2 locked cmd_base "$2"; fi ;;
   repo) locked cmd_deps; locked cmd_repo "${2:-bookworm}" ;;
   up)
     # A boot that fails half-way tears down what it started. (A separate

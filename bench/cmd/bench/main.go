@@ -1,5 +1,5 @@
 // Command bench times clawrun against Ansible on testbed hosts: the
-// hardening workload of shared/bench/ansible/vps.yml and its clawrun twin
+// hardening workload of bench/ansible/vps.yml and its clawrun twin
 // bench/clawrun/vps.hcl, on separate host sets, alternately, and prints
 // medians and ratios for a cold apply, a no-change rerun and a plan.
 //
@@ -29,9 +29,13 @@ var (
 	reps       = flag.Int("reps", 3, "repetitions of no-change and plan runs (medians are reported)")
 	coldReps   = flag.Int("cold-reps", 3, "cold applies per size, each on freshly reset hosts (median reported)")
 	out        = flag.String("out", "bench/results.md", "markdown table of the results")
-	ansibleDir = flag.String("ansible", "../shared/bench/ansible", "folder of the Ansible workload")
+	ansibleDir = flag.String("ansible", "bench/ansible", "folder of the Ansible workload")
 	state      = "/run/clawrun-testbed"
 )
+
+// scaleHeading starts the part of the results file bench/scale.sh's
+// numbers are in; this command rewrites only what comes before it.
+const scaleHeading = "## Scale: one controller, loopback hosts"
 
 type result struct {
 	size                             int
@@ -121,6 +125,12 @@ func main() {
 	table := render(results)
 	fmt.Println()
 	fmt.Print(table)
+	// The scale section (bench/scale.sh, written by hand) stays.
+	if old, err := os.ReadFile(*out); err == nil {
+		if i := bytes.Index(old, []byte(scaleHeading)); i >= 0 {
+			table += "\n" + string(old[i:])
+		}
+	}
 	must(os.WriteFile(*out, []byte(table), 0o644))
 }
 

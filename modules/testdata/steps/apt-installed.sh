@@ -1,5 +1,6 @@
 # probe
 now=$(date +%s); if [ -d /var/lib/apt/lists ]; then echo "lists_age=$((now - $(stat -c %Y /var/lib/apt/lists)))"; fi
+if [ -e '/var/lib/clawrun/apt-update-needed' ]; then echo repo_changed=yes; fi
 have_lists=no; for f in /var/lib/apt/lists/*_Packages*; do [ -e "$f" ] && have_lists=yes; break; done; echo "have_lists=$have_lists"
 s=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Version}\n' 'hello' 'ufw' 2>/dev/null)
 set -f; o=$IFS; IFS='

@@ -1,4 +1,5 @@
 # probe
+if [ -e '/var/lib/clawrun/apt-update-needed' ]; then echo repo_changed=yes; fi
 s=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Version}\n' 'nginx' 2>/dev/null)
 set -f; o=$IFS; IFS='
 '; j=' '; for l in $s; do echo "pkg $l"; j="$j$l "; done; IFS=$o; set +f; s=$j

@@ -1,5 +1,6 @@
 # probe
 now=$(date +%s); if [ -d /var/lib/apt/lists ]; then echo "lists_age=$((now - $(stat -c %Y /var/lib/apt/lists)))"; fi
+if [ -e '/var/lib/clawrun/apt-update-needed' ]; then echo repo_changed=yes; fi
 have_lists=no; for f in /var/lib/apt/lists/*_Packages*; do [ -e "$f" ] && have_lists=yes; break; done; echo "have_lists=$have_lists"
 s=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Version}\n' 'hello' 2>/dev/null)
 set -f; o=$IFS; IFS='
@@ -20,4 +21,6 @@ while h=$(holder); [ -n "$h" ]; do
   if [ "$(date +%s)" -ge "$end" ]; then echo "package lock still held by $h after 300s; giving up" >&2; exit 1; fi
   sleep 1
 done
-apt-get update -q -o DPkg::Lock::Timeout=300 >/dev/null
+e=; if [ -e '/var/lib/clawrun/apt-update-needed' ]; then e='-o APT::Update::Error-Mode=any'; fi
+apt-get update -q -o DPkg::Lock::Timeout=300 $e >/dev/null || { rc=$?; [ -z "$e" ] || echo 'clawrun: apt-get update failed after an apt_repository change: fix what apt names above (its URI, suite or key); the next run updates the lists again' >&2; exit $rc; }
+rm -f -- '/var/lib/clawrun/apt-update-needed'

@@ -7,3 +7,7 @@ gateway_exec_start = "/usr/bin/python3 -c 'import socket; s = socket.create_serv
 enable_nginx       = true
 nginx_tls          = false
 gateway_token      = "initial-token-0123456789abcdef0123456789abcdef"
+# No Node.js, npm or OpenClaw: the hosts reach no NodeSource repository
+# (test/e2e/stack_test.go installs them from a local signed stand-in).
+install_node     = false
+install_openclaw = false
