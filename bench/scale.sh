@@ -9,7 +9,8 @@
 # the namespace, its sshd and every client die with the script (trap).
 #
 # Steps: converge the 10-task playbook bench/scale/scale.hcl once (as root,
-# become = false, over /tmp/clawrun-scale/<host>/ only), then run a no-change
+# become = false, over /tmp/clawrun-scale/<host>/ only; beyond CONVERGE=200
+# hosts the rest get a copy of h0001's folder), then run a no-change
 # apply once through an sshd whose ForceCommand tees what clawrun sends into
 # a file per address: that is the probe. Then, alternately, 3 timed
 # no-change applies and 3 times the floor: the same probe sent by OpenSSH
@@ -22,7 +23,7 @@
 #
 # Needs root (network namespace, sshd), /usr/sbin/sshd (openssh-server; its
 # service need not run), ssh, ssh-keygen, jq, /usr/bin/time, Go.
-#   FORKS=50 (clawrun's default) REPS=3 KEEP=1 (keep the state folders)
+#   FORKS=50 (clawrun's default) REPS=3 CONVERGE=200 KEEP=1 (keep the state folders)
 #   PROFILE=DIR (CPU and heap profiles of the first timed run, go tool pprof)
 set -euo pipefail
 SELF=$(readlink -f "$0")

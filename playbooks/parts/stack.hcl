@@ -228,8 +228,9 @@ task "service" "tailscaled" {
 # its command line: the script comes on stdin and printf is the shell's own,
 # so the key is in no process list. unless: logged in already, nothing runs.
 task "command" "tailscale_up" {
-  cmd    = "set -e; umask 077; f=$(mktemp); trap 'rm -f \"$f\"' EXIT; printf '%s' ${local.q_auth_key} > \"$f\"; tailscale up --auth-key=\"file:$f\""
-  unless = "tailscale status --json 2>/dev/null | jq -e '.BackendState == \"Running\"' >/dev/null"
+  cmd = "set -e; umask 077; f=$(mktemp); trap 'rm -f \"$f\"' EXIT; printf '%s' ${local.q_auth_key} > \"$f\"; tailscale up --auth-key=\"file:$f\""
+  # A comparison, not jq -e: jq 1.6 exits 0 on empty input (no tailscale yet).
+  unless = "[ \"$(tailscale status --json 2>/dev/null | jq -r .BackendState 2>/dev/null)\" = Running ]"
   when   = var.enable_tailscale && var.tailscale_auth_key != null
   tags   = ["tailscale"]
 }

@@ -275,6 +275,11 @@ cmd_reset() {
     # The firewall lives in the network namespace, which outlives the
     # container: a fresh namespace, or a host ufw locked out stays so.
     ip netns del "$NS$n" 2>/dev/null || true
+    # The host-side veth goes with the namespace, but not at once: a new
+    # one of the same name fails with "File exists" until it has.
+    ip link del "$NS$n" 2>/dev/null || true
+    local i
+    for i in $(seq 1 50); do ip link show "$NS$n" >/dev/null 2>&1 || break; sleep 0.1; done
     netns "$n"
     boot "$n"
   done
