@@ -148,9 +148,16 @@ locals {
   # what it will report, whatever the program prints.
   openclaw_current = "[ \"$(npm ls -g --depth=0 --json 2>/dev/null | jq -r '.dependencies.openclaw.version // empty')\" = ${local.q_version} ]"
   # Shell single quotes: a value with $, ` or \ stays one literal word.
-  q_version  = "'${replace(var.openclaw_version, "'", "'\\''")}'"
-  q_spec     = "'${replace("openclaw@${var.openclaw_version}", "'", "'\\''")}'"
-  q_auth_key = "'${replace(coalesce(var.tailscale_auth_key, "-"), "'", "'\\''")}'"
+  q_version = "'${local.openclaw_version}'"
+  q_spec    = "'openclaw@${local.openclaw_version}'"
+  # openclaw_version must be an exact version as npm ls reports it
+  # (2026.6.11, 2026.6.11-beta.1) or "latest": anything else fails here,
+  # before any host is contacted (an empty version matched a host
+  # without OpenClaw and skipped the install; "v2026.6.11" would never
+  # match and reinstall every run).
+  openclaw_version = regex("^(?:latest|[0-9]+[.][0-9]+[.][0-9]+(?:-[0-9A-Za-z.]+)?)$", var.openclaw_version)
+  # An empty tailscale_auth_key fails here (null means: log in by hand).
+  q_auth_key = "'${replace(var.tailscale_auth_key == null ? "-" : regex("^[^\\s]+$", var.tailscale_auth_key), "'", "'\\''")}'"
 }
 
 # --- Node.js 22 (runbook 2) ---------------------------------------------------
