@@ -1,5 +1,3 @@
-// Package inventory loads clawrun inventories (HCL): defaults, groups and
-// hosts, with variable precedence host > groups (file order) > defaults.
 package inventory
 
 import (
@@ -67,7 +65,7 @@ type Host struct {
 	// defaults or on the host, "address" on the host): ~/.ssh/config only
 	// fills in the others.
 	Explicit map[string]bool
-	// From ~/.ssh/config (runner.ResolveSSHConfig): every identity to
+	// From ~/.ssh/config (transport.ResolveSSHConfig): every identity to
 	// offer, extra known_hosts files, and whether to leave the agent out.
 	IdentityFiles   []string
 	KnownHostsExtra []string
@@ -119,11 +117,6 @@ func Load(path string) (*Inventory, hcl.Diagnostics) {
 	defaultVars := map[string]cty.Value{}
 	groupVars := map[string]map[string]cty.Value{}
 	var groupOrder []string
-	type rawHost struct {
-		name string
-		hb   blockAttrs
-		rng  hcl.Range
-	}
 	var hosts []rawHost
 	seen := map[string]hcl.Range{}
 	for _, b := range content.Blocks {
@@ -157,33 +150,8 @@ func Load(path string) (*Inventory, hcl.Diagnostics) {
 	home, _ := os.UserHomeDir()
 	for _, rh := range hosts {
 		hb := rh.hb
-		h := &Host{Name: rh.name, Range: rh.rng, Groups: []string{"all"}, Vars: map[string]cty.Value{},
-			Port: 22, KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), ConnectTimeout: 10, Connection: "ssh",
-			User: os.Getenv("USER")}
-		h.Explicit = explicitSettings(defaults, hb.Settings)
-		if hb.Address != nil {
-			h.Explicit["address"] = true
-		}
-		for _, s := range []Settings{defaults, hb.Settings} {
-			set(&h.User, s.User)
-			set(&h.Port, s.Port)
-			set(&h.IdentityFile, s.IdentityFile)
-			set(&h.KnownHosts, s.KnownHosts)
-			set(&h.Become, s.Become)
-			set(&h.ConnectTimeout, s.ConnectTimeout)
-			set(&h.Jump, s.Jump)
-			set(&h.Connection, s.Connection)
-		}
-		h.Address = rh.name
-		if hb.Address != nil {
-			h.Address = *hb.Address
-		}
-		h.IdentityFile = expandHome(h.IdentityFile, home)
-		h.KnownHosts = expandHome(h.KnownHosts, home)
-		if h.Connection != "ssh" && h.Connection != "local" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid connection",
-				Detail: fmt.Sprintf("connection must be \"ssh\" or \"local\", not %q.", h.Connection), Subject: &h.Range})
-		}
+		h, d := newHost(rh, defaults, home)
+		diags = append(diags, d...)
 		for k, v := range defaultVars {
 			h.Vars[k] = v
 		}
@@ -214,6 +182,48 @@ func Load(path string) (*Inventory, hcl.Diagnostics) {
 		}
 	}
 	return inv, diags
+}
+
+// rawHost is a host block before resolution.
+type rawHost struct {
+	name string
+	hb   blockAttrs
+	rng  hcl.Range
+}
+
+// newHost resolves a host's connection settings: its own over the
+// defaults over clawrun's.
+func newHost(rh rawHost, defaults Settings, home string) (*Host, hcl.Diagnostics) {
+	hb := rh.hb
+	var diags hcl.Diagnostics
+	h := &Host{Name: rh.name, Range: rh.rng, Groups: []string{"all"}, Vars: map[string]cty.Value{},
+		Port: 22, KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), ConnectTimeout: 10, Connection: "ssh",
+		User: os.Getenv("USER")}
+	h.Explicit = explicitSettings(defaults, hb.Settings)
+	if hb.Address != nil {
+		h.Explicit["address"] = true
+	}
+	for _, s := range []Settings{defaults, hb.Settings} {
+		set(&h.User, s.User)
+		set(&h.Port, s.Port)
+		set(&h.IdentityFile, s.IdentityFile)
+		set(&h.KnownHosts, s.KnownHosts)
+		set(&h.Become, s.Become)
+		set(&h.ConnectTimeout, s.ConnectTimeout)
+		set(&h.Jump, s.Jump)
+		set(&h.Connection, s.Connection)
+	}
+	h.Address = rh.name
+	if hb.Address != nil {
+		h.Address = *hb.Address
+	}
+	h.IdentityFile = expandHome(h.IdentityFile, home)
+	h.KnownHosts = expandHome(h.KnownHosts, home)
+	if h.Connection != "ssh" && h.Connection != "local" {
+		diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid connection",
+			Detail: fmt.Sprintf("connection must be \"ssh\" or \"local\", not %q.", h.Connection), Subject: &h.Range}}
+	}
+	return h, diags
 }
 
 // explicitSettings names the connection settings set in any of ss.

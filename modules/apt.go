@@ -238,25 +238,7 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 		st.Sim, st.SimUp, st.SimErr = nil, nil, ""
 	}
 	p := &Plan{}
-	var install, remove []string
-	for _, pkg := range a.Packages {
-		name, _, _ := strings.Cut(pkg, ":")
-		status := st.Status[name]
-		switch a.state() {
-		case "present":
-			if status != "ii" {
-				install = append(install, pkg)
-			}
-		case "latest":
-			if status != "ii" || simHas(st.Sim, name) || repo {
-				install = append(install, pkg)
-			}
-		case "absent":
-			if status == "ii" || strings.HasPrefix(status, "i") || (a.Purge && status == "rc") {
-				remove = append(remove, pkg)
-			}
-		}
-	}
+	install, remove := a.pick(st, repo)
 	stale := a.UpdateCache && (!st.HaveLists || (a.CacheValidTime > 0 && (st.ListsAge < 0 || st.ListsAge > a.CacheValidTime)))
 	upgrade := a.Upgrade == "safe" || a.Upgrade == "full"
 	upgrading := upgrade && (len(st.SimUp) > 0 || repo)
@@ -324,6 +306,30 @@ func (a *Apt) Plan(h *Host, out string) (*Plan, error) {
 		p.Opaque = "changes packages"
 	}
 	return p, nil
+}
+
+// pick sorts the declared packages into those to install (or upgrade)
+// and those to remove; repo: the lists are about to change.
+func (a *Apt) pick(st aptState, repo bool) (install, remove []string) {
+	for _, pkg := range a.Packages {
+		name, _, _ := strings.Cut(pkg, ":")
+		status := st.Status[name]
+		switch a.state() {
+		case "present":
+			if status != "ii" {
+				install = append(install, pkg)
+			}
+		case "latest":
+			if status != "ii" || simHas(st.Sim, name) || repo {
+				install = append(install, pkg)
+			}
+		case "absent":
+			if status == "ii" || strings.HasPrefix(status, "i") || (a.Purge && status == "rc") {
+				remove = append(remove, pkg)
+			}
+		}
+	}
+	return install, remove
 }
 
 const (

@@ -28,9 +28,14 @@ var (
 	_ Capturer = (*Command)(nil)
 )
 
-// Capturer is implemented by modules whose output later tasks may read.
+// Capturer is implemented by modules whose output later tasks may read:
+// the runner shows what their steps print (-v, JSON) and, when their
+// configuration holds a secret, treats that output as sensitive.
 type Capturer interface {
 	CaptureOutput()
+	// ProbeResult is the module's result when its probe found nothing to
+	// do; ok is false when the probe does not know it.
+	ProbeResult(out string) (r Result, ok bool)
 }
 
 // CaptureOutput makes the probe keep unless's output.

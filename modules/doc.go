@@ -1,3 +1,7 @@
+// Package modules holds clawrun's task modules. A module is pure: it turns its
+// configuration into one probe script, decides from that script's output what
+// must change, and returns the change as data (a Plan). It never touches a
+// connection; the runner runs probes and steps.
 package modules
 
 import (

@@ -180,145 +180,173 @@ func same(ss []string) bool {
 // path, is an error: the output is the host's.
 func SplitFileProbe(specs []FileSpec, out string) (map[string]string, error) {
 	paths, _ := batchPaths(specs)
-	asked := map[string]int{}
-	for i, p := range paths {
-		asked[p] = i
-	}
-	type st struct {
-		kind, target, ftype, mode, owner, group, size, sha, content string
-		uid, gid                                                    string
-		seen                                                        map[byte]bool
-	}
-	m := make([]st, len(paths))
-	anc := ancestors(paths)
-	ancAt := map[string]int{}
-	for i, d := range anc {
-		ancAt[d] = len(paths) + i
-	}
-	ancSt := make([]st, len(anc))
-	rec := func(kind byte, idx string, byName bool) (*st, error) {
-		if j, isAnc := ancAt[idx]; isAnc && byName && kind == 'S' {
-			s := &ancSt[j-len(paths)]
-			if s.seen != nil {
-				return nil, fmt.Errorf("file probe output has two S records for %s", idx)
-			}
-			s.seen = map[byte]bool{'S': true}
-			return s, nil
-		}
-		i, ok := asked[idx]
-		if !byName {
-			n, err := strconv.Atoi(idx)
-			i, ok = n, err == nil && n >= 0 && n < len(paths) && strconv.Itoa(n) == idx
-		}
-		if !ok {
-			return nil, fmt.Errorf("file probe output names a path that was not probed (%q)", firstLine(idx))
-		}
-		s := &m[i]
-		if s.seen == nil {
-			s.seen = map[byte]bool{}
-		}
-		if s.seen[kind] {
-			return nil, fmt.Errorf("file probe output has two %c records for %s", kind, paths[i])
-		}
-		s.seen[kind] = true
-		return s, nil
-	}
+	r := newProbeRecords(paths)
 	for _, l := range strings.Split(out, "\n") {
 		if l == "" {
 			continue
 		}
-		f := strings.Split(l, "\t")
-		var s *st
-		var err error
-		switch {
-		case len(f) == 3 && f[0] == "L":
-			if s, err = rec('L', f[1], false); err == nil {
-				s.kind, s.target = "link", f[2]
-			}
-		case len(f) == 2 && f[0] == "E":
-			if s, err = rec('E', f[1], false); err == nil {
-				s.kind = "exists"
-			}
-		case len(f) >= 9 && f[0] == "S":
-			// The name is the requested path, which may hold tabs.
-			if s, err = rec('S', strings.Join(f[8:], "\t"), true); err == nil {
-				s.ftype, s.mode, s.owner, s.group, s.size, s.uid, s.gid = f[1], f[2], f[3], f[4], f[5], f[6], f[7]
-			}
-		case len(f) == 3 && f[0] == "C":
-			if s, err = rec('C', f[1], false); err == nil {
-				s.content = f[2]
-			}
-		case len(f) == 2 && (f[0] == "D" || f[0] == "O"):
-			_, err = rec(f[0][0], f[1], false)
-		default:
-			// sha256sum: "<64 hex>  <path>", escaped when the name
-			// holds a backslash or newline.
-			sum, p, ok := parseSumLine(l)
-			if !ok {
-				err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
-			} else if s, err = rec('H', p, true); err == nil {
-				s.sha = sum
-			}
-		}
-		if err != nil {
+		if err := r.line(l); err != nil {
 			return nil, err
 		}
 	}
-	info := map[string]*st{}
+	info := map[string]*probeRecord{}
 	for i := range paths {
-		if m[i].seen['S'] {
-			info[paths[i]] = &m[i]
+		if r.m[i].seen['S'] {
+			info[paths[i]] = &r.m[i]
 		}
 	}
-	for i := range anc {
-		if ancSt[i].seen != nil {
-			info[anc[i]] = &ancSt[i]
+	for i := range r.anc {
+		if r.ancSt[i].seen != nil {
+			info[r.anc[i]] = &r.ancSt[i]
 		}
 	}
 	res := map[string]string{}
 	for i, p := range paths {
-		s := m[i]
-		var b strings.Builder
-		guard := predictGuard(p, func(d string) (ftype, mode, owner string, ok bool) {
-			if x := info[d]; x != nil {
-				return x.ftype, x.mode, x.owner, true
-			}
-			return "", "", "", false
-		})
-		switch {
-		case s.kind == "link":
-			fmt.Fprintf(&b, "type=link\ntarget=%s\n", s.target)
-		case s.kind == "exists":
-			t := "other"
-			switch s.ftype {
-			case "regular file", "regular empty file":
-				t = "file"
-			case "directory":
-				t = "directory"
-			}
-			fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\nowner_id=%s\ngroup_id=%s\n", t, s.mode, s.owner, s.group, s.size, s.uid, s.gid)
-			if t == "file" {
-				fmt.Fprintf(&b, "sha256=%s\n", s.sha)
-				switch {
-				case s.seen['C']:
-					fmt.Fprintf(&b, "content=%s\n", s.content)
-				case s.seen['D']:
-					b.WriteString("content_denied=1\n")
-				case s.seen['O']:
-					b.WriteString("content_deferred=1\n")
-				}
-			}
-		default:
-			b.WriteString("type=absent\n")
-			// A file created later inherits a setgid directory's group.
-			if d := info[dirOf(p)]; d != nil && d.ftype == "directory" {
-				fmt.Fprintf(&b, "parent_mode=%s\nparent_group=%s\n", d.mode, d.group)
-			}
-		}
-		fmt.Fprintf(&b, "guard=%s\n", guard)
-		res[p] = b.String()
+		res[p] = r.m[i].format(p, info)
 	}
 	return res, nil
+}
+
+// probeRecord is what BatchFileProbe's output says of one path.
+type probeRecord struct {
+	kind, target, ftype, mode, owner, group, size, sha, content string
+	uid, gid                                                    string
+	seen                                                        map[byte]bool
+}
+
+// probeRecords collects the records of the probed paths and of their
+// ancestors (S records only), in the order of paths, then ancestors.
+type probeRecords struct {
+	paths []string
+	asked map[string]int
+	m     []probeRecord
+	anc   []string
+	ancAt map[string]int
+	ancSt []probeRecord
+}
+
+func newProbeRecords(paths []string) *probeRecords {
+	r := &probeRecords{paths: paths, asked: map[string]int{}, m: make([]probeRecord, len(paths)), anc: ancestors(paths), ancAt: map[string]int{}}
+	for i, p := range paths {
+		r.asked[p] = i
+	}
+	for i, d := range r.anc {
+		r.ancAt[d] = len(paths) + i
+	}
+	r.ancSt = make([]probeRecord, len(r.anc))
+	return r
+}
+
+// rec is the record a line of this kind adds to: idx names the path (by
+// name, or by its index in paths).
+func (r *probeRecords) rec(kind byte, idx string, byName bool) (*probeRecord, error) {
+	if j, isAnc := r.ancAt[idx]; isAnc && byName && kind == 'S' {
+		s := &r.ancSt[j-len(r.paths)]
+		if s.seen != nil {
+			return nil, fmt.Errorf("file probe output has two S records for %s", idx)
+		}
+		s.seen = map[byte]bool{'S': true}
+		return s, nil
+	}
+	i, ok := r.asked[idx]
+	if !byName {
+		n, err := strconv.Atoi(idx)
+		i, ok = n, err == nil && n >= 0 && n < len(r.paths) && strconv.Itoa(n) == idx
+	}
+	if !ok {
+		return nil, fmt.Errorf("file probe output names a path that was not probed (%q)", firstLine(idx))
+	}
+	s := &r.m[i]
+	if s.seen == nil {
+		s.seen = map[byte]bool{}
+	}
+	if s.seen[kind] {
+		return nil, fmt.Errorf("file probe output has two %c records for %s", kind, r.paths[i])
+	}
+	s.seen[kind] = true
+	return s, nil
+}
+
+// line reads one line of the output.
+func (r *probeRecords) line(l string) error {
+	f := strings.Split(l, "\t")
+	var s *probeRecord
+	var err error
+	switch {
+	case len(f) == 3 && f[0] == "L":
+		if s, err = r.rec('L', f[1], false); err == nil {
+			s.kind, s.target = "link", f[2]
+		}
+	case len(f) == 2 && f[0] == "E":
+		if s, err = r.rec('E', f[1], false); err == nil {
+			s.kind = "exists"
+		}
+	case len(f) >= 9 && f[0] == "S":
+		// The name is the requested path, which may hold tabs.
+		if s, err = r.rec('S', strings.Join(f[8:], "\t"), true); err == nil {
+			s.ftype, s.mode, s.owner, s.group, s.size, s.uid, s.gid = f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+		}
+	case len(f) == 3 && f[0] == "C":
+		if s, err = r.rec('C', f[1], false); err == nil {
+			s.content = f[2]
+		}
+	case len(f) == 2 && (f[0] == "D" || f[0] == "O"):
+		_, err = r.rec(f[0][0], f[1], false)
+	default:
+		// sha256sum: "<64 hex>  <path>", escaped when the name
+		// holds a backslash or newline.
+		sum, p, ok := parseSumLine(l)
+		if !ok {
+			err = fmt.Errorf("unexpected file probe output %q", firstLine(l))
+		} else if s, err = r.rec('H', p, true); err == nil {
+			s.sha = sum
+		}
+	}
+	return err
+}
+
+// format writes path p's record in fileProbe's format; info holds the S
+// records of the paths and ancestors that have one.
+func (s *probeRecord) format(p string, info map[string]*probeRecord) string {
+	var b strings.Builder
+	guard := predictGuard(p, func(d string) (ftype, mode, owner string, ok bool) {
+		if x := info[d]; x != nil {
+			return x.ftype, x.mode, x.owner, true
+		}
+		return "", "", "", false
+	})
+	switch {
+	case s.kind == "link":
+		fmt.Fprintf(&b, "type=link\ntarget=%s\n", s.target)
+	case s.kind == "exists":
+		t := "other"
+		switch s.ftype {
+		case "regular file", "regular empty file":
+			t = "file"
+		case "directory":
+			t = "directory"
+		}
+		fmt.Fprintf(&b, "type=%s\nmode=%s\nowner=%s\ngroup=%s\nsize=%s\nowner_id=%s\ngroup_id=%s\n", t, s.mode, s.owner, s.group, s.size, s.uid, s.gid)
+		if t == "file" {
+			fmt.Fprintf(&b, "sha256=%s\n", s.sha)
+			switch {
+			case s.seen['C']:
+				fmt.Fprintf(&b, "content=%s\n", s.content)
+			case s.seen['D']:
+				b.WriteString("content_denied=1\n")
+			case s.seen['O']:
+				b.WriteString("content_deferred=1\n")
+			}
+		}
+	default:
+		b.WriteString("type=absent\n")
+		// A file created later inherits a setgid directory's group.
+		if d := info[dirOf(p)]; d != nil && d.ftype == "directory" {
+			fmt.Fprintf(&b, "parent_mode=%s\nparent_group=%s\n", d.mode, d.group)
+		}
+	}
+	fmt.Fprintf(&b, "guard=%s\n", guard)
+	return b.String()
 }
 
 // sumLine is the line sha256sum prints for a file: a name holding a

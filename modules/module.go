@@ -1,7 +1,3 @@
-// Package modules holds clawrun's task modules. A module is pure: it turns its
-// configuration into one probe script, decides from that script's output what
-// must change, and returns the change as data (a Plan). It never touches a
-// connection; the runner runs probes and steps.
 package modules
 
 import (
@@ -132,6 +128,10 @@ type Plan struct {
 	Checks []Step
 	// Claims are the things this task manages exclusively (see Host.Claims).
 	Claims []string
+	// Unit is the systemd unit whose state the steps change (service
+	// tasks): after steps that change ssh, the runner's sshd lock-out
+	// guard checks that a fresh login still works.
+	Unit string
 }
 
 // Keyed is implemented by modules whose state is not one file: the keys

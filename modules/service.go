@@ -98,8 +98,11 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{}
+	p := &Plan{Unit: s.unit()}
 	u := Quote(s.unit())
+	// implicit: a step (enable, disable, mask, unmask) reloads the daemon
+	// itself.
+	implicit := false
 	// A loaded unit whose file changed, on disk or by an earlier task of
 	// this run (plan predicts it), needs a daemon-reload: a reported change.
 	needReload := (!daemonReloaded(h) && (st.NeedReload || st.newDropIn())) || s.pendingUnit(h, st)
@@ -114,35 +117,15 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 			}
 			p.add("~", "mask %s", s.unit())
 			p.step("mask", "systemctl mask -- "+u)
+			implicit = true
 		} else if !*s.Masked && masked {
 			p.add("~", "unmask %s", s.unit())
 			p.step("unmask", "systemctl unmask -- "+u)
+			implicit = true
 		}
 	}
-	if s.Enabled != nil {
-		enabled := false
-		switch st.UnitFile {
-		case "enabled", "enabled-runtime", "static", "alias", "indirect", "generated":
-			enabled = true
-		case "":
-			// A unit file an earlier task writes without [Install] will
-			// be static: enable does nothing to it.
-			enabled = s.pendingStatic(h)
-		}
-		if *s.Enabled && !enabled {
-			p.add("~", "enable %s", s.unit())
-			p.step("enable", "systemctl enable -- "+u)
-		} else if !*s.Enabled && enabled && st.UnitFile != "static" {
-			p.add("~", "disable %s", s.unit())
-			script := "systemctl disable -- " + u
-			if st.UnitFile == "enabled-runtime" {
-				// Runtime links live in /run; plain disable keeps them
-				// and the task would disable again every run.
-				script = "systemctl disable --runtime -- " + u
-			}
-			p.step("disable", script)
-		}
-	}
+	enableAt, toggled := s.planEnabled(p, h, st)
+	implicit = implicit || toggled
 	active := st.Active == "active" || st.Active == "activating" || st.Active == "reloading"
 	switch s.State {
 	case "started":
@@ -152,7 +135,7 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		if !active && !st.ConditionUnmet {
 			p.add("~", "start %s", s.unit())
 			// Enabling then starting is one systemctl call.
-			if n := len(p.Steps); n > 0 && p.Steps[n-1].Desc == "enable" {
+			if n := len(p.Steps); enableAt >= 0 && enableAt == n-1 {
 				p.Steps[n-1] = Step{Desc: "enable --now", Script: "systemctl enable --now -- " + u + st.startCheck(u)}
 			} else {
 				p.step("start", "systemctl start -- "+u+st.startCheck(u))
@@ -174,13 +157,6 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 	// A daemon-reload re-runs every generator and re-reads every unit: the
 	// costliest thing most plays do to a host. Do it once, and only when
 	// no step here reloads anyway.
-	implicit := false
-	for _, st := range p.Steps {
-		switch st.Desc {
-		case "enable", "enable --now", "disable", "mask", "unmask":
-			implicit = true
-		}
-	}
 	// With daemon_reload, a unit systemd has not loaded is reloaded before
 	// the other steps. Not a change of its own: the step is the same in
 	// plan and apply.
@@ -192,4 +168,40 @@ func (s *Service) Plan(h *Host, out string) (*Plan, error) {
 		markReloaded(h, p)
 	}
 	return p, nil
+}
+
+// planEnabled adds the step that enables or disables the unit, if one is
+// needed: it returns the index of an enable step (-1: none), which a start
+// joins, and whether it added a step (either reloads the daemon itself).
+func (s *Service) planEnabled(p *Plan, h *Host, st unitState) (enableAt int, added bool) {
+	if s.Enabled == nil {
+		return -1, false
+	}
+	u := Quote(s.unit())
+	enabled := false
+	switch st.UnitFile {
+	case "enabled", "enabled-runtime", "static", "alias", "indirect", "generated":
+		enabled = true
+	case "":
+		// A unit file an earlier task writes without [Install] will
+		// be static: enable does nothing to it.
+		enabled = s.pendingStatic(h)
+	}
+	if *s.Enabled && !enabled {
+		p.add("~", "enable %s", s.unit())
+		p.step("enable", "systemctl enable -- "+u)
+		return len(p.Steps) - 1, true
+	}
+	if !*s.Enabled && enabled && st.UnitFile != "static" {
+		p.add("~", "disable %s", s.unit())
+		script := "systemctl disable -- " + u
+		if st.UnitFile == "enabled-runtime" {
+			// Runtime links live in /run; plain disable keeps them
+			// and the task would disable again every run.
+			script = "systemctl disable --runtime -- " + u
+		}
+		p.step("disable", script)
+		return -1, true
+	}
+	return -1, false
 }

@@ -145,40 +145,49 @@ func (u *User) Plan(_ *Host, out string) (*Plan, error) {
 		}
 	}
 	if u.AuthorizedKeys != nil {
-		var want strings.Builder
-		for _, k := range *u.AuthorizedKeys {
-			want.WriteString(strings.TrimSpace(k) + "\n")
-		}
-		path := home + "/.ssh/authorized_keys"
-		switch {
-		case m["keys_denied"] == "1":
-			return nil, fmt.Errorf("%s cannot be read as %s: clawrun reads it with the rights of the user who controls the home (~/.ssh may be a symlink of theirs); fix ~%s/.ssh", path, u.Name, u.Name)
-		case m["keys_size"] != "":
-			return nil, fmt.Errorf("%s is %s bytes; clawrun reads authorized_keys files up to %d KiB: remove or shorten it", path, m["keys_size"], MaxKeysFile>>10)
-		}
-		old, _ := base64.StdEncoding.DecodeString(m["keys"])
-		_, had := m["keys"]
-		link := m["keys_link"] == "1"
-		if string(old) != want.String() || link {
-			sign, note := "~", ""
-			if !had && !link {
-				sign = "+"
-			}
-			if link {
-				note = "; replaces a symlink, not read"
-			}
-			p.add(sign, "authorized_keys of %s (%d keys%s)", u.Name, len(*u.AuthorizedKeys), note)
-			p.Diff += textDiff(path, old, []byte(want.String()), had)
-			// Both run as the user when the user controls the home (the
-			// usual case): a planted ~/.ssh symlink then leads nowhere
-			// the user could not write anyway.
-			dir := home + "/.ssh"
-			mk := fmt.Sprintf("set -e\ninstall -d -m 0700 -- %s\nchown -h -- %s:\"$(id -gn -- %s)\" %s\n", Quote(dir), n, n, Quote(dir))
-			p.step("authorized_keys", guarded(dir, u.Name, mk, "")+
-				writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}, false))
+		if err := u.planKeys(p, m, home); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// planKeys plans the user's authorized_keys file (home is the user's home).
+func (u *User) planKeys(p *Plan, m map[string]string, home string) error {
+	n := Quote(u.Name)
+	var want strings.Builder
+	for _, k := range *u.AuthorizedKeys {
+		want.WriteString(strings.TrimSpace(k) + "\n")
+	}
+	path := home + "/.ssh/authorized_keys"
+	switch {
+	case m["keys_denied"] == "1":
+		return fmt.Errorf("%s cannot be read as %s: clawrun reads it with the rights of the user who controls the home (~/.ssh may be a symlink of theirs); fix ~%s/.ssh", path, u.Name, u.Name)
+	case m["keys_size"] != "":
+		return fmt.Errorf("%s is %s bytes; clawrun reads authorized_keys files up to %d KiB: remove or shorten it", path, m["keys_size"], MaxKeysFile>>10)
+	}
+	old, _ := base64.StdEncoding.DecodeString(m["keys"])
+	_, had := m["keys"]
+	link := m["keys_link"] == "1"
+	if string(old) != want.String() || link {
+		sign, note := "~", ""
+		if !had && !link {
+			sign = "+"
+		}
+		if link {
+			note = "; replaces a symlink, not read"
+		}
+		p.add(sign, "authorized_keys of %s (%d keys%s)", u.Name, len(*u.AuthorizedKeys), note)
+		p.Diff += textDiff(path, old, []byte(want.String()), had)
+		// Both run as the user when the user controls the home (the
+		// usual case): a planted ~/.ssh symlink then leads nowhere
+		// the user could not write anyway.
+		dir := home + "/.ssh"
+		mk := fmt.Sprintf("set -e\ninstall -d -m 0700 -- %s\nchown -h -- %s:\"$(id -gn -- %s)\" %s\n", Quote(dir), n, n, Quote(dir))
+		p.step("authorized_keys", guarded(dir, u.Name, mk, "")+
+			writeScript(WriteSpec{Path: path, Content: []byte(want.String()), Mode: "0600", Owner: u.Name}, false))
+	}
+	return nil
 }
 
 func userNote(u *User) string {

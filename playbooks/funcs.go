@@ -117,6 +117,14 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets, reads *Fil
 		"tobool": makeToFunc(cty.Bool), "tolist": makeToFunc(cty.List(cty.DynamicPseudoType)),
 		"toset": makeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": makeToFunc(cty.Map(cty.DynamicPseudoType)),
 	}
+	addFileFunctions(fs, dir, random, secrets, reads)
+	addValueFunctions(fs, random, secrets)
+	return fs
+}
+
+// addFileFunctions adds the functions that read the controller's files
+// (relative to dir; each read is noted for saved plans).
+func addFileFunctions(fs map[string]function.Function, dir string, random RandomSource, secrets *Secrets, reads *FileReads) {
 	fs["file"] = function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
@@ -172,6 +180,11 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets, reads *Fil
 			return cty.StringVal(p), err
 		},
 	})
+}
+
+// addValueFunctions adds the functions whose values may be secrets: env,
+// encodings, random_hex and sensitive.
+func addValueFunctions(fs map[string]function.Function, random RandomSource, secrets *Secrets) {
 	fs["env"] = function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "name", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
@@ -219,7 +232,6 @@ func baseFunctions(dir string, random RandomSource, secrets *Secrets, reads *Fil
 			return args[0].Mark(sensitiveMark), nil
 		},
 	})
-	return fs
 }
 
 // credentialEnv names clawrun's own credentials, which env() refuses.

@@ -8,18 +8,20 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // runChecks runs a plan's checks (scripts that change nothing, such as a
 // wait polling a port) in one round trip. Only apply runs them.
-func (hr *hostRun) runChecks(ctx context.Context, conn Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
+func (hr *hostRun) runChecks(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
 	for i, s := range plan.Checks {
 		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then echo \"clawrun: check %d (%s) failed\" >&2; exit \"$rc\"; fi\n", s.Script, i+1, strings.ReplaceAll(s.Desc, "\"", ""))
 	}
 	t0 := time.Now()
-	ctx = withNotice(ctx, func(msg string) {
-		hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
+	ctx = transport.WithNotice(ctx, func(msg string) {
+		hr.r.emit(&event.Event{Type: event.Notice, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Message: msg})
 	})
 	res, err := conn.Run(ctx, b.String(), become)
 	hr.r.logf("%s: %s: ran %d checks in %s", hr.h.Name, t.ID, len(plan.Checks), time.Since(t0).Round(time.Millisecond))
@@ -32,7 +34,7 @@ func (hr *hostRun) runChecks(ctx context.Context, conn Conn, t *playbooks.Task, 
 // checkErr turns a failed check into its own message: the last line the
 // script printed ("clawrun: timed out after 60 s waiting for ..."), not
 // the step framing.
-func checkErr(res *Result) error {
+func checkErr(res *transport.Result) error {
 	if res.Code == 0 {
 		return nil
 	}
@@ -61,14 +63,11 @@ func readOnly(t *playbooks.Task) bool {
 // failEvent reports the task of ev as failed (its steps, or its checks:
 // a wait that timed out) and says whether the host may go on
 // (ignore_errors).
-func (hr *hostRun) failEvent(ev *Event, t *playbooks.Task, err error, start time.Time) bool {
-	ev.Status, ev.Error = StatusFailed, err.Error()
+func (hr *hostRun) failEvent(ev *event.Event, t *playbooks.Task, err error, start time.Time) bool {
+	ev.Status, ev.Error = event.StatusFailed, err.Error()
 	ev.Ignored = t.IgnoreErrors
 	ev.DurationMS = time.Since(start).Milliseconds()
-	if t.IgnoreErrors {
-		hr.rc.Ignored++
-	} else {
-		hr.rc.Failed++
+	if !t.IgnoreErrors {
 		hr.failed = true
 	}
 	hr.r.emit(ev)

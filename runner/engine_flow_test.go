@@ -2,8 +2,11 @@ package runner
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // Handlers, forced handlers, serial batches, max_fail_percentage and tags,
@@ -256,10 +259,10 @@ task "file" "never" {
 }
 `, localInventory("h1"))
 	plan := w.plan(runOpts{})
-	if e := plan.task("h1", `file.each["y"]`); e == nil || e.Status != StatusChanged {
+	if e := plan.task("h1", `file.each["y"]`); e == nil || e.Status != event.StatusChanged {
 		t.Errorf("for_each instance: %+v", e)
 	}
-	if e := plan.task("h1", "line.after"); e == nil || e.Status != StatusChanged || !strings.Contains(e.Diff, "+second") {
+	if e := plan.task("h1", "line.after"); e == nil || e.Status != event.StatusChanged || !strings.Contains(e.Diff, "+second") {
 		t.Errorf("line after a file the plan writes: %+v", e)
 	}
 	res := w.apply(runOpts{})
@@ -277,3 +280,5 @@ task "file" "never" {
 		t.Errorf("second plan exit %d, want 0\n%s", again.code, again.text)
 	}
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/output"
 )
 
 // TestFactsAndDelegate: a playbook that reads host.facts gets them before
@@ -89,31 +90,9 @@ task "file" "x" {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer
-	r := New(pb, inv, vals, &playbooks.Secrets{}, Options{Apply: true, Renderer: &TextRenderer{W: &out}})
+	r := New(pb, inv, vals, &playbooks.Secrets{}, Options{Apply: true, Renderer: &output.TextRenderer{W: &out}})
 	r.Execute(ctx, inv.Hosts)
 	if !r.Interrupted || w.exists("x") {
 		t.Errorf("interrupted %v, file written %v", r.Interrupted, w.exists("x"))
-	}
-}
-
-// TestTextRenderer: colours, signs, the progress line and stats.
-func TestTextRenderer(t *testing.T) {
-	var out, prog bytes.Buffer
-	tr := &TextRenderer{W: &out, Color: true, Diffs: true, Stats: true, Progress: &prog}
-	for _, e := range sampleEvents() {
-		if e.Type == "run_done" {
-			e.Recap["h1"].Stats = &Stats{Handshakes: 1, RoundTrips: 2}
-		}
-		tr.Event(e)
-	}
-	tr.Event(&Event{Type: "notice", Host: "h1", Task: "apt.base", Message: "waiting for the package lock"})
-	s := out.String()
-	for _, want := range []string{cGreen + "+" + cReset, "round_trips=2", "waiting for the package lock", "? planned before apt.base changes packages", "x FAILED"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("text output lacks %q:\n%s", want, s)
-		}
-	}
-	if !strings.Contains(prog.String(), "hosts done") {
-		t.Errorf("no progress line: %q", prog.String())
 	}
 }

@@ -17,6 +17,10 @@ import (
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/output"
+	"github.com/clawrun/clawrun/runner/planfile"
+	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -91,26 +95,26 @@ type runOpts struct {
 	tags, skip    []string
 	forceHandlers bool
 	accept        bool // --accept-new-host-keys
-	connect       func(ctx context.Context, h *inventory.Host) (Conn, error)
+	connect       func(ctx context.Context, h *inventory.Host) (transport.Conn, error)
 }
 
 // outcome is what a run printed and returned.
 type outcome struct {
 	code   int
 	err    string // refused before any host was contacted
-	events []*Event
+	events []*event.Event
 	text   string
 	json   string
 	md     string
-	recap  map[string]*Recap
+	recap  map[string]*event.Recap
 }
 
 // all prints every output of a run.
 func (o *outcome) all() string { return o.text + o.json + o.md + o.err }
 
 // task returns host's event for task (the last one).
-func (o *outcome) task(host, task string) *Event {
-	var found *Event
+func (o *outcome) task(host, task string) *event.Event {
+	var found *event.Event
 	for _, e := range o.events {
 		if (e.Type == "task" || e.Type == "handler") && e.Host == host && e.Task == task {
 			found = e
@@ -122,11 +126,11 @@ func (o *outcome) task(host, task string) *Event {
 // tee hands every event to several renderers and keeps it.
 type tee struct {
 	mu     sync.Mutex
-	rs     []Renderer
-	events []*Event
+	rs     []event.Renderer
+	events []*event.Event
 }
 
-func (t *tee) Event(e *Event) {
+func (t *tee) Event(e *event.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	cp := *e
@@ -143,7 +147,7 @@ func (t *tee) Close() error {
 	return nil
 }
 
-// testPlanKey authenticates the saved plans of these tests (PlanKey in the CLI).
+// testPlanKey authenticates the saved plans of these tests (Key in the CLI).
 var testPlanKey = []byte("engine-test-plan-key-0123456789abcdef")
 
 // run does what `clawrun plan|apply` does (cmd/clawrun doRun), with every
@@ -152,15 +156,15 @@ func (w *world) run(o runOpts) *outcome {
 	w.t.Helper()
 	res := &outcome{}
 	pbPath, invPath, limit, tags, skip := w.pb, w.inv, o.limit, o.tags, o.skip
-	var replay *PlanFile
+	var replay *planfile.File
 	var fixed map[string]cty.Value
 	if o.replay != "" {
 		src, err := os.ReadFile(o.replay)
-		if err != nil || !IsPlanFile(src) {
+		if err != nil || !planfile.IsPlan(src) {
 			res.code, res.err = 1, "load plan: "+errText(err)
 			return res
 		}
-		pf, err := LoadPlanFile(o.replay, src, testPlanKey)
+		pf, err := planfile.Load(o.replay, src, testPlanKey)
 		if err != nil {
 			res.code, res.err = 1, "load plan: "+errText(err)
 			return res
@@ -202,7 +206,7 @@ func (w *world) run(o runOpts) *outcome {
 		res.code, res.err = 1, diagsText(diags)
 		return res
 	}
-	var record *PlanFile
+	var record *planfile.File
 	switch {
 	case replay != nil:
 		if err := replay.Check(pb.Source, inv.Source, vals); err != nil {
@@ -210,17 +214,17 @@ func (w *world) run(o runOpts) *outcome {
 			return res
 		}
 	case o.out != "":
-		record = NewPlanFile(pb, invPath, inv.Source, vals, limit, tags, skip, testPlanKey)
+		record = planfile.New(pb, invPath, inv.Source, vals, limit, tags, skip, testPlanKey)
 	}
 	var text, js, md bytes.Buffer
-	out := &tee{rs: []Renderer{
-		&TextRenderer{W: &text, Diffs: true, Verbose: true},
-		&JSONRenderer{W: &js},
-		&MarkdownRenderer{W: &md},
+	out := &tee{rs: []event.Renderer{
+		&output.TextRenderer{W: &text, Diffs: true, Verbose: true},
+		&output.JSONRenderer{W: &js},
+		&output.MarkdownRenderer{W: &md},
 	}}
 	var log bytes.Buffer
-	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Limit: limit, Tags: tags, SkipTags: skip,
-		ForceHandlers: o.forceHandlers, Dial: DialOptions{AcceptNewHostKeys: o.accept}, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
+	r := New(pb, inv, vals, secrets, Options{Apply: o.apply, Tags: tags, SkipTags: skip,
+		ForceHandlers: o.forceHandlers, Dial: transport.DialOptions{AcceptNewHostKeys: o.accept}, Renderer: out, Log: &log, Record: record, Replay: replay, Connect: o.connect})
 	r.Execute(context.Background(), hosts)
 	out.Close()
 	res.events, res.text, res.json, res.md = out.events, text.String()+log.String(), js.String(), md.String()

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/clawrun/clawrun/inventory"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // fakeHost is a remote host for the engine's fast tests, reached through
@@ -79,7 +81,7 @@ func (f *fakeHost) rewrite(s string) string {
 func (f *fakeHost) unrewrite(s string) string { return strings.ReplaceAll(s, f.root, "") }
 
 // connect is Options.Connect.
-func (f *fakeHost) connect(_ context.Context, h *inventory.Host) (Conn, error) {
+func (f *fakeHost) connect(_ context.Context, h *inventory.Host) (transport.Conn, error) {
 	f.mu.Lock()
 	f.dials++
 	first := f.dials == 1
@@ -99,10 +101,10 @@ func (f *fakeHost) scripts() []string {
 
 type fakeConn struct {
 	f     *fakeHost
-	local localConn
+	local transport.Local
 }
 
-func (c *fakeConn) Run(ctx context.Context, script string, become bool) (*Result, error) {
+func (c *fakeConn) Run(ctx context.Context, script string, become bool) (*transport.Result, error) {
 	c.f.mu.Lock()
 	c.f.runs = append(c.f.runs, script)
 	c.f.mu.Unlock()
@@ -118,8 +120,8 @@ func (c *fakeConn) Stage(ctx context.Context, data []byte) (string, error) {
 	return c.local.Stage(ctx, data)
 }
 
-func (c *fakeConn) Stats() *Stats { return c.local.Stats() }
-func (c *fakeConn) Close() error  { return nil }
+func (c *fakeConn) Stats() *transport.Stats { return c.local.Stats() }
+func (c *fakeConn) Close() error            { return nil }
 
 // fakeInventory has one host reached through Options.Connect, with sudo.
 const fakeInventory = `host "h1" {
@@ -254,7 +256,7 @@ func TestSSHDGuard(t *testing.T) {
 					t.Errorf("exit %d, want 1\n%s", res.code, res.text)
 				}
 				e := res.task("h1", "handler.reload_ssh")
-				if e == nil || e.Status != StatusFailed || !strings.Contains(e.Error, "sshd lock-out guard: reverted the sshd configuration change") {
+				if e == nil || e.Status != event.StatusFailed || !strings.Contains(e.Error, "sshd lock-out guard: reverted the sshd configuration change") {
 					t.Errorf("handler event %+v", e)
 				}
 				for _, p := range files {

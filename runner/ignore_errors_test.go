@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // TestIgnoreErrors: a run whose only failures were ignored exits 0, as
@@ -35,7 +37,7 @@ task "file" "after" {
 	if rc.Ignored != 2 || rc.Failed != 0 || rc.Changed != 1 {
 		t.Errorf("recap %+v, want ignored=2 failed=0 changed=1", rc)
 	}
-	if e := res.task("h1", "command.boom"); e == nil || e.Status != StatusFailed || !e.Ignored || !strings.Contains(e.Error, "boom") {
+	if e := res.task("h1", "command.boom"); e == nil || e.Status != event.StatusFailed || !e.Ignored || !strings.Contains(e.Error, "boom") {
 		t.Errorf("command.boom event %+v, want failed, ignored, with its stderr", e)
 	}
 	if w.read("after") != "still here\n" {
@@ -54,7 +56,7 @@ task "file" "after" {
 		t.Errorf("markdown table does not count ignored:\n%s", res.md)
 	}
 	for _, e := range res.events {
-		if e.Type == "host_done" && e.Status != StatusChanged {
+		if e.Type == "host_done" && e.Status != event.StatusChanged {
 			t.Errorf("host_done %s, want changed", e.Status)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // Secrets never reach any output: text (with diffs), -v log, JSON,
@@ -109,7 +110,7 @@ task "file" "shown" {
 		res := w.must(w.run(runOpts{apply: apply}))
 		assertNoSecret(t, "output", res.text+res.json+res.md, "plain words that look harmless", "hidden-quite-a-long-name")
 		e := res.task("h1", "file.hidden")
-		if e == nil || e.Status != StatusChanged || !strings.Contains(e.Diff, "diff hidden: sensitive task") {
+		if e == nil || e.Status != event.StatusChanged || !strings.Contains(e.Diff, "diff hidden: sensitive task") {
 			t.Errorf("apply=%v hidden task event %+v", apply, e)
 		}
 		if !strings.Contains(res.text, "visible words") {
@@ -172,7 +173,7 @@ task "file" "env" {
 	for _, apply := range []bool{false, true} {
 		res := w.must(w.run(runOpts{apply: apply, vars: []string{"token=new-token-8d2e4b6a01"}}))
 		assertNoSecret(t, "output", res.all(), old, "new-token-8d2e4b6a01")
-		if e := res.task("h1", "file.env"); e == nil || e.Status != StatusChanged {
+		if e := res.task("h1", "file.env"); e == nil || e.Status != event.StatusChanged {
 			t.Errorf("apply=%v: %+v", apply, e)
 		}
 	}

@@ -7,11 +7,14 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/planfile"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // keepOutput keeps a step script's output for task results, and strips
 // the command markers from it, so that messages read as before.
-func (hr *hostRun) keepOutput(res *Result) {
+func (hr *hostRun) keepOutput(res *transport.Result) {
 	raw := *res
 	hr.lastRun = &raw
 	res.Stdout = modules.StripOutputMarkers(res.Stdout)
@@ -20,7 +23,7 @@ func (hr *hostRun) keepOutput(res *Result) {
 
 // recordResult makes what a task did readable by later tasks
 // (task.<module>.<name>), when some task reads it.
-func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) {
+func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p transport.ProbeResult) {
 	if !t.Spec.Referenced || hr.scope == nil {
 		return
 	}
@@ -31,7 +34,7 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) 
 	case t.Pending:
 		r = modules.Result{} // planned as known after apply: nothing is known
 	}
-	if c, ok := t.Module.(*modules.Command); ok && !t.Skip && !t.Pending {
+	if c, ok := t.Module.(modules.Capturer); ok && !t.Skip && !t.Pending {
 		if !changed {
 			if pr, ok := c.ProbeResult(p.Out); ok {
 				r.OutputKnown, r.Stdout, r.Stderr, r.ExitCode = true, pr.Stdout, pr.Stderr, pr.ExitCode
@@ -59,12 +62,13 @@ func (hr *hostRun) recordResult(t *playbooks.Task, changed bool, p probeResult) 
 // when it is a command whose configuration (cmd, env) holds a sensitive
 // value: its output may be derived from the secret (echo $tok | rev).
 func sensitiveOutput(t *playbooks.Task) bool {
-	return t.Sensitive || (t.Spec.Module == "command" && carriesSecret(t))
+	_, prints := t.Module.(modules.Capturer)
+	return t.Sensitive || (prints && carriesSecret(t))
 }
 
 // hideOutput withholds a sensitive command's output from -v and JSON, and
 // keeps what it printed out of every later message.
-func (hr *hostRun) hideOutput(t *playbooks.Task, ev *Event) {
+func (hr *hostRun) hideOutput(t *playbooks.Task, ev *event.Event) {
 	if !sensitiveOutput(t) {
 		return
 	}
@@ -119,15 +123,14 @@ func needsText(spec *playbooks.TaskSpec) string {
 // results only apply knows: it may change, and a saved plan re-checks it.
 func (hr *hostRun) knownAfterApply(t *playbooks.Task, start time.Time) {
 	caveat := "depends on " + needsText(t.Spec) + ", known after apply"
-	ev := &Event{Type: "task", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusChanged,
+	ev := &event.Event{Type: event.Task, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusChanged,
 		Changes: []modules.Line{{Sign: "~", Text: "(known after apply): reads " + needsText(t.Spec)}}, Caveat: caveat,
 		DurationMS: time.Since(start).Milliseconds()}
 	if pf := hr.r.opts.Record; pf != nil {
-		ph := pf.host(hr.h.Name)
-		ph.Tasks[t.ID] = &PlanTask{Status: StatusChanged, Caveat: caveat}
+		ph := pf.ForHost(hr.h.Name)
+		ph.Tasks[t.ID] = &planfile.Task{Status: event.StatusChanged, Caveat: caveat}
 		ph.Order = append(ph.Order, t.ID)
 	}
-	hr.rc.Changed++
 	for _, n := range t.Spec.Notify {
 		hr.changed[n] = true
 	}

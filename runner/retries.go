@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/transport"
 )
 
 // retryState is one attempt of a task with retries: a failure of an
@@ -23,7 +25,7 @@ type retryState struct {
 // retryLater reports whether err ends this attempt only (another follows).
 // An unreachable host is not retried: the connection is gone.
 func (hr *hostRun) retryLater(err error) bool {
-	if hr.retry == nil || hr.retry.last || errors.Is(err, ErrUnreachable) {
+	if hr.retry == nil || hr.retry.last || errors.Is(err, transport.ErrUnreachable) {
 		return false
 	}
 	hr.retry.err = err
@@ -46,39 +48,40 @@ func (hr *hostRun) attempt() int {
 // left to do: the host changed. An
 // interrupt makes the running attempt the last. Plan never retries: a
 // plan shows what apply would do, and that does not change.
-func (hr *hostRun) runTaskRetrying(ctx, work context.Context, t *playbooks.Task, p probeResult, start time.Time) (changed, ok bool) {
+func (hr *hostRun) runTaskRetrying(ctx, work context.Context, j *job) jobOutcome {
+	t := j.t
 	if t.Retries == 0 || !hr.r.opts.Apply {
-		return hr.runTask(work, t, p, start)
+		return hr.runTask(work, j)
 	}
 	defer func() { hr.retry = nil }()
 	retried, ranSteps := false, false
 	for n := 1; ; n++ {
 		hr.retry = &retryState{attempt: n, last: n > t.Retries || ctx.Err() != nil, ranSteps: ranSteps}
-		changed, ok = hr.runTask(work, t, p, start)
+		out := hr.runTask(work, j)
 		err := hr.retry.err
-		ranSteps = ranSteps || (err != nil && changed)
+		ranSteps = ranSteps || (err != nil && out.changed)
 		if err == nil {
 			// A failed attempt may have changed the host: later probes
 			// are stale even when the last attempt changed nothing.
-			return changed || retried, ok
+			out.changed = out.changed || retried
+			return out
 		}
 		retried = true
 		hr.r.logf("%s: %s: attempt %d of %d failed: %v", hr.h.Name, t.ID, n, t.Retries+1, err)
-		hr.r.emit(&Event{Type: "retry", Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: StatusFailed,
+		hr.r.emit(&event.Event{Type: event.Retry, Host: hr.h.Name, Task: t.ID, Module: t.Spec.Module, Status: event.StatusFailed,
 			Error: err.Error(), Attempt: n, DelayS: t.Delay,
 			Message: fmt.Sprintf("attempt %d of %d failed; retrying in %d s", n, t.Retries+1, t.Delay)})
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Duration(t.Delay) * time.Second):
 		}
-		hr.followed = nil // taken by the failed attempt
 		if t.Spec.Delegate == "" {
 			res, err := hr.probe(work, []*playbooks.Task{t})
 			if err != nil {
-				hr.fail(t.ID, t.Spec.Module, err, start)
-				return true, false
+				hr.fail(t.ID, t.Spec.Module, err, j.start)
+				return jobOutcome{changed: true}
 			}
-			p = res[0]
+			j.probe = res[0]
 		}
 	}
 }

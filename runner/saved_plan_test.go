@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/planfile"
 )
 
 // Saved plans end to end (plan --out, then apply PLANFILE) on local hosts:
@@ -88,7 +91,7 @@ func TestSavedPlanApplies(t *testing.T) {
 	}
 	// Applied: a new plan has nothing left to do (except the new random).
 	again := w.plan(runOpts{})
-	if e := again.task("h1", "file.motd"); e == nil || e.Status != StatusOK {
+	if e := again.task("h1", "file.motd"); e == nil || e.Status != event.StatusOK {
 		t.Errorf("motd after apply: %+v", e)
 	}
 }
@@ -289,7 +292,7 @@ func editPlan(t *testing.T, path string, edit func(map[string]any)) {
 			t.Fatal(err)
 		}
 		env["plan"] = json.RawMessage(b)
-		env["hmac_sha256"] = planMAC(testPlanKey, b)
+		env["hmac_sha256"] = planfile.MAC(testPlanKey, b)
 	})
 }
 
@@ -344,8 +347,8 @@ task "file" "public" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env planEnvelope
-	var saved PlanFile
+	var env planfile.Envelope
+	var saved planfile.File
 	if err := json.Unmarshal(raw, &env); err != nil {
 		t.Fatal(err)
 	}

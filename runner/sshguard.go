@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/clawrun/clawrun/modules"
-	"github.com/clawrun/clawrun/playbooks"
+	"github.com/clawrun/clawrun/runner/event"
 )
 
 // The sshd lock-out guard. The runbook says: after changing sshd's
@@ -28,12 +28,10 @@ type sshGuard struct {
 
 func isSSHPath(p string) bool { return strings.HasPrefix(p, "/etc/ssh/") }
 
-func isSSHUnit(t *playbooks.Task) bool {
-	s, ok := t.Module.(*modules.Service)
-	if !ok {
-		return false
-	}
-	switch strings.TrimSuffix(s.Name, ".service") {
+// guardsSSH reports a plan whose steps change the ssh service (the
+// module says which unit it manages): a fresh login must work after them.
+func guardsSSH(plan *modules.Plan) bool {
+	switch strings.TrimSuffix(plan.Unit, ".service") {
 	case "ssh", "sshd":
 		return true
 	}
@@ -103,7 +101,7 @@ func (hr *hostRun) guardAfter(ctx context.Context) error {
 		return nil
 	}
 	// sshd re-executes itself on reload: for a moment nothing listens.
-	// dialSSH retries that (refused, reset, closed before the banner)
+	// DialSSH retries that (refused, reset, closed before the banner)
 	// until connect_timeout; a refused login is final.
 	err := hr.freshLogin(ctx)
 	if err == nil {
@@ -148,7 +146,7 @@ func (hr *hostRun) guardUnverified(ctx context.Context) {
 			msg = fmt.Sprintf("sshd lock-out guard: the host failed before ssh was reloaded, and restoring the previous sshd configuration failed (%v): the backups are in %s; fix /etc/ssh before ssh restarts", err, guardDir)
 		}
 	}
-	hr.r.emit(&Event{Type: "notice", Host: hr.h.Name, Task: "sshd-guard", Message: msg})
+	hr.r.emit(&event.Event{Type: event.Notice, Host: hr.h.Name, Task: "sshd-guard", Message: msg})
 }
 
 // guardRestore puts the backups back, reloads ssh and removes them; on
@@ -175,21 +173,6 @@ func (hr *hostRun) guardRestore(ctx context.Context) error {
 	}
 	hr.guardCleanup(ctx)
 	return nil
-}
-
-// sshListenWait brackets the steps that reload or restart ssh. sshd
-// re-executes itself on SIGHUP, but "systemctl reload" returns once the
-// signal is sent: a fresh login that the old process accepts first would
-// pass with the old configuration, and the guard would wave a lock-out
-// through. The suffix waits (up to 2 s) until the sockets listening on the
-// port are no longer those from before the steps: closed (the connect
-// retries wait for the new ones) or new. Sockets sshd inherits from
-// systemd (ssh.socket) stay; then it waits the 2 s and goes on.
-func sshListenWait(port int) (pre, post string) {
-	list := fmt.Sprintf(`clawrun_ssh_listen() { awk '$4 == "0A" && $2 ~ /:%04X$/ {print $10}' /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort | tr '\n' ' '; }`, port)
-	pre = list + "\nclawrun_l0=$(clawrun_ssh_listen)\n"
-	post = `clawrun_i=0; while [ -n "$clawrun_l0" ] && [ "$(clawrun_ssh_listen)" = "$clawrun_l0" ] && [ "$clawrun_i" -lt 40 ]; do sleep 0.05; clawrun_i=$((clawrun_i + 1)); done` + "\n"
-	return pre, post
 }
 
 func (hr *hostRun) freshLogin(ctx context.Context) error {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/clawrun/clawrun/runner/transport"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
@@ -178,7 +179,7 @@ task "command" "fails" {
 	if w.read("small") != "hello\n" || w.read("big") != big {
 		t.Error("files not written over ssh")
 	}
-	if left, _ := os.ReadDir(filepath.Join(srv.home, stagingDir)); len(left) != 0 {
+	if left, _ := os.ReadDir(filepath.Join(srv.home, transport.StagingDir)); len(left) != 0 {
 		t.Errorf("staged uploads left: %v", left)
 	}
 	if e := res.task("s1", "command.fails"); e == nil || !strings.Contains(e.Error, "exit status 5: nope") {

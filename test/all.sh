@@ -25,6 +25,8 @@ go vet ./...
 echo "== gofmt"
 unformatted=$(gofmt -l cmd runner playbooks modules inventory test bench 2>/dev/null | grep -v /testdata/ || true)
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
+echo "== sizes (files <= 450 lines, functions <= 90; ARCHITECTURE.md)"
+go run ./test/sizecheck
 
 echo "== unit, golden, fuzz-seed and CLI tests (-race)"
 go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./inventory/...

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,13 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/output"
+	"github.com/clawrun/clawrun/runner/planfile"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
@@ -67,31 +68,13 @@ func run(args []string) int {
 		SilenceErrors: true,
 	}
 	root.SetArgs(args)
-	addRunFlags := func(c *cobra.Command) {
-		fs := c.Flags()
-		fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
-		fs.StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
-		addShardFlag(fs, &f)
-		fs.StringSliceVar(&f.tags, "tags", nil, "run only tasks with these tags")
-		fs.StringSliceVar(&f.skipTags, "skip-tags", nil, "skip tasks with these tags")
-		fs.StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE (repeatable)")
-		fs.StringArrayVar(&f.varFiles, "var-file", nil, "HCL file of name = value lines (repeatable)")
-		fs.IntVar(&f.forks, "forks", 50, "hosts worked on at once")
-		fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
-		fs.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "trust hosts absent from known_hosts (never a changed key)")
-		fs.StringVar(&f.color, "color", "auto", "auto, always or never (auto respects NO_COLOR)")
-		fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug log to stderr (never contains secrets)")
-		fs.BoolVar(&f.forceHandlers, "force-handlers", false, "run notified handlers even on failed hosts")
-		fs.BoolVar(&f.stats, "stats", false, "print per-host connection counters")
-		fs.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password (no echo)")
-	}
 	plan := &cobra.Command{
 		Use:   "plan PLAYBOOK -i INVENTORY",
 		Short: "Show what apply would change (read-only)",
 		Args:  cobra.ExactArgs(1),
 		RunE:  func(c *cobra.Command, a []string) error { return doRun(c, a[0], &f, false) },
 	}
-	addRunFlags(plan)
+	addRunFlags(plan, &f)
 	plan.Flags().BoolVar(&f.diff, "diff", true, "print full diffs (always on for plan)")
 	plan.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
 	plan.Flags().StringVar(&f.out, "out", "", "save the plan for `apply FILE`")
@@ -102,7 +85,7 @@ func run(args []string) int {
 		Args:  cobra.ExactArgs(1),
 		RunE:  func(c *cobra.Command, a []string) error { return doRun(c, a[0], &f, true) },
 	}
-	addRunFlags(apply)
+	addRunFlags(apply, &f)
 	apply.Flags().BoolVar(&f.diff, "diff", false, "print full diffs of what changed")
 	validate := &cobra.Command{
 		Use:   "validate PLAYBOOK... [-i INVENTORY]",
@@ -154,6 +137,26 @@ func run(args []string) int {
 	return 0
 }
 
+// addRunFlags adds the flags plan and apply share.
+func addRunFlags(c *cobra.Command, f *flags) {
+	fs := c.Flags()
+	fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
+	fs.StringVar(&f.limit, "limit", "", "comma list of hosts and groups; !name excludes")
+	addShardFlag(fs, f)
+	fs.StringSliceVar(&f.tags, "tags", nil, "run only tasks with these tags")
+	fs.StringSliceVar(&f.skipTags, "skip-tags", nil, "skip tasks with these tags")
+	fs.StringArrayVar(&f.vars, "var", nil, "set a variable, NAME=VALUE (repeatable)")
+	fs.StringArrayVar(&f.varFiles, "var-file", nil, "HCL file of name = value lines (repeatable)")
+	fs.IntVar(&f.forks, "forks", 50, "hosts worked on at once")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
+	fs.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "trust hosts absent from known_hosts (never a changed key)")
+	fs.StringVar(&f.color, "color", "auto", "auto, always or never (auto respects NO_COLOR)")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug log to stderr (never contains secrets)")
+	fs.BoolVar(&f.forceHandlers, "force-handlers", false, "run notified handlers even on failed hosts")
+	fs.BoolVar(&f.stats, "stats", false, "print per-host connection counters")
+	fs.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password (no echo)")
+}
+
 func useColor(mode string, w io.Writer) bool {
 	switch mode {
 	case "always":
@@ -168,54 +171,9 @@ func useColor(mode string, w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// printDiags writes diagnostics with file:line:col and the source line.
-func printDiags(w io.Writer, diags hcl.Diagnostics, color bool) {
-	printDiagsRedacted(w, diags, color, nil)
-}
-
-// printDiagsRedacted writes diagnostics with every secret redacted: HCL
-// quotes values (escaped) and the variables an expression uses.
-func printDiagsRedacted(out io.Writer, diags hcl.Diagnostics, color bool, secrets *playbooks.Secrets) {
-	if len(diags) == 0 {
-		return
-	}
-	var all bytes.Buffer
-	defer func() { io.WriteString(out, secrets.Redact(all.String())) }()
-	w := &all
-	// Inventory files are not among them: their vars hold secrets.
-	files := playbooks.Files()
-	width := 0
-	if f, ok := out.(*os.File); ok {
-		width, _, _ = term.GetSize(int(f.Fd()))
-	}
-	var buf bytes.Buffer
-	dw := hcl.NewDiagnosticTextWriter(&buf, files, uint(width), color)
-	for _, d := range diags {
-		// A file:line:col line first, for editors and CI annotations.
-		sev := "error"
-		if d.Severity == hcl.DiagWarning {
-			sev = "warning"
-		}
-		if d.Subject != nil {
-			fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary)
-		} else {
-			fmt.Fprintf(w, "clawrun: %s: %s\n", sev, d.Summary)
-		}
-		// HCL's writer starts with "Error: <summary>": the line above
-		// already said it, so only the excerpt and detail follow.
-		buf.Reset()
-		dw.WriteDiagnostic(d)
-		body := buf.String()
-		if _, rest, ok := strings.Cut(body, "\n"); ok {
-			body = strings.TrimPrefix(rest, "\n")
-		}
-		io.WriteString(w, strings.TrimRight(body, "\n")+"\n\n")
-	}
-}
-
 // load parses and checks playbook and inventory; every problem is reported
 // at once, and nothing is contacted.
-func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*playbooks.Playbook, *inventory.Inventory, []*inventory.Host, *runner.Prepared, error) {
+func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*playbooks.Playbook, *inventory.Inventory, []*inventory.Host, *Prepared, error) {
 	stderr := c.ErrOrStderr()
 	color := useColor(f.color, stderr)
 	pb, diags := playbooks.Load(pbPath)
@@ -272,7 +230,7 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 	if diags.HasErrors() {
 		return nil, nil, nil, nil, exitError{1}
 	}
-	return pb, inv, hosts, &runner.Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
+	return pb, inv, hosts, &Prepared{Vars: vs.Values, HostVars: vs.ByHost, Pinned: vs.Pinned, Secrets: secrets}, nil
 }
 
 func hostNames(hosts []*inventory.Host) []string {
@@ -283,75 +241,15 @@ func hostNames(hosts []*inventory.Host) []string {
 	return out
 }
 
-func doValidate(c *cobra.Command, pbPaths []string, f *flags) error {
-	if err := checkColor(f.color); err != nil {
-		return err
-	}
-	var pbs []*playbooks.Playbook
-	var selected []*inventory.Host
-	seen := map[string]bool{}
-	failed := false
-	for _, pbPath := range pbPaths {
-		pb, _, hosts, _, err := load(c, pbPath, f, false)
-		if err != nil {
-			failed = true
-			continue
-		}
-		pbs = append(pbs, pb)
-		for _, h := range hosts {
-			if !seen[h.Name] {
-				seen[h.Name] = true
-				selected = append(selected, h)
-			}
-		}
-		msg := fmt.Sprintf("%s is valid: %s, %s, %s", pbPath, runner.Plural(len(pb.Tasks), "task"),
-			runner.Plural(len(pb.Handlers), "handler"), runner.Plural(len(pb.Variables), "variable"))
-		if f.inventory != "" {
-			msg += ", checked for " + runner.Plural(len(hosts), "host")
-		}
-		fmt.Fprintln(c.OutOrStdout(), msg)
-	}
-	if failed {
-		return exitError{1}
-	}
-	if f.inventory != "" {
-		printDiags(c.ErrOrStderr(), unusedInventoryVars(pbs, selected), useColor(f.color, c.ErrOrStderr()))
-	}
-	return nil
-}
-
 func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if err := checkRunFlags(f); err != nil {
 		return err
 	}
-	var replay *runner.PlanFile
+	var replay *planfile.File
 	if apply {
-		src, err := os.ReadFile(pbPath)
-		if errors.Is(err, os.ErrNotExist) && strings.HasSuffix(pbPath, ".json") {
-			return fmt.Errorf("plan file %s does not exist: save one with clawrun plan PLAYBOOK -i INVENTORY --out %s", pbPath, pbPath)
-		}
-		if err == nil && runner.IsPlanFile(src) {
-			key, err := runner.PlanKey(false)
-			if err != nil {
-				return err
-			}
-			pf, err := runner.LoadPlanFile(pbPath, src, key)
-			if err != nil {
-				return err
-			}
-			if f.inventory != "" || f.limit != "" || f.shard != "" || len(f.tags) > 0 || len(f.skipTags) > 0 || len(f.vars) > 0 {
-				return fmt.Errorf("apply PLANFILE takes inventory, limit, shard, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
-			}
-			replay = pf
-			pbPath, f.inventory, f.limit, f.tags, f.skipTags = pf.Playbook, pf.Inventory, pf.Limit, pf.Tags, pf.SkipTags
-			pbForVars, diags := playbooks.Load(pbPath)
-			if pbForVars == nil {
-				printDiags(c.ErrOrStderr(), diags, false)
-				return exitError{1}
-			}
-			if f.fixed, err = pf.FixedVars(pbForVars); err != nil {
-				return err
-			}
+		var err error
+		if replay, pbPath, err = loadSavedPlan(c, pbPath, f); err != nil {
+			return err
 		}
 	}
 	if f.noExec && f.out != "" {
@@ -372,7 +270,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	if err := checkTags(pb, f.skipTags, "--skip-tags"); err != nil {
 		return err
 	}
-	var record *runner.PlanFile
+	var record *planfile.File
 	switch {
 	case replay != nil:
 		if err := replay.Check(pb.Source, inv.Source, prep.Vars); err != nil {
@@ -382,7 +280,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 			return err
 		}
 	case f.out != "":
-		key, err := runner.PlanKey(true)
+		key, err := planfile.Key(true)
 		if err != nil {
 			return err
 		}
@@ -390,31 +288,19 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		if err != nil {
 			return err
 		}
-		record = runner.NewPlanFile(pb, f.inventory, inv.Source, prep.Vars, limit, f.tags, f.skipTags, key)
+		record = planfile.New(pb, f.inventory, inv.Source, prep.Vars, limit, f.tags, f.skipTags, key)
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}
-	stdout := c.OutOrStdout()
-	var r runner.Renderer
-	switch f.format {
-	case "text":
-		tr := &runner.TextRenderer{W: stdout, Color: useColor(f.color, stdout), Diffs: !apply || f.diff, Verbose: f.verbose, Stats: f.stats}
-		if fd, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
-			tr.Progress = fd
-		}
-		r = tr
-	case "json":
-		r = &runner.JSONRenderer{W: stdout}
-	case "markdown":
-		r = &runner.MarkdownRenderer{W: stdout, Playbook: pbPath, Inventory: f.inventory, Limit: shardLabel(f), Commit: gitCommit(pb.Dir)}
-	default:
-		return fmt.Errorf("unknown --format %q (text, json, markdown)", f.format)
+	r, err := newRenderer(c, f, pb, pbPath, apply)
+	if err != nil {
+		return err
 	}
 	ctx, stop := interruptContext()
 	defer stop()
 	opts := runner.Options{
-		Apply: apply, Limit: f.limit, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
-		Diff: f.diff, ForceHandlers: f.forceHandlers, Verbose: f.verbose, Stats: f.stats, Renderer: r, NoExec: f.noExec,
+		Apply: apply, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
+		ForceHandlers: f.forceHandlers, Renderer: r, NoExec: f.noExec,
 	}
 	if opts.Dial, err = dialOptions(f); err != nil {
 		return err
@@ -471,69 +357,6 @@ func interruptContext() (context.Context, func()) {
 	return ctx, func() { signal.Stop(ch); cancel() }
 }
 
-func doInventory(c *cobra.Command, f *flags) error {
-	if f.inventory == "" {
-		return errors.New("inventory: pass -i INVENTORY")
-	}
-	if err := checkColor(f.color); err != nil {
-		return err
-	}
-	if f.format != "text" && f.format != "json" {
-		return fmt.Errorf("unknown --format %q for inventory (text, json)", f.format)
-	}
-	inv, diags := inventory.Load(f.inventory)
-	printDiags(c.ErrOrStderr(), diags, useColor(f.color, c.ErrOrStderr()))
-	if diags.HasErrors() {
-		return exitError{1}
-	}
-	hosts, err := inv.Select([]string{"all"}, f.limit)
-	if err == nil {
-		hosts, err = shardHosts(f, hosts)
-	}
-	if err != nil {
-		return err
-	}
-	if f.format == "json" {
-		return inventoryJSON(c.OutOrStdout(), hosts)
-	}
-	c.OutOrStdout().Write(inventoryHCL(hosts))
-	return nil
-}
-
-// unusedInventoryVars warns about inventory vars of the selected hosts that
-// no playbook given declares as a variable or reads: a var meant for a
-// playbook but misspelt would be silently ignored otherwise.
-func unusedInventoryVars(pbs []*playbooks.Playbook, hosts []*inventory.Host) hcl.Diagnostics {
-	where := map[string][]string{}
-	var names []string
-	for _, h := range hosts {
-		for k := range h.Vars {
-			if _, ok := where[k]; !ok {
-				names = append(names, k)
-			}
-			where[k] = append(where[k], h.Name)
-		}
-	}
-	sort.Strings(names)
-	var files []string
-	for _, pb := range pbs {
-		files = append(files, pb.File)
-	}
-	var diags hcl.Diagnostics
-	for _, n := range names {
-		used := false
-		for _, pb := range pbs {
-			used = used || pb.ReadsName(n)
-		}
-		if !used {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unused inventory var",
-				Detail: fmt.Sprintf("Inventory var %q (hosts %s) is neither a variable of %s nor read by it (host.vars.%s); check its spelling, or validate it with the playbooks that use it.",
-					n, strings.Join(where[n], ", "), strings.Join(files, ", "), n)})
-		}
-	}
-	return diags
-}
-
 // checkRunFlags rejects flag values that would otherwise be ignored or
 // misread, before anything is loaded.
 func checkRunFlags(f *flags) error {
@@ -551,32 +374,16 @@ func checkColor(mode string) error {
 	return fmt.Errorf("--color takes auto, always or never, not %q", mode)
 }
 
-// checkTags rejects a tag no task or handler carries: a typo would
-// otherwise select nothing (or skip nothing) and report success.
-func checkTags(pb *playbooks.Playbook, tags []string, flag string) error {
-	known := map[string]bool{}
-	for _, t := range append(append([]*playbooks.TaskSpec{}, pb.Tasks...), pb.Handlers...) {
-		for _, tag := range t.Tags {
-			known[tag] = true
-		}
+// newRenderer builds the output format the flags ask for.
+func newRenderer(c *cobra.Command, f *flags, pb *playbooks.Playbook, pbPath string, apply bool) (event.Renderer, error) {
+	stdout := c.OutOrStdout()
+	cfg := output.Config{W: stdout, Color: useColor(f.color, stdout), Diffs: !apply || f.diff, Verbose: f.verbose, Stats: f.stats,
+		Playbook: pbPath, Inventory: f.inventory, Limit: shardLabel(f)}
+	if fd, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
+		cfg.Progress = fd
 	}
-	var bad []string
-	for _, t := range tags {
-		if !known[t] {
-			bad = append(bad, t)
-		}
+	if f.format == "markdown" {
+		cfg.Commit = gitCommit(pb.Dir)
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	var all []string
-	for t := range known {
-		all = append(all, t)
-	}
-	sort.Strings(all)
-	have := "no task has tags"
-	if len(all) > 0 {
-		have = "tags in " + pb.File + ": " + strings.Join(all, ", ")
-	}
-	return fmt.Errorf("%s %s: no task carries %s (%s)", flag, strings.Join(bad, ","), map[bool]string{true: "them", false: "it"}[len(bad) > 1], have)
+	return output.New(f.format, cfg)
 }

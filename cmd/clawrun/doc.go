@@ -1,3 +1,4 @@
+// Command clawrun pushes configuration to Linux hosts over SSH.
 package main
 
 import (
@@ -8,7 +9,6 @@ import (
 
 	"github.com/clawrun/clawrun/modules"
 	"github.com/clawrun/clawrun/playbooks"
-	"github.com/clawrun/clawrun/runner"
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -78,7 +78,7 @@ func printVars(w io.Writer, pb *playbooks.Playbook) {
 		case v.Sensitive:
 			def = "default " + playbooks.Redacted
 		default:
-			def = "default " + runner.FormatValue(v.Default)
+			def = "default " + FormatValue(v.Default)
 		}
 		attrs := []string{ty, def}
 		if v.Sensitive {

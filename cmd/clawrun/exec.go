@@ -8,6 +8,7 @@ import (
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/clawrun/clawrun/playbooks"
 	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/output"
 	"github.com/spf13/cobra"
 )
 
@@ -62,9 +63,9 @@ func execCommand(f *flags) *cobra.Command {
 				r.Stdout, r.Stderr, r.Error = secrets.Redact(r.Stdout), secrets.Redact(r.Stderr), secrets.Redact(r.Error)
 			}
 			if f.format == "json" {
-				runner.RenderExecJSON(c.OutOrStdout(), results)
+				output.RenderExecJSON(c.OutOrStdout(), results)
 			} else {
-				runner.RenderExecText(c.OutOrStdout(), results)
+				output.RenderExecText(c.OutOrStdout(), results)
 			}
 			for _, r := range results {
 				if r.Failed() {

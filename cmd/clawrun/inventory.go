@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"sort"
 
 	"github.com/clawrun/clawrun/inventory"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -96,4 +99,33 @@ func inventoryJSON(w io.Writer, hosts []*inventory.Host) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+func doInventory(c *cobra.Command, f *flags) error {
+	if f.inventory == "" {
+		return errors.New("inventory: pass -i INVENTORY")
+	}
+	if err := checkColor(f.color); err != nil {
+		return err
+	}
+	if f.format != "text" && f.format != "json" {
+		return fmt.Errorf("unknown --format %q for inventory (text, json)", f.format)
+	}
+	inv, diags := inventory.Load(f.inventory)
+	printDiags(c.ErrOrStderr(), diags, useColor(f.color, c.ErrOrStderr()))
+	if diags.HasErrors() {
+		return exitError{1}
+	}
+	hosts, err := inv.Select([]string{"all"}, f.limit)
+	if err == nil {
+		hosts, err = shardHosts(f, hosts)
+	}
+	if err != nil {
+		return err
+	}
+	if f.format == "json" {
+		return inventoryJSON(c.OutOrStdout(), hosts)
+	}
+	c.OutOrStdout().Write(inventoryHCL(hosts))
+	return nil
 }

@@ -1,4 +1,3 @@
-// Command clawrun pushes configuration to Linux hosts over SSH.
 package main
 
 import "os"

@@ -7,7 +7,8 @@ import (
 	"strings"
 
 	"github.com/clawrun/clawrun/playbooks"
-	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/planfile"
+	"github.com/clawrun/clawrun/runner/transport"
 	"golang.org/x/term"
 )
 
@@ -34,8 +35,8 @@ func terminalPrompt() func(string) (string, error) {
 // password from CLAWRUN_BECOME_PASSWORD or, with --ask-become-pass, typed
 // once without echo; encrypted keys' passphrases from
 // CLAWRUN_KEY_PASSPHRASE or asked on the terminal.
-func dialOptions(f *flags) (runner.DialOptions, error) {
-	o := runner.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
+func dialOptions(f *flags) (transport.DialOptions, error) {
+	o := transport.DialOptions{AcceptNewHostKeys: f.acceptNewHostKeys,
 		BecomePassword: os.Getenv("CLAWRUN_BECOME_PASSWORD"), Passphrase: os.Getenv("CLAWRUN_KEY_PASSPHRASE"),
 		Prompt: terminalPrompt()}
 	if f.askBecomePass && o.BecomePassword == "" {
@@ -62,11 +63,11 @@ func dialOptions(f *flags) (runner.DialOptions, error) {
 // addControllerSecrets records the controller's credentials (become
 // password, key passphrase, plan key from CLAWRUN_PLAN_KEY or the key
 // file) so that no output shows them, in any encoded form.
-func addControllerSecrets(s *playbooks.Secrets, o runner.DialOptions) {
+func addControllerSecrets(s *playbooks.Secrets, o transport.DialOptions) {
 	for _, name := range []string{"CLAWRUN_BECOME_PASSWORD", "CLAWRUN_KEY_PASSPHRASE", "CLAWRUN_PLAN_KEY"} {
 		s.Add(os.Getenv(name))
 	}
 	s.Add(o.BecomePassword)
 	s.Add(o.Passphrase)
-	s.Add(runner.PlanKeyValue())
+	s.Add(planfile.KeyValue())
 }

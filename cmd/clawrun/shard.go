@@ -10,7 +10,8 @@ import (
 	"strings"
 
 	"github.com/clawrun/clawrun/inventory"
-	"github.com/clawrun/clawrun/runner"
+	"github.com/clawrun/clawrun/runner/event"
+	"github.com/clawrun/clawrun/runner/output"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -88,10 +89,10 @@ func mergePlansCommand() *cobra.Command {
 				order = inv.Hosts
 			}
 			orderHosts(events[0].Hosts, order)
-			var r runner.Renderer = &runner.JSONRenderer{W: c.OutOrStdout()}
-			if format == "markdown" {
-				r = &runner.MarkdownRenderer{W: c.OutOrStdout(), Playbook: events[0].Playbook, Inventory: invPath,
-					Limit: fmt.Sprintf("merged from %d files", len(args))}
+			r, err := output.New(format, output.Config{W: c.OutOrStdout(), Playbook: events[0].Playbook, Inventory: invPath,
+				Limit: fmt.Sprintf("merged from %d files", len(args))})
+			if err != nil {
+				return err
 			}
 			for _, e := range events {
 				r.Event(e)
@@ -128,22 +129,22 @@ func orderHosts(names []string, inv []*inventory.Host) {
 // naming every host, the task events in file order, and a run_done whose
 // recap holds every host. Runs of different modes or playbooks, and a host
 // in two files, are refused.
-func mergeEvents(paths []string) ([]*runner.Event, error) {
-	start := &runner.Event{Type: "run_start"}
-	done := &runner.Event{Type: "run_done", Recap: map[string]*runner.Recap{}}
-	var body []*runner.Event
+func mergeEvents(paths []string) ([]*event.Event, error) {
+	start := &event.Event{Type: event.RunStart}
+	done := &event.Event{Type: event.RunDone, Recap: map[string]*event.Recap{}}
+	var body []*event.Event
 	seen := map[string]string{}
 	for _, p := range paths {
 		evs, err := readEvents(p)
 		if err != nil {
 			return nil, err
 		}
-		var s, d *runner.Event
+		var s, d *event.Event
 		for _, e := range evs {
 			switch e.Type {
-			case "run_start":
+			case event.RunStart:
 				s = e
-			case "run_done":
+			case event.RunDone:
 				d = e
 			default:
 				body = append(body, e)
@@ -170,10 +171,10 @@ func mergeEvents(paths []string) ([]*runner.Event, error) {
 		done.Mode, done.Time = d.Mode, d.Time
 		done.DurationMS = max(done.DurationMS, d.DurationMS)
 	}
-	return append(append([]*runner.Event{start}, body...), done), nil
+	return append(append([]*event.Event{start}, body...), done), nil
 }
 
-func readEvents(path string) ([]*runner.Event, error) {
+func readEvents(path string) ([]*event.Event, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -181,13 +182,13 @@ func readEvents(path string) ([]*runner.Event, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(io.LimitReader(f, maxMergeInput))
 	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	var out []*runner.Event
+	var out []*event.Event
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
 		}
-		var e runner.Event
+		var e event.Event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			return nil, fmt.Errorf("%s:%d: not a clawrun JSON event (%v): pass the output of --format json", path, n, err)
 		}

@@ -69,7 +69,7 @@ func clawrun(t *testing.T, dir string, env []string, args ...string) result {
 	return r
 }
 
-// event mirrors runner.Event's JSON.
+// event mirrors event.Event's JSON.
 type event struct {
 	Type    string `json:"type"`
 	Host    string `json:"host"`

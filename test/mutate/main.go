@@ -31,7 +31,7 @@ type mutation struct {
 	Line                      int // where the block starts, for messages
 }
 
-var defaultTests = []string{"./runner/", "./modules/", "./playbooks/"}
+var defaultTests = []string{"./runner/...", "./modules/", "./playbooks/"}
 
 func main() {
 	run := flag.String("run", "", "only mutations whose name matches this regexp")
