@@ -301,6 +301,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	opts := runner.Options{
 		Apply: apply, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
 		ForceHandlers: f.forceHandlers, Renderer: r, NoExec: f.noExec,
+		Commit: gitCommit(pb.Dir), Limit: f.limit, Shard: f.shard,
 	}
 	if opts.Dial, err = dialOptions(f); err != nil {
 		return err
