@@ -31,20 +31,26 @@ func shardHosts(f *flags, hosts []*inventory.Host) ([]*inventory.Host, error) {
 	return s.Filter(hosts), nil
 }
 
-// shardLimit is the limit a saved plan of a shard records: the names of
-// its hosts, so that `apply PLANFILE` runs exactly those.
-func shardLimit(f *flags, hosts []*inventory.Host) (string, error) {
-	if f.shard == "" {
-		return f.limit, nil
+// onlyHosts narrows hosts to a saved shard plan's exact host list: names
+// compared with host names only (never groups or "all"), so that `apply
+// PLANFILE` runs exactly the hosts the shard planned. nil: no narrowing.
+func onlyHosts(hosts []*inventory.Host, only []string) ([]*inventory.Host, error) {
+	if only == nil {
+		return hosts, nil
 	}
-	names := make([]string, len(hosts))
-	for i, h := range hosts {
-		if strings.ContainsAny(h.Name, ", ") || strings.HasPrefix(h.Name, "!") {
-			return "", fmt.Errorf("--shard with --out: host name %q cannot be recorded as a --limit entry; plan without --out, or rename the host", h.Name)
+	byName := map[string]*inventory.Host{}
+	for _, h := range hosts {
+		byName[h.Name] = h
+	}
+	out := make([]*inventory.Host, 0, len(only))
+	for _, n := range only {
+		h := byName[n]
+		if h == nil {
+			return nil, fmt.Errorf("the plan was made for host %q, which the playbook's hosts and the plan's --limit no longer select: plan again", n)
 		}
-		names[i] = h.Name
+		out = append(out, h)
 	}
-	return strings.Join(names, ","), nil
+	return out, nil
 }
 
 // shardLabel is what the markdown header shows as the limit.
