@@ -106,7 +106,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 	var facts []string
 	for _, f := range [][2]string{{"Playbook", m.Playbook}, {"Inventory", m.Inventory}, {"Limit", m.Limit}, {"Commit", m.Commit}} {
 		if f[1] != "" {
-			facts = append(facts, fmt.Sprintf("**%s** `%s`", f[0], f[1]))
+			facts = append(facts, fmt.Sprintf("**%s** %s", f[0], codeSpan(f[1])))
 		}
 	}
 	if len(facts) > 0 {

@@ -90,3 +90,19 @@ func TestCodeSpan(t *testing.T) {
 		}
 	}
 }
+
+// Header facts (a --limit naming hosts) are code spans that a backtick
+// or newline in them cannot end.
+func TestMarkdownHeaderFacts(t *testing.T) {
+	var b strings.Builder
+	m := &MarkdownRenderer{W: &b, Limit: "a`b\n## forged", Commit: "abc1234"}
+	m.Event(&event.Event{Type: event.RunStart, Mode: "plan"})
+	m.Event(&event.Event{Type: event.RunDone})
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "**Limit** ```a`b\\n## forged``` · **Commit** `abc1234`\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("header:\n%s\nwant %q", b.String(), want)
+	}
+}
