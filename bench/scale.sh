@@ -22,7 +22,9 @@
 # unreachable in any clawrun run plus the floor's failed ssh commands.
 #
 # Needs root (network namespace, sshd), /usr/sbin/sshd (openssh-server; its
-# service need not run), ssh, ssh-keygen, jq, /usr/bin/time, Go.
+# service need not run), ssh, ssh-keygen, ssh-keyscan, jq, bc, /usr/bin/time
+# (time), unshare and setsid (util-linux), timeout, xargs, ip, Go: all
+# checked first.
 #   FORKS=50 (clawrun's default) REPS=3 CONVERGE=200 KEEP=1 (keep the state folders)
 #   PROFILE=DIR (CPU and heap profiles of the first timed run, go tool pprof)
 set -euo pipefail
@@ -36,18 +38,26 @@ STATE=/tmp/clawrun-scale
 die() { echo "scale: $*" >&2; exit 1; }
 case "$N" in '' | *[!0-9]*) die "usage: bench/scale.sh N (1..5000 hosts)" ;; esac
 [ "$N" -ge 1 ] && [ "$N" -le 5000 ] || die "N must be 1..5000 (addresses 127.1.0.1 .. 127.1.19.250)"
-case "$FORKS$REPS" in *[!0-9]*) die "FORKS and REPS must be numbers" ;; esac
+case "$FORKS" in '' | *[!0-9]*) die "FORKS must be a number of at least 1, not '$FORKS'" ;; esac
+case "$REPS" in '' | *[!0-9]*) die "REPS must be a number of at least 1, not '$REPS'" ;; esac
+[ "$FORKS" -ge 1 ] || die "FORKS must be at least 1, not $FORKS"
+[ "$REPS" -ge 1 ] || die "REPS must be at least 1, not $REPS"
 
 if [ -z "${CLAWRUN_SCALE_NETNS:-}" ]; then
   [ "$(id -u)" = 0 ] || die "needs root: it makes a network namespace and runs sshd in it"
-  for t in /usr/sbin/sshd ssh ssh-keygen jq /usr/bin/time unshare ip; do
-    command -v "$t" >/dev/null || die "$t is missing (Debian: openssh-server openssh-client jq time util-linux iproute2)"
-  done
   export PATH="$PATH:/usr/local/go/bin"
+  # Every tool, checked before anything starts: TOOL:DEBIAN-PACKAGE.
+  for t in /usr/sbin/sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh-keyscan:openssh-client \
+    jq:jq bc:bc /usr/bin/time:time unshare:util-linux setsid:util-linux timeout:coreutils xargs:findutils \
+    ip:iproute2 go:golang-go; do
+    command -v "${t%%:*}" >/dev/null || die "${t%%:*} is missing: install the Debian package ${t#*:} (apt-get install ${t#*:})"
+  done
   mkdir -p bench/out
   go build -o bench/out/clawrun ./cmd/clawrun
-  # Bounded in time: a hung run ends here at the latest.
-  exec timeout -k 10 $((600 + N * 6)) unshare --net -- env CLAWRUN_SCALE_NETNS=1 bash "$SELF" "$@"
+  # Bounded in time: a hung run ends here at the latest. --foreground keeps
+  # the script in the terminal's process group, so that Ctrl-C reaches its
+  # trap (which ends every process it started before removing anything).
+  exec timeout --foreground -k 10 $((600 + N * 6)) unshare --net -- env CLAWRUN_SCALE_NETNS=1 bash "$SELF" "$@"
 fi
 
 # Inside the namespace from here on.
@@ -64,14 +74,36 @@ step() {
   wait "$CHILD" || true
   CHILD=
 }
+# stop_group PGID: TERM, up to 10 s for the group to exit, then KILL, and
+# wait until it is gone: nothing may still write while the trap removes
+# the folders.
+stop_group() {
+  kill -TERM -- -"$1" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 -- -"$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- -"$1" 2>/dev/null
+  while kill -0 -- -"$1" 2>/dev/null; do sleep 0.1; done
+}
 cleanup() {
-  [ -n "$CHILD" ] && kill -- -"$CHILD" 2>/dev/null
-  [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
+  # No errexit here: a failed wait (a child killed) must not end the
+  # cleanup before the folders are removed.
+  set +e
+  trap '' INT TERM HUP
+  if [ -n "$CHILD" ]; then
+    stop_group "$CHILD"
+    wait "$CHILD" 2>/dev/null
+  fi
+  if [ -n "$SSHD_PID" ]; then
+    kill "$SSHD_PID" 2>/dev/null
+    wait "$SSHD_PID" 2>/dev/null
+  fi
   [ -n "${KEEP:-}" ] && echo "scale: kept $TMP" >&2 || rm -rf "$TMP"
   [ -n "${KEEP:-}" ] || rm -rf "$STATE"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 # The hosts' folders: created fresh by root, never through someone's link.
 if [ -e "$STATE" ] || [ -L "$STATE" ]; then

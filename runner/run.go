@@ -44,6 +44,8 @@ type Options struct {
 	// `connection = "local"` instead of SSH (and the sshd guard's fresh
 	// login): the engine's fast tests use a fake host.
 	Connect func(ctx context.Context, h *inventory.Host) (transport.Conn, error)
+	// Commit, Limit and Shard are reported in run_start (merge-plans).
+	Commit, Limit, Shard string
 }
 
 // Run executes a playbook on the selected hosts and returns the exit code:
@@ -150,7 +152,8 @@ func (r *Run) Execute(ctx context.Context, hosts []*inventory.Host) {
 		names[i] = h.Name
 		r.recap[h.Name] = &event.Recap{}
 	}
-	r.emit(&event.Event{Type: event.RunStart, Mode: r.mode(), Hosts: names, Playbook: r.pb.File})
+	r.emit(&event.Event{Type: event.RunStart, Mode: r.mode(), Hosts: names, Playbook: r.pb.File,
+		Commit: r.opts.Commit, TasksDigest: TasksDigest(r.pb), Targets: r.pb.Hosts, Limit: r.opts.Limit, Shard: r.opts.Shard})
 	start := time.Now()
 	batch := len(hosts)
 	if r.pb.Serial > 0 {

@@ -38,9 +38,11 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 type flags struct {
-	inventory         string
-	limit             string
-	shard             string // --shard K/N
+	inventory string
+	limit     string
+	shard     string // --shard K/N
+	// onlyHosts is a saved shard plan's exact host list (apply PLANFILE).
+	onlyHosts         []string
 	tags, skipTags    []string
 	vars, varFiles    []string
 	forks             int
@@ -205,6 +207,8 @@ func load(c *cobra.Command, pbPath string, f *flags, requireInventory bool) (*pl
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --limit", Detail: err.Error()})
 		} else if hosts, err = shardHosts(f, hosts); err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --shard", Detail: err.Error()})
+		} else if hosts, err = onlyHosts(hosts, f.onlyHosts); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Saved plan's hosts not selected", Detail: err.Error()})
 		}
 		for _, h := range hosts {
 			invHosts = append(invHosts, playbooks.InventoryHost{Name: h.Name, Vars: h.Vars, Range: h.Range.Ptr()})
@@ -284,11 +288,10 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 		if err != nil {
 			return err
 		}
-		limit, err := shardLimit(f, hosts)
-		if err != nil {
-			return err
+		record = planfile.New(pb, f.inventory, inv.Source, prep.Vars, f.limit, f.tags, f.skipTags, key)
+		if f.shard != "" {
+			record.OnlyHosts = hostNames(hosts)
 		}
-		record = planfile.New(pb, f.inventory, inv.Source, prep.Vars, limit, f.tags, f.skipTags, key)
 		record.SetPinned(prep.Pinned)
 		record.SetHostVars(hostNames(hosts), prep.For)
 	}
@@ -301,6 +304,7 @@ func doRun(c *cobra.Command, pbPath string, f *flags, apply bool) error {
 	opts := runner.Options{
 		Apply: apply, Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks,
 		ForceHandlers: f.forceHandlers, Renderer: r, NoExec: f.noExec,
+		Commit: gitCommit(pb.Dir), Limit: f.limit, Shard: f.shard,
 	}
 	if opts.Dial, err = dialOptions(f); err != nil {
 		return err

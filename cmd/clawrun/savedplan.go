@@ -32,6 +32,7 @@ func loadSavedPlan(c *cobra.Command, pbPath string, f *flags) (*planfile.File, s
 			return nil, "", fmt.Errorf("apply PLANFILE takes inventory, limit, shard, tags and variables from the plan; only sensitive variables are given again (environment or --var-file)")
 		}
 		pbPath, f.inventory, f.limit, f.tags, f.skipTags = pf.Playbook, pf.Inventory, pf.Limit, pf.Tags, pf.SkipTags
+		f.onlyHosts = pf.OnlyHosts
 		pbForVars, diags := playbooks.Load(pbPath)
 		if pbForVars == nil {
 			printDiags(c.ErrOrStderr(), diags, false)

@@ -51,7 +51,18 @@ type Event struct {
 	Stats      *transport.Stats  `json:"stats,omitempty"`
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
-	Message    string            `json:"message,omitempty"` // notice events
+	// Run facts of run_start, so that merge-plans can tell runs of one
+	// playbook apart from others and name hosts no shard covered:
+	// Commit is the playbook repository's git commit, TasksDigest a
+	// sha256 of the task list (module and name of each task and handler,
+	// text every output shows anyway: no attribute value, so no secret),
+	// Targets the playbook's hosts, Limit the --limit, Shard the --shard.
+	Commit      string   `json:"commit,omitempty"`
+	TasksDigest string   `json:"tasks_digest,omitempty"`
+	Targets     []string `json:"targets,omitempty"`
+	Limit       string   `json:"limit,omitempty"`
+	Shard       string   `json:"shard,omitempty"`
+	Message     string   `json:"message,omitempty"` // notice events
 	// Output is what a command task printed (stdout, then stderr), cut
 	// at 256 KiB and redacted.
 	Output string `json:"output,omitempty"`

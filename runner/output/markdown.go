@@ -17,6 +17,8 @@ type MarkdownRenderer struct {
 	W io.Writer
 	// Header facts, printed when set.
 	Playbook, Inventory, Limit, Commit string
+	// Missing names selected hosts no merged file covers (merge-plans).
+	Missing []string
 	// MaxChars bounds the output (GitHub comments hold 65,536); diffs are
 	// truncated to fit, and the summary says so.
 	MaxChars int
@@ -104,11 +106,18 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 	var facts []string
 	for _, f := range [][2]string{{"Playbook", m.Playbook}, {"Inventory", m.Inventory}, {"Limit", m.Limit}, {"Commit", m.Commit}} {
 		if f[1] != "" {
-			facts = append(facts, fmt.Sprintf("**%s** `%s`", f[0], f[1]))
+			facts = append(facts, fmt.Sprintf("**%s** %s", f[0], codeSpan(f[1])))
 		}
 	}
 	if len(facts) > 0 {
 		b.WriteString(strings.Join(facts, " · ") + "\n\n")
+	}
+	if len(m.Missing) > 0 {
+		names := make([]string, len(m.Missing))
+		for i, h := range m.Missing {
+			names[i] = mdText(h)
+		}
+		fmt.Fprintf(&b, "> [!WARNING]\n> **missing: %s** (no shard output names them): this review does not cover them.\n\n", strings.Join(names, ", "))
 	}
 	counts, groups := m.group()
 	b.WriteString("| host | add | change | remove | unchanged | failed | ignored |\n|---|--:|--:|--:|--:|--:|--:|\n")
@@ -119,7 +128,7 @@ func (m *MarkdownRenderer) render(maxDiff int) string {
 	sort.Strings(names)
 	for _, h := range names {
 		c := counts[h]
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", h, c.add, c.change, c.remove, c.unchanged, c.failed, c.ignored)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", mdText(h), c.add, c.change, c.remove, c.unchanged, c.failed, c.ignored)
 	}
 	if len(groups) == 0 {
 		b.WriteString("\nNo changes: every host is as declared.\n")
@@ -228,34 +237,39 @@ func (c *hostCounts) count(e *event.Event) (g *group, ok bool) {
 // writeGroup prints one distinct change; it reports whether it cut the
 // diff.
 func (m *MarkdownRenderer) writeGroup(b *strings.Builder, g *group, maxDiff int) (truncated bool) {
-	hosts := strings.Join(g.hosts, ", ")
+	names := make([]string, len(g.hosts))
+	for i, h := range g.hosts {
+		names[i] = mdText(h)
+	}
+	hosts := strings.Join(names, ", ")
 	if len(g.hosts) == len(m.hosts) && len(m.hosts) > 1 {
 		hosts = fmt.Sprintf("all %d hosts", len(m.hosts))
 	}
 	switch {
 	case g.failed:
-		e := strings.TrimSpace(g.errText)
-		fmt.Fprintf(b, "\n#### ❌ `%s` — %s (%s)\n\n%s\n%s\n%s\n", g.task, g.kind, hosts, fence(e), e, fence(e))
+		e := termSafe(strings.TrimSpace(g.errText))
+		fmt.Fprintf(b, "\n#### ❌ %s — %s (%s)\n\n%s\n%s\n%s\n", codeSpan(g.task), g.kind, hosts, fence(e), e, fence(e))
 		return false
 	case g.kind == "not checked":
-		fmt.Fprintf(b, "\n#### ? `%s` — not checked (%s)\n\n%s\n", g.task, hosts, g.errText)
+		fmt.Fprintf(b, "\n#### ? %s — not checked (%s)\n\n%s\n", codeSpan(g.task), hosts, mdText(g.errText))
 		return false
 	case g.kind == "handler":
 		verb := "runs"
 		if m.mode == "plan" {
 			verb = "may run"
 		}
-		fmt.Fprintf(b, "\n#### `%s` %s — %s\n", g.task, verb, hosts)
+		fmt.Fprintf(b, "\n#### %s %s — %s\n", codeSpan(g.task), verb, hosts)
 		return false
 	}
 	sign := map[string]string{"add": "+", "remove": "-", "change": "~"}[g.kind]
-	fmt.Fprintf(b, "\n#### %s `%s` — %s\n\n", sign, g.task, hosts)
-	b.WriteString(fence(g.lines) + "\n" + g.lines + fence(g.lines) + "\n")
+	lines := termSafe(g.lines)
+	fmt.Fprintf(b, "\n#### %s %s — %s\n\n", sign, codeSpan(g.task), hosts)
+	b.WriteString(fence(lines) + "\n" + lines + fence(lines) + "\n")
 	if g.caveat != "" {
-		fmt.Fprintf(b, "\n> %s: apply re-probes and may find some of this done.\n", g.caveat)
+		fmt.Fprintf(b, "\n> %s: apply re-probes and may find some of this done.\n", mdText(g.caveat))
 	}
 	if g.diff != "" {
-		d := g.diff
+		d := termSafe(g.diff)
 		if maxDiff >= 0 && len(d) > maxDiff {
 			d = d[:maxDiff] + "\n… (diff truncated)\n"
 			truncated = true

@@ -23,6 +23,8 @@ type Config struct {
 	Progress io.Writer
 	// Playbook, Inventory, Limit and Commit head the summary (markdown).
 	Playbook, Inventory, Limit, Commit string
+	// Missing names hosts a merged review does not cover (markdown).
+	Missing []string
 }
 
 // New returns the renderer of a format: text, json or markdown. A new
@@ -34,7 +36,7 @@ func New(format string, c Config) (event.Renderer, error) {
 	case "json":
 		return &JSONRenderer{W: c.W}, nil
 	case "markdown":
-		return &MarkdownRenderer{W: c.W, Playbook: c.Playbook, Inventory: c.Inventory, Limit: c.Limit, Commit: c.Commit}, nil
+		return &MarkdownRenderer{W: c.W, Playbook: c.Playbook, Inventory: c.Inventory, Limit: c.Limit, Commit: c.Commit, Missing: c.Missing}, nil
 	}
 	return nil, fmt.Errorf("unknown --format %q (text, json, markdown)", format)
 }

@@ -47,8 +47,13 @@ type File struct {
 	// included); apply refuses the plan when one differs.
 	HostVarsMAC map[string]string `json:"host_vars_mac"`
 	Limit       string            `json:"limit,omitempty"`
-	Tags        []string          `json:"tags,omitempty"`
-	SkipTags    []string          `json:"skip_tags,omitempty"`
+	// OnlyHosts (plan --shard --out) is the exact list of the hosts the
+	// plan covers, by host name only: apply runs exactly these of the
+	// hosts that the playbook's hosts and Limit select. A list, not a
+	// --limit, since --limit also matches group names and "all".
+	OnlyHosts []string `json:"only_hosts,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	SkipTags  []string `json:"skip_tags,omitempty"`
 	// Pinned names the variables set above the inventory (environment,
 	// var files, --var); apply fixes only those, so inventory vars keep
 	// their place.
@@ -64,8 +69,10 @@ type File struct {
 	key     []byte
 }
 
-// planVersion is the format written and read: 2 added the MAC.
-const planVersion = 2
+// planVersion is the format written and read: 2 added the MAC, 3
+// only_hosts (a version 2 clawrun would ignore it and apply a shard's plan
+// to every host its limit selects).
+const planVersion = 3
 
 // Envelope is the file on disk: the plan as written, and its MAC.
 type Envelope struct {
