@@ -296,6 +296,7 @@ func loadTask(b *hcl.Block) (*TaskSpec, hcl.Diagnostics) {
 	t.When, t.ForEach, t.Become, t.Sensitive, t.IgnoreErrors = get("when"), get("for_each"), get("become"), get("sensitive"), get("ignore_errors")
 	t.Retries, t.Delay = get("retries"), get("delay")
 	t.Timeout = get("timeout")
+	diags = append(diags, handlerOnly(t, content)...)
 	if a, ok := content.Attributes["tags"]; ok {
 		diags = append(diags, staticValue(a, cty.List(cty.String), &t.Tags)...)
 	}
@@ -346,3 +347,19 @@ func assignValue(val cty.Value, ty cty.Type, target any, a *hcl.Attribute) hcl.D
 }
 
 func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) { return convert.Convert(v, ty) }
+
+// handlerOnly refuses meta-attributes a handler does not honour: handlers
+// run on the host that notified them, once, and notify nothing.
+func handlerOnly(t *TaskSpec, content *hcl.BodyContent) hcl.Diagnostics {
+	if !t.Handler {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, n := range []string{"delegate", "retries", "delay", "notify"} {
+		if a, ok := content.Attributes[n]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not allowed on a handler",
+				Detail: fmt.Sprintf("%s applies to tasks only: a handler runs once, at the end, on the host that notified it. Use a task for this.", n), Subject: a.NameRange.Ptr()})
+		}
+	}
+	return diags
+}
