@@ -36,6 +36,7 @@ func (hr *hostRun) runHandlers(ctx context.Context) {
 				res = r[0]
 			}
 			j.probe, j.follow = res, pending
+			hr.lastRun = nil // the last task's output is not this handler's
 			// A failed handler fails the host; the others still run.
 			if out := hr.runTask(ctx, j); out.changed {
 				hr.handlerProbes = nil
