@@ -17,8 +17,7 @@ import (
 func (hr *hostRun) runChecks(ctx context.Context, conn transport.Conn, t *playbooks.Task, become bool, plan *modules.Plan) error {
 	var b strings.Builder
 	for i, s := range plan.Checks {
-		// The description reaches the shell as one single-quoted word.
-		fmt.Fprintf(&b, "( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then printf 'clawrun: check %d (%%s) failed\\n' %s >&2; exit \"$rc\"; fi\n", s.Script, i+1, modules.Quote(s.Desc))
+		b.WriteString(stepScript("check", i, s))
 	}
 	t0 := time.Now()
 	ctx = transport.WithNotice(ctx, func(msg string) {

@@ -17,7 +17,7 @@ func TestStepDescriptionIsNotShell(t *testing.T) {
 	for _, p := range []string{"$(P)", "`P`", "\";P;\"", "';P;'", "%s%n\nP\n", "-P"} {
 		desc := "write /x/" + strings.ReplaceAll(p, "P", "echo x >"+marker)
 		cmd := exec.Command("/bin/sh", "-s")
-		cmd.Stdin = strings.NewReader(stepScript(0, modules.Step{Desc: desc, Script: "false"}))
+		cmd.Stdin = strings.NewReader(stepScript("step", 0, modules.Step{Desc: desc, Script: "false"}))
 		out, err := cmd.CombinedOutput()
 		if err == nil {
 			t.Fatalf("%q: the failed step did not fail the script", p)

@@ -70,7 +70,7 @@ func (hr *hostRun) stepsScript(ctx context.Context, conn transport.Conn, t *play
 			}
 			s.Script = strings.ReplaceAll(s.Script, modules.StagedToken, modules.Quote(path))
 		}
-		b.WriteString(stepScript(i, s))
+		b.WriteString(stepScript("step", i, s))
 	}
 	b.WriteString(listenWait)
 	// The next tasks' probes ride along when they run with the same
@@ -134,11 +134,12 @@ func (hr *hostRun) runSteps(ctx context.Context, conn transport.Conn, t *playboo
 	return ran, nil
 }
 
-// stepScript runs step i and stops the script when it fails. Not
+// stepScript runs step i (kind "step" or "check") and stops the script
+// when it fails. Not
 // "( step ) || ...": POSIX shells ignore set -e inside a subshell that is
 // part of an AND-OR list, and a failed write would go unnoticed. The
 // description holds playbook values (paths): a quoted printf argument,
 // never part of a format or of a double-quoted word.
-func stepScript(i int, s modules.Step) string {
-	return fmt.Sprintf("( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then printf 'clawrun: step %d (%%s) failed\\n' %s >&2; exit \"$rc\"; fi\n", s.Script, i+1, modules.Quote(s.Desc))
+func stepScript(kind string, i int, s modules.Step) string {
+	return fmt.Sprintf("( %s\n)\nrc=$?; if [ \"$rc\" -ne 0 ]; then printf 'clawrun: %s %d (%%s) failed\\n' %s >&2; exit \"$rc\"; fi\n", s.Script, kind, i+1, modules.Quote(s.Desc))
 }
