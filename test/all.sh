@@ -29,7 +29,7 @@ echo "== sizes (files <= 450 lines, functions <= 90; ARCHITECTURE.md)"
 go run ./test/sizecheck
 
 echo "== unit, golden, fuzz-seed and CLI tests (-race)"
-go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./inventory/...
+go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./inventory/... ./test/e2esplit/
 
 # 45 mutations, about 5 CPU-minutes: some 3 minutes on an idle 2-core
 # machine with two workers (7 minutes on a machine shared with other jobs).
@@ -45,15 +45,44 @@ fi
 echo "== real-host tests (testbed)"
 # Progress per test while they run (a line when each starts and ends);
 # the whole verbose output is printed when a test fails.
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+progress='^(=== RUN   [^/]+$|--- (PASS|FAIL|SKIP)|PASS$|FAIL|ok )'
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The tests mostly wait on hosts (boots, apt, services), so they run as
+# CLAWRUN_E2E_SLOTS (default 2) sets of about equal time, each on its own
+# testbed slot (test/e2esplit, durations.txt). One set when a testbed is
+# adopted (CLAWRUN_TESTBED) or go test arguments are given.
+slots=${CLAWRUN_E2E_SLOTS:-2}
+first=${CLAWRUN_TESTBED_SLOT:-0}
+if [ $# -gt 0 ] || [ -n "${CLAWRUN_TESTBED:-}" ] || [ "$(id -u)" != 0 ]; then slots=1; fi
+if [ $((first + slots)) -gt 10 ]; then echo "CLAWRUN_TESTBED_SLOT=$first leaves no room for $slots slots (0-9)"; exit 2; fi
 set +e
-go test -count=1 -timeout 30m -v ./test/e2e/ "$@" 2>&1 | tee "$log" |
-  grep --line-buffered -E '^(=== RUN   [^/]+$|--- (PASS|FAIL|SKIP)|PASS$|FAIL|ok )'
-rc=${PIPESTATUS[0]}
+if [ "$slots" = 1 ]; then
+  go test -count=1 -timeout 30m -v ./test/e2e/ "$@" 2>&1 | tee "$tmp/log.0" |
+    grep --line-buffered -E "$progress"
+  rc=${PIPESTATUS[0]}
+else
+  go test -c -o "$tmp/e2e.test" ./test/e2e/ || exit 1
+  mapfile -t sets < <(go run ./test/e2esplit "$slots") || exit 1
+  for i in $(seq 0 $((slots - 1))); do
+    s=$((first + i))
+    ( cd test/e2e && CLAWRUN_TESTBED_SLOT=$s "$tmp/e2e.test" -test.count=1 -test.timeout 30m -test.v -test.run "${sets[$i]}" ) \
+      >"$tmp/log.$i" 2>&1 &
+    echo $! >"$tmp/pid.$i"
+    tail -n +1 -F --pid="$(cat "$tmp/pid.$i")" "$tmp/log.$i" 2>/dev/null |
+      grep --line-buffered -E "$progress" | sed -u "s/^/[slot $s] /" &
+  done
+  rc=0
+  for i in $(seq 0 $((slots - 1))); do
+    wait "$(cat "$tmp/pid.$i")" || { rc=1; touch "$tmp/failed.$i"; }
+  done
+  wait   # the progress readers end with their test process
+fi
 set -e
 if [ "$rc" -ne 0 ]; then
   echo "== real-host tests failed; full output:"
-  cat "$log"
+  for f in "$tmp"/log.*; do
+    if [ "$slots" = 1 ] || [ -e "$tmp/failed.${f##*.}" ]; then cat "$f"; fi
+  done
 fi
 exit "$rc"
