@@ -165,7 +165,8 @@ func pattern(set []string) string {
 	return "^(" + strings.Join(set, "|") + ")$"
 }
 
-var passLine = regexp.MustCompile(`^--- (?:PASS|FAIL): (Test\w+) \(([0-9.]+)s\)$`)
+// all.sh prefixes the lines of each slot with "[slot N] ".
+var passLine = regexp.MustCompile(`^(?:\[slot \d\] )?--- (?:PASS|FAIL): (Test\w+) \(([0-9.]+)s\)$`)
 
 // record rewrites durations.txt from the top-level results of go test -v logs.
 func record(logs []string) error {
