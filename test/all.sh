@@ -54,6 +54,7 @@ trap 'rm -rf "$tmp"' EXIT
 # adopted (CLAWRUN_TESTBED) or go test arguments are given.
 slots=${CLAWRUN_E2E_SLOTS:-2}
 first=${CLAWRUN_TESTBED_SLOT:-0}
+case "$slots$first" in [1-9][0-9]) ;; *) echo "CLAWRUN_E2E_SLOTS must be 1-9 and CLAWRUN_TESTBED_SLOT 0-9"; exit 2 ;; esac
 if [ $# -gt 0 ] || [ -n "${CLAWRUN_TESTBED:-}" ] || [ "$(id -u)" != 0 ]; then slots=1; fi
 if [ $((first + slots)) -gt 10 ]; then echo "CLAWRUN_TESTBED_SLOT=$first leaves no room for $slots slots (0-9)"; exit 2; fi
 set +e
@@ -63,7 +64,10 @@ if [ "$slots" = 1 ]; then
   rc=${PIPESTATUS[0]}
 else
   go test -c -o "$tmp/e2e.test" ./test/e2e/ || exit 1
-  mapfile -t sets < <(go run ./test/e2esplit "$slots") || exit 1
+  split=$(go run ./test/e2esplit "$slots") || exit 1
+  mapfile -t sets <<<"$split"
+  # An empty pattern would run every test on every slot.
+  [ "${#sets[@]}" = "$slots" ] || { echo "e2esplit printed ${#sets[@]} sets, not $slots"; exit 1; }
   for i in $(seq 0 $((slots - 1))); do
     s=$((first + i))
     ( cd test/e2e && CLAWRUN_TESTBED_SLOT=$s "$tmp/e2e.test" -test.count=1 -test.timeout 30m -test.v -test.run "${sets[$i]}" ) \
