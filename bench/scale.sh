@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/scale.sh N: the controller's cost at N hosts, against the OpenSSH floor.
 #
-# Everything runs inside a fresh network namespace (unshare --net) whose only
-# interface is its own loopback: one sshd listens there on port 2222 of every
+# Everything runs inside fresh network and mount namespaces (unshare --net
+# --mount; the mount namespace only hides root's ~/.bashrc, see below). The
+# network namespace's only interface is its own loopback: one sshd listens there on port 2222 of every
 # address, and since all of 127.0.0.0/8 routes to lo, each of the N inventory
 # hosts gets a distinct address 127.1.x.y. Nothing outside 127.0.0.0/8 can be
 # reached from the namespace (it has no other interface and no route), and
@@ -57,11 +58,19 @@ if [ -z "${CLAWRUN_SCALE_NETNS:-}" ]; then
   # Bounded in time: a hung run ends here at the latest. --foreground keeps
   # the script in the terminal's process group, so that Ctrl-C reaches its
   # trap (which ends every process it started before removing anything).
-  exec timeout --foreground -k 10 $((600 + N * 6)) unshare --net -- env CLAWRUN_SCALE_NETNS=1 bash "$SELF" "$@"
+  exec timeout --foreground -k 10 $((600 + N * 6)) unshare --net --mount -- env CLAWRUN_SCALE_NETNS=1 bash "$SELF" "$@"
 fi
 
-# Inside the namespace from here on.
+# Inside the namespaces from here on.
 ip link set lo up
+# sshd runs each session through root's login shell, and bash sources
+# ~/.bashrc when sshd starts it: on a developer machine that may run
+# anything (here `pyenv init`, whose rehash takes one lock shared by every
+# session: bursts of sessions queued on it). Each real host has its own;
+# in this private mount namespace it is an empty file, for clawrun and the
+# floor alike.
+rc=$(getent passwd root | cut -d: -f6)/.bashrc
+if [ -f "$rc" ]; then mount --bind /dev/null "$rc"; fi
 BIN=$PWD/bench/out/clawrun
 PLAYBOOK=$PWD/bench/scale/scale.hcl
 TMP=$(mktemp -d /tmp/clawrun-scale-ctl.XXXXXX)
