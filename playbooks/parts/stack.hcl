@@ -231,11 +231,13 @@ task "service" "tailscaled" {
   tags    = ["tailscale"]
 }
 
-# The key reaches tailscale through a 0600 file (--auth-key=file:...), not
-# its command line: the script comes on stdin and printf is the shell's own,
-# so the key is in no process list. unless: logged in already, nothing runs.
+# The key reaches tailscale through a pipe (--auth-key=file:/dev/stdin),
+# not its command line and not a file: the script comes on stdin and printf
+# is the shell's own, so the key is in no process list, and nothing is left
+# on disk when the run is killed while tailscale waits for its login server.
+# unless: logged in already, nothing runs.
 task "command" "tailscale_up" {
-  cmd = "set -e; umask 077; f=$(mktemp); trap 'rm -f \"$f\"' EXIT; printf '%s' ${local.q_auth_key} > \"$f\"; tailscale up --auth-key=\"file:$f\""
+  cmd = "printf '%s' ${local.q_auth_key} | tailscale up --auth-key=file:/dev/stdin"
   # A comparison, not jq -e: jq 1.6 exits 0 on empty input (no tailscale yet).
   unless = "[ \"$(tailscale status --json 2>/dev/null | jq -r .BackendState 2>/dev/null)\" = Running ]"
   when   = var.enable_tailscale && var.tailscale_auth_key != null

@@ -85,7 +85,7 @@ func TestStackPlaybook(t *testing.T) {
 	// The gateway runs the installed binary and answers on loopback.
 	expect(t, h, tb.MustSSH(t, h, "systemctl show -p ExecStart --value openclaw-gateway | grep -o 'path=[^ ;]*'; systemctl is-active openclaw-gateway; bash -c 'exec 3<>/dev/tcp/127.0.0.1/18789; printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; tail -1 <&3'"),
 		"path=/usr/bin/openclaw\nactive\nopenclaw gateway stand-in "+st.OpenClawVersion)
-	// tailscale up got the key itself, through the file (its hash).
+	// tailscale up got the key itself, through the pipe (its hash).
 	expect(t, h, tb.MustSSH(t, h, "jq -r .key_sha256 /var/lib/tailscale/standin.json"), fmt.Sprintf("%x", sha256.Sum256([]byte(key))))
 	// The audit ran, and found nothing, in each run.
 	if n := strings.Count(tb.MustSSH(t, h, "cat /tmp/openclaw-standin-audits.log"), "0\n"); n < 2 {
