@@ -34,7 +34,10 @@ locals {
   q_bin  = "'${replace(var.openclaw_bin, "'", "'\\''")}'"
   q_user = "'${replace(var.admin_user, "'", "'\\''")}'"
   q_home = "'${replace("/home/${var.admin_user}", "'", "'\\''")}'"
-  audit  = "runuser -u ${local.q_user} -- env HOME=${local.q_home} ${local.q_bin} security audit"
+  # As the gateway's user, and with no_new_privs: nothing the audit runs
+  # (it is the npm-installed package's code) can regain root through a
+  # setuid binary.
+  audit = "setpriv --reuid=${local.q_user} --regid=\"$(id -g ${local.q_user})\" --init-groups --no-new-privs -- env HOME=${local.q_home} USER=${local.q_user} LOGNAME=${local.q_user} ${local.q_bin} security audit"
 }
 
 task "command" "security_audit" {

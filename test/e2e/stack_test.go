@@ -91,6 +91,8 @@ func TestStackPlaybook(t *testing.T) {
 	if n := strings.Count(tb.MustSSH(t, h, "cat /tmp/openclaw-standin-audits.log"), "0\n"); n < 2 {
 		t.Errorf("%s: openclaw security audit ran %d times in two applies, want at least 2", h, n)
 	}
+	// ... each time as the gateway's user, unable to regain root (setuid).
+	expect(t, h, tb.MustSSH(t, h, "sort -u /tmp/openclaw-standin-audit-who.log"), "uid="+strings.TrimSpace(tb.MustSSH(t, h, "id -u moltbot"))+" no_new_privs=1")
 	// Tailscale: logged in once, tailscale0 up, the gateway set for Serve.
 	expect(t, h, tb.MustSSH(t, h, "jq -r '.BackendState, .ups' /var/lib/tailscale/standin.json; ip -o link show tailscale0 | grep -c tailscale0; jq -c '[.gateway.tailscale.mode, .gateway.auth.allowTailscale]' /home/moltbot/.openclaw/openclaw.json"),
 		"Running\n1\n1\n[\"serve\",true]")
