@@ -66,6 +66,10 @@ func sensitiveOutput(t *playbooks.Task) bool {
 	return t.Sensitive || (prints && carriesSecret(t))
 }
 
+// hiddenOutputHint follows the redaction marker in place of a sensitive
+// command's output: a failing command must still say where to look.
+const hiddenOutputHint = " output hidden: the command uses a sensitive value, so what it printed may hold it; run the command by hand on the host to see its output\n"
+
 // hideOutput withholds a sensitive command's output from -v and JSON, and
 // keeps what it printed out of every later message.
 func (hr *hostRun) hideOutput(t *playbooks.Task, ev *event.Event) {
@@ -77,7 +81,7 @@ func (hr *hostRun) hideOutput(t *playbooks.Task, ev *event.Event) {
 		hr.r.secrets.Add(modules.StripOutputMarkers(hr.lastRun.Stderr))
 	}
 	if ev.Output != "" {
-		ev.Output = playbooks.Redacted + "\n"
+		ev.Output = playbooks.Redacted + hiddenOutputHint
 	}
 }
 
