@@ -71,6 +71,16 @@ func (r *AptRepository) state() string {
 func (r *AptRepository) sourcesPath() string { return "/etc/apt/sources.list.d/" + r.Name + ".sources" }
 func (r *AptRepository) keyringPath() string { return "/etc/apt/keyrings/" + r.Name + ".gpg" }
 
+var _ Owner = (*AptRepository)(nil)
+
+// Owns: one repository per name, its two files.
+func (r *AptRepository) Owns() (object, attr, files string) {
+	if r.Name == "" {
+		return "", "name", ""
+	}
+	return fmt.Sprintf("apt_repository %q", r.Name), "name", r.sourcesPath() + ", " + r.keyringPath()
+}
+
 // StateKeys: the two files.
 func (r *AptRepository) StateKeys() []string { return []string{r.sourcesPath(), r.keyringPath()} }
 

@@ -134,6 +134,15 @@ type Plan struct {
 	Unit string
 }
 
+// Owner is implemented by modules that own a named object outright (an
+// apt repository's sources file and keyring): two tasks of one playbook
+// owning the same object would replace each other's files on every run.
+// Owns returns the object ("apt_repository \"x\"", "" when it has no name
+// yet), the attribute naming it, and the files at stake.
+type Owner interface {
+	Owns() (object, attr, files string)
+}
+
 // Keyed is implemented by modules whose state is not one file: the keys
 // (paths or names such as "ufw") that earlier tasks' Touches may affect.
 type Keyed interface {

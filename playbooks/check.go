@@ -41,11 +41,11 @@ func (pb *Playbook) Check(vars map[string]cty.Value, hosts []CheckHost, secrets 
 	seen := map[string]bool{}
 	for _, cs := range scopes {
 		scope, diags := pb.NewScope(cs.vars, cs.host, nil, secrets)
-		repos := map[string]string{} // apt_repository name -> task
+		owned := map[string]string{} // object (modules.Owner) -> task
 		for _, spec := range append(append([]*TaskSpec{}, pb.Tasks...), pb.Handlers...) {
 			tasks, d := scope.Instantiate(spec)
 			diags = append(diags, d...)
-			diags = append(diags, sameRepo(repos, tasks)...)
+			diags = append(diags, sameObject(owned, tasks)...)
 		}
 		for _, d := range diags {
 			key := fmt.Sprintf("%s|%s|%v", d.Summary, d.Detail, d.Subject)
@@ -58,21 +58,26 @@ func (pb *Playbook) Check(vars map[string]cty.Value, hosts []CheckHost, secrets 
 	return out
 }
 
-// sameRepo refuses two apt_repository tasks with one name: they would
-// write the same files and replace each other's on every run.
-func sameRepo(seen map[string]string, tasks []*Task) hcl.Diagnostics {
+// sameObject refuses two tasks owning one object (modules.Owner: two
+// apt_repository tasks with one name): they would write the same files and
+// replace each other's on every run.
+func sameObject(seen map[string]string, tasks []*Task) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, t := range tasks {
-		r, ok := t.Module.(*modules.AptRepository)
-		if !ok || t.Skip || r.Name == "" || !t.Attrs["name"].Known {
+		o, ok := t.Module.(modules.Owner)
+		if !ok || t.Skip {
 			continue
 		}
-		if other, dup := seen[r.Name]; dup {
-			diags = append(diags, t.Attrs.Diag("name", "Repository also managed by another task",
-				fmt.Sprintf("apt_repository %q is also managed by %s: the two tasks would replace each other's files (/etc/apt/sources.list.d/%s.sources) on every run; give each repository its own name, or keep one task.", r.Name, other, r.Name)))
+		object, attr, files := o.Owns()
+		if object == "" || !t.Attrs[attr].Known {
 			continue
 		}
-		seen[r.Name] = t.ID
+		if other, dup := seen[object]; dup {
+			diags = append(diags, t.Attrs.Diag(attr, "Also managed by another task",
+				fmt.Sprintf("%s is also managed by %s: the two tasks would replace each other's files (%s) on every run; give each its own %s, or keep one task.", object, other, files, attr)))
+			continue
+		}
+		seen[object] = t.ID
 	}
 	return diags
 }
