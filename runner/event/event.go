@@ -4,8 +4,22 @@ import (
 	"time"
 
 	"github.com/clawrun/clawrun/modules"
-	"github.com/clawrun/clawrun/runner/transport"
 )
+
+// Stats counts a connection's work on one host, or a run's on all of them
+// (--stats, the json run_done event). runner/transport counts into it.
+type Stats struct {
+	Handshakes int64 `json:"handshakes"`
+	Sessions   int64 `json:"sessions"`
+	RoundTrips int64 `json:"round_trips"`
+	BytesUp    int64 `json:"bytes_up"`
+	BytesDown  int64 `json:"bytes_down"`
+	// Processes is how many processes the scripts started on the host.
+	Processes int64 `json:"processes"`
+	// ConnectRetries counts connect attempts retried because the host
+	// refused or dropped them (sshd restarting, the host booting).
+	ConnectRetries int64 `json:"connect_retries"`
+}
 
 // Status of a task on a host.
 const (
@@ -48,7 +62,7 @@ type Event struct {
 	Ignored    bool              `json:"ignored,omitempty"`
 	DurationMS int64             `json:"duration_ms"`
 	Recap      map[string]*Recap `json:"recap,omitempty"`
-	Stats      *transport.Stats  `json:"stats,omitempty"`
+	Stats      *Stats            `json:"stats,omitempty"`
 	Hosts      []string          `json:"hosts,omitempty"`
 	Playbook   string            `json:"playbook,omitempty"`
 	// Run facts of run_start, so that merge-plans can tell runs of one
@@ -79,13 +93,13 @@ type Event struct {
 
 // Recap counts one host's outcomes.
 type Recap struct {
-	OK          int              `json:"ok"`
-	Changed     int              `json:"changed"`
-	Failed      int              `json:"failed"`
-	Skipped     int              `json:"skipped"`
-	Unreachable int              `json:"unreachable"`
-	NotChecked  int              `json:"not_checked,omitempty"`
-	Stats       *transport.Stats `json:"stats,omitempty"`
+	OK          int    `json:"ok"`
+	Changed     int    `json:"changed"`
+	Failed      int    `json:"failed"`
+	Skipped     int    `json:"skipped"`
+	Unreachable int    `json:"unreachable"`
+	NotChecked  int    `json:"not_checked,omitempty"`
+	Stats       *Stats `json:"stats,omitempty"`
 
 	// Ignored counts failures of tasks with ignore_errors: they neither
 	// stop the host nor fail the run (as in Ansible).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clawrun/clawrun/runner/event"
 	"io"
 	"os"
 	"strings"
@@ -46,21 +47,12 @@ func (r *Result) Err() error {
 	return fmt.Errorf("exit status %d: %s", r.Code, msg)
 }
 
-// Stats counts a connection's work (for --stats and the json run_done event).
-type Stats struct {
-	Handshakes int64 `json:"handshakes"`
-	Sessions   int64 `json:"sessions"`
-	RoundTrips int64 `json:"round_trips"`
-	BytesUp    int64 `json:"bytes_up"`
-	BytesDown  int64 `json:"bytes_down"`
-	// Processes is how many processes the scripts started on the host.
-	Processes int64 `json:"processes"`
-	// ConnectRetries counts connect attempts retried because the host
-	// refused or dropped them (sshd restarting, the host booting).
-	ConnectRetries int64 `json:"connect_retries"`
-}
+// Stats counts a connection's work (--stats, the json run_done event). The
+// type lives in package event, which reports it, so that renderers need
+// not link this package's SSH code.
+type Stats = event.Stats
 
-func (s *Stats) add(up, down int) {
+func addStats(s *Stats, up, down int) {
 	atomic.AddInt64(&s.Sessions, 1)
 	atomic.AddInt64(&s.RoundTrips, 1)
 	atomic.AddInt64(&s.BytesUp, int64(up))

@@ -43,7 +43,7 @@ func (c *Local) Run(ctx context.Context, script string, become bool) (*Result, e
 	if err := expired(ctx); err != nil {
 		return nil, err
 	}
-	c.stats.add(len(stdin), len(out.buf)+errb.Len())
+	addStats(&c.stats, len(stdin), len(out.buf)+errb.Len())
 	if err := out.overflow(); err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (c *Local) runPrompted(ctx context.Context, script string) (*Result, error)
 	}
 	err = cmd.Wait()
 	ew.(*noticeWriter).flush()
-	c.stats.add(len(body), out.Len()+errb.Len())
+	addStats(&c.stats, len(body), out.Len()+errb.Len())
 	return localResult(out.String(), errb.String(), err)
 }
 
