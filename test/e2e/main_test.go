@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/clawrun/clawrun/test/testbed"
@@ -39,6 +41,16 @@ func TestMain(m *testing.M) {
 		}
 		fmt.Fprintf(os.Stderr, "e2e: real-host tests will skip: %v\n", err)
 	}
+	// Interrupted (Ctrl-C, or all.sh ending the run), the testbed goes down
+	// with the tests rather than outliving them.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "e2e: %v: tearing down the testbed\n", s)
+		tb.Stop()
+		os.Exit(130)
+	}()
 	code := m.Run()
 	tb.Stop()
 	os.RemoveAll(dir)
