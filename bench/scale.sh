@@ -15,8 +15,9 @@
 # apply once through an sshd whose ForceCommand tees what clawrun sends into
 # a file per address: that is the probe. Then, alternately, 3 timed
 # no-change applies and 3 times the floor: the same probe sent by OpenSSH
-# (`ssh -T host /bin/sh -s < probe`, ControlMaster off) with xargs -P at
-# clawrun's --forks. Medians are compared. Last line:
+# (`ssh -T host /bin/sh -s < probe`, ControlMaster off, with the key
+# exchange, cipher and MAC clawrun negotiated, read from the capture sshd's
+# log) with xargs -P at clawrun's --forks. Medians are compared. Last line:
 #   hosts=N clawrun_s=X floor_s=Y ratio=R rss_mb=M cpu_ms_per_host=C failures=F
 # rss_mb is the controller's largest max RSS of the timed runs, cpu_ms_per_host
 # its user+system CPU (median run) over N, failures the hosts failed or
@@ -49,10 +50,16 @@ if [ -z "${CLAWRUN_SCALE_NETNS:-}" ]; then
   export PATH="$PATH:/usr/local/go/bin"
   # Every tool, checked before anything starts: TOOL:DEBIAN-PACKAGE.
   for t in /usr/sbin/sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh-keyscan:openssh-client \
-    jq:jq bc:bc /usr/bin/time:time unshare:util-linux setsid:util-linux timeout:coreutils xargs:findutils \
-    ip:iproute2 go:golang-go; do
+    jq:jq bc:bc /usr/bin/time:time unshare:util-linux setsid:util-linux setpriv:util-linux flock:util-linux \
+    timeout:coreutils xargs:findutils ip:iproute2 go:golang-go; do
     command -v "${t%%:*}" >/dev/null || die "${t%%:*} is missing: install the Debian package ${t#*:} (apt-get install ${t#*:})"
   done
+  # One run at a time (they share /tmp/clawrun-scale); the lock is held by
+  # every process of this run, so a killed run's folders are stale once
+  # the lock is free again.
+  exec 8>/run/lock/clawrun-scale.lock
+  flock -n 8 || die "another bench/scale.sh is running (lock /run/lock/clawrun-scale.lock)"
+  rm -rf /tmp/clawrun-scale-ctl.*
   mkdir -p bench/out
   go build -o bench/out/clawrun ./cmd/clawrun
   # Bounded in time: a hung run ends here at the latest. --foreground keeps
@@ -167,7 +174,7 @@ StrictModes no
 UseDNS no
 MaxStartups 2000
 MaxSessions 20
-LogLevel ERROR
+LogLevel $([ "$1" = capture ] && echo DEBUG1 || echo ERROR)
 Subsystem sftp internal-sftp
 EOF
   [ "$1" = capture ] && echo "ForceCommand $TMP/capture.sh"
@@ -175,7 +182,8 @@ EOF
 }
 start_sshd() {
   sshd_config "$1" >"$TMP/sshd_config"
-  /usr/sbin/sshd -D -f "$TMP/sshd_config" -E "$TMP/sshd.log" &
+  # pdeathsig: a SIGKILLed script takes its sshd along (traps cannot run).
+  setpriv --pdeathsig KILL /usr/sbin/sshd -D -f "$TMP/sshd_config" -E "$TMP/sshd.log" &
   SSHD_PID=$!
   for _ in $(seq 100); do
     ssh-keyscan -p "$PORT" 127.1.0.1 >/dev/null 2>&1 && return
@@ -207,9 +215,9 @@ floor() {
   local start end
   start=$(date +%s.%N)
   step xargs -a "$TMP/addrs" -P "$FORKS" -I{} sh -c 'ssh -F /dev/null -T -o BatchMode=yes -o ControlMaster=no -o ControlPath=none \
-      -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$1/known_hosts" -o ConnectTimeout=60 \
+      -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$1/known_hosts" -o ConnectTimeout=60 $4 \
       -i "$1/id" -p "$2" root@"$3" /bin/sh -s <"$1/probe/$3" >/dev/null 2>&1 || echo "$3" >>"$1/floor.failed"' \
-    _ "$TMP" "$PORT" {}
+    _ "$TMP" "$PORT" {} "$FLOOR_ALGS"
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l >"$TMP/$1.time"
 }
@@ -238,6 +246,17 @@ rm -f "$TMP"/probe/*
 clawrun capture
 [ "$(cat "$TMP/capture.changed")" = 0 ] || die "the no-change run changed $(cat "$TMP/capture.changed") tasks"
 stop_sshd
+# The floor negotiates what clawrun did (key exchange, cipher, MAC), read
+# from the capture sshd's log: OpenSSH's own defaults (sntrup761x25519,
+# post-quantum) cost the host more per login than Go's, and the floor is
+# to be the same work sent by OpenSSH.
+most() { sort | uniq -c | sort -rn | awk 'NR == 1 {$1 = ""; print substr($0, 2)}'; }
+kex=$(sed -n 's/.*debug1: kex: algorithm: \([^ ]*\).*/\1/p' "$TMP/sshd.log" | most)
+read -r cipher mac < <(sed -n 's/.*debug1: kex: client->server cipher: \([^ ]*\) MAC: \([^ ]*\).*/\1 \2/p' "$TMP/sshd.log" | most)
+[ -n "$kex" ] && [ -n "$cipher" ] || die "could not read the algorithms clawrun negotiated from sshd's log ($TMP/sshd.log)"
+FLOOR_ALGS="-oKexAlgorithms=$kex -oCiphers=$cipher"
+[ "$mac" = "<implicit>" ] || FLOOR_ALGS="$FLOOR_ALGS -oMACs=$mac"
+echo "scale: the floor uses what clawrun negotiated: $FLOOR_ALGS" >&2
 # One session per host; the probe is what it received.
 for a in $(cat "$TMP/addrs"); do
   set -- "$TMP/probe/$a".*
