@@ -16,6 +16,9 @@ case "$first" in [0-9]) ;; *) echo "CLAWRUN_TESTBED_SLOT must be 0-9, not '$firs
 # One set with go test arguments, an adopted testbed, or no root (no testbed).
 if [ $# -gt 0 ] || [ -n "${CLAWRUN_TESTBED:-}" ] || [ "$(id -u)" != 0 ]; then slots=1; fi
 
+# A stage's header, with the seconds since the start.
+stage() { echo "== $* [${SECONDS}s]"; }
+
 prep_pid=
 if [ "$(id -u)" = 0 ]; then
   bash test/testbed/testbed.sh deps   # debootstrap, systemd-container, iproute2, dpkg-dev
@@ -30,29 +33,29 @@ if [ "$(id -u)" = 0 ]; then
   prep_pid=$!
 fi
 
-echo "== go vet"
+stage "go vet"
 go vet ./...
-echo "== gofmt"
+stage "gofmt"
 unformatted=$(gofmt -l cmd runner playbooks modules inventory test bench 2>/dev/null | grep -v /testdata/ || true)
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
-echo "== sizes (files <= 450 lines, functions <= 90; ARCHITECTURE.md)"
+stage "sizes (files <= 450 lines, functions <= 90; ARCHITECTURE.md)"
 go run ./test/sizecheck
 
-echo "== unit, golden, fuzz-seed and CLI tests (-race)"
+stage "unit, golden, fuzz-seed and CLI tests (-race)"
 go test -race -count=1 ./cmd/... ./runner/... ./playbooks/... ./modules/... ./inventory/... ./test/e2esplit/
 
 # 45 mutations, about 5 CPU-minutes: some 3 minutes on an idle 2-core
 # machine with two workers (7 minutes on a machine shared with other jobs).
-echo "== mutation check (test/mutate.sh: every listed mutation must fail a fast test)"
+stage "mutation check (test/mutate.sh: every listed mutation must fail a fast test)"
 go run ./test/mutate
 
 if [ -n "$prep_pid" ]; then
-  echo "== waiting for the testbed's Debian bases and repositories"
+  stage "waiting for the testbed's Debian bases and repositories"
   if ! wait "$prep_pid"; then cat "$prep_log"; rm -f "$prep_log"; echo "building the testbed failed"; exit 1; fi
   rm -f "$prep_log"
 fi
 
-echo "== real-host tests (testbed)"
+stage "real-host tests (testbed)"
 # Progress per test while they run (a line when each starts and ends);
 # the whole verbose output of a failed set is printed at the end.
 progress='^(=== RUN   [^/]+$|--- (PASS|FAIL|SKIP)|PASS$|FAIL|ok )'
@@ -122,4 +125,5 @@ if [ "$rc" -ne 0 ]; then
     if [ -e "$tmp/failed.$i" ]; then echo "== slot ${used[$i]}: full output"; cat "$tmp/log.$i"; fi
   done
 fi
+stage "done (exit $rc)"
 exit "$rc"
