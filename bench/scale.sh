@@ -57,15 +57,20 @@ if [ -z "${CLAWRUN_SCALE_NETNS:-}" ]; then
   # One run at a time (they share /tmp/clawrun-scale); the lock is held by
   # every process of this run, so a killed run's folders are stale once
   # the lock is free again.
-  exec 8>/run/lock/clawrun-scale.lock
-  flock -n 8 || die "another bench/scale.sh is running (lock /run/lock/clawrun-scale.lock)"
+  # /run, not the world-writable /run/lock: nobody else can plant a link
+  # there for root to follow; opened without truncating.
+  exec 8<>/run/clawrun-scale.lock
+  flock -n 8 || die "another bench/scale.sh is running (lock /run/clawrun-scale.lock)"
   rm -rf /tmp/clawrun-scale-ctl.*
   mkdir -p bench/out
   go build -o bench/out/clawrun ./cmd/clawrun
   # Bounded in time: a hung run ends here at the latest. --foreground keeps
   # the script in the terminal's process group, so that Ctrl-C reaches its
   # trap (which ends every process it started before removing anything).
-  exec timeout --foreground -k 10 $((600 + N * 6)) unshare --net --mount -- env CLAWRUN_SCALE_NETNS=1 bash "$SELF" "$@"
+  # pdeathsig: killing this script (now timeout) outright takes the inner
+  # script along, and with it its sshd.
+  exec timeout --foreground -k 10 $((600 + N * 6)) unshare --net --mount -- \
+    setpriv --pdeathsig KILL env CLAWRUN_SCALE_NETNS=1 bash "$SELF" "$@"
 fi
 
 # Inside the namespaces from here on.
@@ -243,6 +248,9 @@ else
 fi
 [ "$(cat "$TMP/converge.failed")" = 0 ] || die "converge failed on $(cat "$TMP/converge.failed") hosts: $(jq -c 'select(.status == "failed" or .status == "unreachable")' "$TMP/converge.json" | head -3)"
 rm -f "$TMP"/probe/*
+# What sshd logs from here on is the recorded run's (not the converging
+# run's, nor ssh-keyscan's readiness checks, which take OpenSSH's defaults).
+logged=$(wc -l <"$TMP/sshd.log")
 clawrun capture
 [ "$(cat "$TMP/capture.changed")" = 0 ] || die "the no-change run changed $(cat "$TMP/capture.changed") tasks"
 stop_sshd
@@ -251,8 +259,9 @@ stop_sshd
 # post-quantum) cost the host more per login than Go's, and the floor is
 # to be the same work sent by OpenSSH.
 most() { sort | uniq -c | sort -rn | awk 'NR == 1 {$1 = ""; print substr($0, 2)}'; }
-kex=$(sed -n 's/.*debug1: kex: algorithm: \([^ ]*\).*/\1/p' "$TMP/sshd.log" | most)
-read -r cipher mac < <(sed -n 's/.*debug1: kex: client->server cipher: \([^ ]*\) MAC: \([^ ]*\).*/\1 \2/p' "$TMP/sshd.log" | most)
+tail -n +$((logged + 1)) "$TMP/sshd.log" >"$TMP/capture.log"
+kex=$(sed -n 's/.*debug1: kex: algorithm: \([^ ]*\).*/\1/p' "$TMP/capture.log" | most)
+read -r cipher mac < <(sed -n 's/.*debug1: kex: client->server cipher: \([^ ]*\) MAC: \([^ ]*\).*/\1 \2/p' "$TMP/capture.log" | most) || true
 [ -n "$kex" ] && [ -n "$cipher" ] || die "could not read the algorithms clawrun negotiated from sshd's log ($TMP/sshd.log)"
 FLOOR_ALGS="-oKexAlgorithms=$kex -oCiphers=$cipher"
 [ "$mac" = "<implicit>" ] || FLOOR_ALGS="$FLOOR_ALGS -oMACs=$mac"

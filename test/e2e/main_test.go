@@ -29,6 +29,20 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build clawrun: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// Interrupted (Ctrl-C, or all.sh ending the run), also while it boots,
+	// the testbed goes down with the tests rather than outliving them.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "e2e: %v: tearing down the testbed\n", s)
+		testbed.Abort()
+		code := 130
+		if s == syscall.SIGTERM {
+			code = 143
+		}
+		os.Exit(code)
+	}()
 	// Three Debian 12 hosts, and one Debian 13 host for the tests that
 	// run on both releases (OnTrixie).
 	tb, err := testbed.StartReleases(3, 1)
@@ -41,16 +55,6 @@ func TestMain(m *testing.M) {
 		}
 		fmt.Fprintf(os.Stderr, "e2e: real-host tests will skip: %v\n", err)
 	}
-	// Interrupted (Ctrl-C, or all.sh ending the run), the testbed goes down
-	// with the tests rather than outliving them.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		s := <-sig
-		fmt.Fprintf(os.Stderr, "e2e: %v: tearing down the testbed\n", s)
-		tb.Stop()
-		os.Exit(130)
-	}()
 	code := m.Run()
 	tb.Stop()
 	os.RemoveAll(dir)

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,8 +64,7 @@ func Available() string {
 }
 
 // Start boots n Debian 12 hosts, or adopts a testbed already up when
-// CLAWRUN_TESTBED names its state folder (as .ci/run does). Call Stop when
-// done.
+// CLAWRUN_TESTBED names its state folder. Call Stop when done.
 func Start(n int) (*Testbed, error) { return StartReleases(n, 0) }
 
 // StartReleases is Start with trixie Debian 13 hosts besides.
@@ -95,6 +95,7 @@ func StartReleases(n, trixie int) (tb *Testbed, err error) {
 	}
 	if !adopt {
 		tb.owned = true
+		booting.Store(&tb.Dir)
 		// What a failed Start booted is torn down (testbed.sh up does so
 		// itself when the boot fails).
 		booted := tb
@@ -130,6 +131,23 @@ func StartReleases(n, trixie int) (tb *Testbed, err error) {
 	}
 	current = tb
 	return tb, nil
+}
+
+// booting is the state folder of a testbed this process boots or booted,
+// for Abort (which must not wait for Start's lock).
+var booting atomic.Pointer[string]
+
+// Abort tears down the testbed this process boots or booted, even half-way
+// through Start: for a signal that ends the tests. An adopted testbed
+// stays up.
+func Abort() {
+	dir := booting.Load()
+	if dir == nil {
+		return
+	}
+	cmd := exec.Command("bash", Script(), "down")
+	cmd.Env = append(os.Environ(), "CLAWRUN_TESTBED="+*dir)
+	cmd.Run()
 }
 
 // Slot reads CLAWRUN_TESTBED_SLOT (0-9, default 0), which testbed.sh reads

@@ -168,14 +168,20 @@ netns() {
   ip -n "$NS$name" link set lo up
 }
 
+# wait_ssh waits until the host takes logins: sshd answers long before the
+# boot ends, and until then pam_nologin refuses every user but root
+# ("System is booting up"); under load that is many seconds. The host key
+# is new (first boot), so this check alone does not verify it: the tests
+# use known_hosts, written after.
 wait_ssh() {
   local name=$1 ip i
   ip=$(host_ip "$name")
   for i in $(seq 1 600); do
-    if ssh-keyscan -T 1 -t ed25519 "$ip" 2>/dev/null | grep -q ed25519; then return 0; fi
+    if ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o LogLevel=ERROR -o ConnectTimeout=2 "admin@$ip" true 2>/dev/null; then return 0; fi
     sleep 0.2
   done
-  log "$name ($ip) did not answer SSH"; tail -30 "$STATE/hosts/$name/console.log" >&2; return 1
+  log "$name ($ip) did not take logins"; tail -30 "$STATE/hosts/$name/console.log" >&2; return 1
 }
 
 write_files() {
