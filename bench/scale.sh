@@ -3,11 +3,12 @@
 #
 # Everything runs inside fresh network and mount namespaces (unshare --net
 # --mount; the mount namespace only hides root's ~/.bashrc, see below). The
-# network namespace's only interface is its own loopback: one sshd listens there on port 2222 of every
-# address, and since all of 127.0.0.0/8 routes to lo, each of the N inventory
-# hosts gets a distinct address 127.1.x.y. Nothing outside 127.0.0.0/8 can be
-# reached from the namespace (it has no other interface and no route), and
-# the namespace, its sshd and every client die with the script (trap).
+# network namespace's only interface is its own loopback: one sshd listens
+# there on port 2222 of every address, and since all of 127.0.0.0/8 routes
+# to lo, each of the N inventory hosts gets a distinct address 127.1.x.y.
+# Nothing outside 127.0.0.0/8 can be reached from the namespace (it has no
+# other interface and no route), and the namespace, its sshd and every
+# client die with the script (trap).
 #
 # Steps: converge the 10-task playbook bench/scale/scale.hcl once (as root,
 # become = false, over /tmp/clawrun-scale/<host>/ only; beyond CONVERGE=200

@@ -78,7 +78,7 @@ func (r *AptRepository) Owns() (object, attr, files string) {
 	if r.Name == "" {
 		return "", "name", ""
 	}
-	return fmt.Sprintf("apt_repository %q", r.Name), "name", r.sourcesPath() + ", " + r.keyringPath()
+	return fmt.Sprintf("apt_repository %q", r.Name), "name", strings.Join(r.StateKeys(), ", ")
 }
 
 // StateKeys: the two files.

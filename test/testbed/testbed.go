@@ -145,9 +145,7 @@ func Abort() {
 	if dir == nil {
 		return
 	}
-	cmd := exec.Command("bash", Script(), "down")
-	cmd.Env = append(os.Environ(), "CLAWRUN_TESTBED="+*dir)
-	cmd.Run()
+	(&Testbed{Dir: *dir}).script("down")
 }
 
 // Slot reads CLAWRUN_TESTBED_SLOT (0-9, default 0), which testbed.sh reads
